@@ -1,0 +1,103 @@
+package service
+
+import (
+	"context"
+	"fmt"
+)
+
+// Authenticate returns the actor a bearer secret stands for. EUNAUTHORIZED if it stands for none.
+func (s *Service) Authenticate(ctx context.Context, secret string) (Actor, error) {
+	if secret == "" || len(secret) > 512 {
+		return Actor{}, Errorf(EUNAUTHORIZED, "a valid bearer token is required")
+	}
+	t, u, err := s.store.FindActiveToken(ctx, HashTokenSecret(secret))
+	switch ErrorCode(err) {
+	case "":
+		return Actor{UserID: u.ID, Name: u.Name, Role: u.Role, TokenID: t.ID}, nil
+	case ENOTFOUND:
+		return Actor{}, Errorf(EUNAUTHORIZED, "a valid bearer token is required")
+	default:
+		return Actor{}, fmt.Errorf("find token: %w", err)
+	}
+}
+
+// NewPrincipal is a user and its first token, as `rightsdesk token create` or an admin makes them.
+type NewPrincipal struct {
+	Name      string
+	Email     string
+	Role      Role
+	TokenName string
+	// Secret is the token's secret; empty: a fresh random one.
+	Secret string
+}
+
+// CreatedPrincipal is the answer to CreatePrincipal: the secret is shown this once and never stored.
+type CreatedPrincipal struct {
+	User   *User
+	Token  *Token
+	Secret string
+}
+
+// minSecretLen bounds chosen secrets (the bootstrap token) below, so that a guessable one is refused.
+const minSecretLen = 24
+
+// CreatePrincipal creates a user and a token for it in one transaction.
+func (s *Service) CreatePrincipal(ctx context.Context, a Actor, np NewPrincipal) (*CreatedPrincipal, error) {
+	if err := authorize(a, permManageUsers); err != nil {
+		return nil, err
+	}
+	var f fieldErrors
+	validName(&f, "name", np.Name)
+	if !np.Role.Valid() {
+		f.add("role", "must be one of admin, officer, auditor, intake, integration")
+	}
+	email(&f, "email", np.Email)
+	if np.TokenName == "" {
+		np.TokenName = np.Name
+	}
+	validName(&f, "token.name", np.TokenName)
+	if np.Secret != "" && (len(np.Secret) < minSecretLen || len(np.Secret) > 512 || hasControl(np.Secret, false)) {
+		f.add("secret", "must be %d to 512 printable characters", minSecretLen)
+	}
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	if np.Secret == "" {
+		np.Secret = NewTokenSecret()
+	}
+	now := s.now()
+	u := &User{ID: s.newID(), Name: np.Name, Email: np.Email, Role: np.Role, CreatedAt: now}
+	t := &Token{ID: s.newID(), UserID: u.ID, Name: np.TokenName, SecretHash: HashTokenSecret(np.Secret), CreatedAt: now}
+	err := s.store.WithTx(ctx, func(tx Store) error {
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return fmt.Errorf("create user: %w", err)
+		}
+		if err := tx.CreateToken(ctx, t); err != nil {
+			return fmt.Errorf("create token: %w", err)
+		}
+		return s.appendEvent(ctx, tx, a, "token.created", "", map[string]string{
+			"user_id": u.ID, "token_id": t.ID, "role": string(u.Role),
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &CreatedPrincipal{User: u, Token: t, Secret: np.Secret}, nil
+}
+
+// EnsureAdmin creates an admin and its token when no active admin token exists, with the given secret or a
+// fresh one. It answers the secret when it created one, "" when an admin token already existed.
+func (s *Service) EnsureAdmin(ctx context.Context, secret string) (string, error) {
+	n, err := s.store.CountActiveTokens(ctx, RoleAdmin)
+	if err != nil {
+		return "", fmt.Errorf("count admin tokens: %w", err)
+	}
+	if n > 0 {
+		return "", nil
+	}
+	p, err := s.CreatePrincipal(ctx, SystemActor, NewPrincipal{Name: "admin", Role: RoleAdmin, TokenName: "bootstrap", Secret: secret})
+	if err != nil {
+		return "", err
+	}
+	return p.Secret, nil
+}

@@ -1,0 +1,260 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/rightsdesk/rightsdesk/service/calendar"
+)
+
+// The escalation levels, in order: each is sent once per request.
+const (
+	LevelReminder = "reminder" // 3 working days or fewer remain: the assignee, or the queue when unassigned
+	LevelOverdue  = "overdue"  // the due time has passed: the assignee and the queue
+	LevelDPO      = "dpo"      // overdue by 2 working days or more: the data protection officer
+)
+
+var levelRank = map[string]int{"": 0, LevelReminder: 1, LevelOverdue: 2, LevelDPO: 3}
+
+// ReminderWorkingDays and DPOWorkingDays place the ladder's first and last steps.
+const (
+	ReminderWorkingDays = 3
+	DPOWorkingDays      = 2
+)
+
+// EscalationStore finds the requests the ladder may concern.
+type EscalationStore interface {
+	// EscalationCandidates returns up to limit open requests whose clock runs, not yet escalated to the DPO,
+	// due before dueBefore, after the cursor position, in (due_at, id) order.
+	EscalationCandidates(ctx context.Context, dueBefore time.Time, after *RequestCursor, limit int) ([]*Request, error)
+}
+
+// EscalationResult counts what a sweep did.
+type EscalationResult struct {
+	Examined, Reminders, Overdue, DPO int
+	Unaddressed                       int // levels reached with nobody to tell (no assignee, queue or DPO address)
+}
+
+func (r EscalationResult) String() string {
+	return fmt.Sprintf("%d examined; sent %d reminder, %d overdue, %d dpo; %d without a recipient",
+		r.Examined, r.Reminders, r.Overdue, r.DPO, r.Unaddressed)
+}
+
+// Escalate sends each request the escalations its deadline calls for, each level once per request whatever the
+// number of replicas or restarts: the level and its e-mails are decided in one transaction, and the outbox
+// refuses a second mail for the same decision. It reads only requests near or past their due date, so its cost
+// grows with the number due, not with the number stored.
+func (s *Service) Escalate(ctx context.Context) (EscalationResult, error) {
+	var res EscalationResult
+	now := s.now()
+	cals := s.cals.Load()
+	// The loosest reminder cutoff of all policies bounds the scan; each request is then judged by its own.
+	var bound time.Time
+	for _, p := range s.policies {
+		cut, err := s.reminderCutoff(p, cals, now)
+		if err != nil {
+			return res, err
+		}
+		if cut.After(bound) {
+			bound = cut
+		}
+	}
+	var after *RequestCursor
+	for {
+		batch, err := s.store.EscalationCandidates(ctx, bound, after, 200)
+		if err != nil {
+			return res, fmt.Errorf("escalation candidates: %w", err)
+		}
+		for _, r := range batch {
+			res.Examined++
+			if !s.escalationDue(r, now) {
+				continue // already at its level: no write transaction for the steady state
+			}
+			if err := s.escalate(ctx, r.ID, now, &res); err != nil {
+				return res, fmt.Errorf("escalate %s: %w", r.Reference, err)
+			}
+		}
+		if len(batch) < 200 {
+			return res, nil
+		}
+		last := batch[len(batch)-1]
+		after = &RequestCursor{DueAt: last.Due.At, ID: last.ID}
+	}
+}
+
+// reminderCutoff is the end of the last day on which a request of p is within ReminderWorkingDays.
+func (s *Service) reminderCutoff(p *Policy, cals *calendarSet, now time.Time) (time.Time, error) {
+	cal, err := cals.lookup(p.Calendar)
+	if err != nil {
+		return time.Time{}, err
+	}
+	last, _ := calendar.AddWorkingDays(cal, today(p, now), ReminderWorkingDays)
+	return last.EndOfDay(p.Location).Add(time.Second), nil
+}
+
+// levelDue is the highest level a request has reached at now.
+func (s *Service) levelDue(p *Policy, r *Request, now time.Time) (string, error) {
+	cal, err := s.cals.Load().lookup(p.Calendar)
+	if err != nil {
+		return "", err
+	}
+	day := today(p, now)
+	if now.After(r.Due.At) {
+		late, _ := calendar.WorkingDaysBetween(cal, r.Due.Date, day)
+		if late >= DPOWorkingDays {
+			return LevelDPO, nil
+		}
+		return LevelOverdue, nil
+	}
+	left, _ := calendar.WorkingDaysBetween(cal, day, r.Due.Date)
+	if left <= ReminderWorkingDays {
+		return LevelReminder, nil
+	}
+	return "", nil
+}
+
+// escalationDue reports, from a listed request, whether it has reached a level not yet sent; escalate checks
+// again inside its transaction.
+func (s *Service) escalationDue(r *Request, now time.Time) bool {
+	p, err := s.policy(r.Policy)
+	if err != nil {
+		return true // let escalate report it
+	}
+	target, err := s.levelDue(p, r, now)
+	return err != nil || levelRank[target] > levelRank[r.EscalationLevel]
+}
+
+// escalate decides and queues one request's escalations in one transaction.
+func (s *Service) escalate(ctx context.Context, id string, now time.Time, res *EscalationResult) error {
+	return s.store.WithTx(ctx, func(tx Store) error {
+		r, err := tx.FindRequest(ctx, id)
+		if err != nil {
+			return err
+		}
+		if r.ClosedAt != nil || r.Clock.Paused != nil {
+			return nil
+		}
+		p, err := s.policy(r.Policy)
+		if err != nil {
+			return err
+		}
+		target, err := s.levelDue(p, r, now)
+		if err != nil || levelRank[target] <= levelRank[r.EscalationLevel] {
+			return err
+		}
+		// A request that jumped past a step (the scheduler was down) skips the reminder but never the people
+		// who must hear that it is overdue.
+		var send []string
+		if target == LevelReminder {
+			send = []string{LevelReminder}
+		}
+		if levelRank[target] >= levelRank[LevelOverdue] && levelRank[r.EscalationLevel] < levelRank[LevelOverdue] {
+			send = append(send, LevelOverdue)
+		}
+		if target == LevelDPO {
+			send = append(send, LevelDPO)
+		}
+		for _, level := range send {
+			to, err := s.escalationRecipients(ctx, tx, r, level)
+			if err != nil {
+				return err
+			}
+			if len(to) == 0 {
+				res.Unaddressed++
+			}
+			for _, addr := range to {
+				if err := s.enqueueEscalation(ctx, tx, r, p, level, addr, now); err != nil {
+					return err
+				}
+			}
+			switch level {
+			case LevelReminder:
+				res.Reminders++
+			case LevelOverdue:
+				res.Overdue++
+			case LevelDPO:
+				res.DPO++
+			}
+			if err := s.appendEvent(ctx, tx, SystemActor, "request.escalated", r.ID, map[string]string{
+				"level": level, "recipients": fmt.Sprint(len(to)),
+			}); err != nil {
+				return err
+			}
+		}
+		r.EscalationLevel = target
+		return tx.UpdateRequest(ctx, r)
+	})
+}
+
+// escalationRecipients are the staff addresses a level goes to; the DPO stands in when nobody else is known.
+func (s *Service) escalationRecipients(ctx context.Context, tx Store, r *Request, level string) ([]string, error) {
+	var assignee, queue string
+	if r.AssigneeID != "" {
+		u, err := tx.FindUser(ctx, r.AssigneeID)
+		if err != nil {
+			return nil, err
+		}
+		assignee = u.Email
+	}
+	if r.QueueID != "" {
+		q, err := tx.FindQueue(ctx, r.QueueID)
+		if err != nil {
+			return nil, err
+		}
+		queue = q.EscalationEmail
+	}
+	var to []string
+	switch level {
+	case LevelReminder:
+		to = []string{assignee}
+		if assignee == "" {
+			to = []string{queue}
+		}
+	case LevelOverdue:
+		to = []string{assignee, queue}
+	}
+	to = nonEmptyUnique(to)
+	if level == LevelDPO || len(to) == 0 {
+		to = nonEmptyUnique([]string{s.dpoEmail})
+	}
+	return to, nil
+}
+
+func nonEmptyUnique(vs []string) []string {
+	var out []string
+	for _, v := range vs {
+		if v != "" && !oneOf(v, out) {
+			out = append(out, v)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// escalationMail is the data of escalation templates: references only, never the subject's personal data.
+type escalationMail struct {
+	Reference, Type, Level, DueDate, DueAt, Link, Queue string
+	WorkingDaysLeft, WorkingDaysLate                    int
+}
+
+func (s *Service) enqueueEscalation(ctx context.Context, tx Store, r *Request, p *Policy, level, to string, now time.Time) error {
+	cal, err := s.cals.Load().lookup(p.Calendar)
+	if err != nil {
+		return err
+	}
+	data := escalationMail{Reference: r.Reference, Type: string(r.Type), Level: level, DueDate: r.Due.Date.String(),
+		DueAt: r.Due.At.In(p.Location).Format(time.RFC3339), Link: s.publicURL + "/api/v1/requests/" + r.ID}
+	day := today(p, now)
+	data.WorkingDaysLeft, _ = calendar.WorkingDaysBetween(cal, day, r.Due.Date)
+	data.WorkingDaysLate, _ = calendar.WorkingDaysBetween(cal, r.Due.Date, day)
+	subject, text, err := renderMail("escalation_"+level, r.Locale, data)
+	if err != nil {
+		return err
+	}
+	_, err = tx.EnqueueMail(ctx, &Mail{ID: s.newID(), DedupeKey: "escalation:" + level + ":" + r.ID + ":" + to,
+		Kind: "escalation_" + level, RequestID: r.ID, To: to, Subject: subject, Text: text, HTML: htmlFromText(text),
+		Status: MailPending, NextAttemptAt: now, CreatedAt: now})
+	return err
+}

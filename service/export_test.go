@@ -1,0 +1,4 @@
+package service
+
+// EventHash exposes eventHash to the external tests, so that they can check the stored chain.
+var EventHash = eventHash

@@ -1,0 +1,120 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/rightsdesk/rightsdesk/service/calendar"
+)
+
+// Extension is a lengthening of a request's deadline that its policy allows.
+type Extension struct {
+	ID        string
+	RequestID string
+	Count     int
+	Unit      PeriodUnit
+	Reason    string // told to the subject
+	ActorID   string
+	CreatedAt time.Time
+}
+
+// ExtensionStore keeps granted extensions.
+type ExtensionStore interface {
+	// CreateExtension inserts an extension.
+	CreateExtension(ctx context.Context, e *Extension) error
+	// RequestExtensions returns a request's extensions, oldest first.
+	RequestExtensions(ctx context.Context, requestID string) ([]*Extension, error)
+}
+
+// ExtendCommand asks for more time. Count 0 takes all the policy still allows.
+type ExtendCommand struct {
+	Reason string
+	Count  int
+}
+
+// Extend lengthens a request's deadline within its policy's limit, before the deadline passes, and tells the
+// subject why. ECONFLICT when the policy allows no (more) extension or the deadline has passed.
+func (s *Service) Extend(ctx context.Context, a Actor, id string, cmd ExtendCommand) (*Request, error) {
+	if err := authorize(a, permWorkRequests); err != nil {
+		return nil, err
+	}
+	var f fieldErrors
+	text(&f, "reason", cmd.Reason, maxReasonLen, true)
+	if cmd.Count < 0 {
+		f.add("count", "must not be negative")
+	}
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	var out *Request
+	err := s.withTx(ctx, a, func(tx Store) error {
+		r, err := s.workableRequest(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		p, err := s.policy(r.Policy)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		switch {
+		case p.Extension.Count == 0:
+			return Errorf(ECONFLICT, "policy %s allows no extension", p.Name)
+		case r.Status.Terminal():
+			return Errorf(ECONFLICT, "a %s request cannot be extended", r.Status)
+		case now.After(r.Due.At):
+			return Errorf(ECONFLICT, "the deadline has passed; an extension must be decided before it")
+		}
+		granted, err := tx.RequestExtensions(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		left := p.Extension.Count
+		for _, e := range granted {
+			left -= e.Count
+		}
+		if left <= 0 {
+			return Errorf(ECONFLICT, "policy %s allows at most %d %s of extension, all granted", p.Name, p.Extension.Count, p.Extension.Unit)
+		}
+		count := cmd.Count
+		if count == 0 {
+			count = left
+		}
+		if count > left {
+			return Invalid(FieldError{"count", fmt.Sprintf("at most %d %s remain", left, p.Extension.Unit)})
+		}
+		r.Clock.Budget += s.extensionDays(p, r.Clock, count)
+		if r.Due, err = p.due(s.cals.Load(), r.Clock); err != nil {
+			return err
+		}
+		r.UpdatedAt = now
+		if err := tx.UpdateRequest(ctx, r); err != nil {
+			return err
+		}
+		e := &Extension{ID: s.newID(), RequestID: r.ID, Count: count, Unit: p.Extension.Unit, Reason: cmd.Reason,
+			ActorID: a.UserID, CreatedAt: now}
+		if err := tx.CreateExtension(ctx, e); err != nil {
+			return err
+		}
+		if err := s.enqueueSubjectMail(ctx, tx, r, mailExtended, map[string]string{"Reason": cmd.Reason}); err != nil {
+			return err
+		}
+		out = r
+		return s.appendEvent(ctx, tx, a, "request.extended", r.ID, map[string]string{
+			"count": fmt.Sprint(count), "unit": string(e.Unit), "due_date": r.Due.Date.String(), "extension_id": e.ID,
+		})
+	})
+	return out, err
+}
+
+// extensionDays converts count units of extension into days of the clock's counting calendar, counted from the
+// current (unrolled) end of the period.
+func (s *Service) extensionDays(p *Policy, c Clock, count int) int {
+	if p.Extension.Unit != UnitMonths {
+		return count
+	}
+	remaining := c.Budget - c.Used
+	end, _ := calendar.AddWorkingDays(everyDay{}, c.Start, remaining)
+	return daysBetween(end, addMonths(end, count))
+}

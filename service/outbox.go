@@ -1,0 +1,172 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"strings"
+	"text/template"
+	"time"
+)
+
+// Mail is one e-mail in the durable outbox. It is written in the transaction of the decision that causes it and
+// sent later by the outbox job, so a crash between deciding and sending loses nothing.
+type Mail struct {
+	ID            string
+	DedupeKey     string // one mail per decision: a second enqueue with the same key is ignored
+	Kind          string
+	RequestID     string
+	To            string
+	Subject       string
+	Text          string
+	HTML          string
+	Status        MailStatus
+	Attempts      int
+	NextAttemptAt time.Time
+	LastError     string
+	CreatedAt     time.Time
+	SentAt        *time.Time
+}
+
+// MailStatus is where a mail is in the outbox.
+type MailStatus string
+
+// The outbox statuses.
+const (
+	MailPending MailStatus = "pending" // waiting to be sent, or to be retried
+	MailSent    MailStatus = "sent"
+	MailFailed  MailStatus = "failed" // gave up after the last retry; visible and retried by hand
+)
+
+// OutboxStore keeps the outbox.
+type OutboxStore interface {
+	// EnqueueMail inserts m; false, nil when a mail with its DedupeKey exists (the decision was made before).
+	EnqueueMail(ctx context.Context, m *Mail) (bool, error)
+	// ListMail returns up to limit mails, newest first, of one status (all when status is "").
+	ListMail(ctx context.Context, status MailStatus, limit int) ([]*Mail, error)
+}
+
+// The kinds of mail to subjects.
+const (
+	mailAcknowledgement = "acknowledgement"
+	mailReply           = "reply"
+	mailExtended        = "extended"
+	mailWithdrawn       = "withdrawn"
+	mailExpired         = "expired"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// templates holds every mail template, named locale/kind.txt: text/template, the first line "Subject: ...".
+var templates = parseTemplates()
+
+func parseTemplates() *template.Template {
+	root := template.New("")
+	paths, err := fs.Glob(templateFS, "templates/*/*.txt")
+	if err != nil {
+		panic(err)
+	}
+	for _, p := range paths {
+		src, err := templateFS.ReadFile(p)
+		if err != nil {
+			panic(err)
+		}
+		template.Must(root.New(strings.TrimPrefix(p, "templates/")).Parse(string(src)))
+	}
+	return root
+}
+
+// renderMail renders a mail of kind in locale (English when the locale has none).
+func renderMail(kind, locale string, data any) (subject, body string, err error) {
+	t := templates.Lookup(locale + "/" + kind + ".txt")
+	if t == nil {
+		t = templates.Lookup("en/" + kind + ".txt")
+	}
+	if t == nil {
+		return "", "", fmt.Errorf("no mail template %s", kind)
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, data); err != nil {
+		return "", "", fmt.Errorf("render mail %s/%s: %w", locale, kind, err)
+	}
+	first, rest, _ := strings.Cut(b.String(), "\n")
+	subject, ok := strings.CutPrefix(first, "Subject: ")
+	if !ok {
+		return "", "", fmt.Errorf("mail template %s/%s lacks its Subject line", locale, kind)
+	}
+	return subject, strings.TrimLeft(rest, "\n"), nil
+}
+
+// subjectAddress is where mail to the subject goes: the guardian of a minor, else the subject; "" when the
+// request has no e-mail address (it reached us by phone or letter).
+func subjectAddress(r *Request) string {
+	if r.Subject.IsMinor && r.Subject.Guardian != nil {
+		return r.Subject.Guardian.Email
+	}
+	return r.Subject.Email
+}
+
+// subjectMail is the data of templates to the subject.
+type subjectMail struct {
+	Reference    string
+	Type         RequestType
+	Status       Status
+	DueDate      string
+	Outcome      Status
+	Message      string
+	DenialReason DenialReason
+	VerifyURL    string
+	WithdrawURL  string
+	DownloadURL  string
+	Extra        map[string]string
+}
+
+// enqueueSubjectMail writes a mail of kind to the subject into the outbox, once per request and kind (or per
+// extra "Key"), inside tx. Nothing is queued when the subject has no e-mail address.
+func (s *Service) enqueueSubjectMail(ctx context.Context, tx Store, r *Request, kind string, extra map[string]string) error {
+	to := subjectAddress(r)
+	if to == "" {
+		return nil
+	}
+	data := subjectMail{Reference: r.Reference, Type: r.Type, Status: r.Status, DueDate: r.Due.Date.String(),
+		Outcome: r.Outcome, Message: r.ReplyMessage, DenialReason: r.DenialReason, Extra: extra}
+	if extra != nil {
+		data.VerifyURL, data.WithdrawURL, data.DownloadURL = extra["VerifyURL"], extra["WithdrawURL"], extra["DownloadURL"]
+	}
+	subject, body, err := renderMail(kind, r.Locale, data)
+	if err != nil {
+		return err
+	}
+	key := kind + ":" + r.ID
+	if extra != nil && extra["Key"] != "" {
+		key += ":" + extra["Key"]
+	}
+	now := s.now()
+	_, err = tx.EnqueueMail(ctx, &Mail{ID: s.newID(), DedupeKey: key, Kind: kind, RequestID: r.ID, To: to,
+		Subject: subject, Text: body, HTML: htmlFromText(body), Status: MailPending, NextAttemptAt: now, CreatedAt: now})
+	return err
+}
+
+// OutgoingMail is a message as the outbox hands it to a Mailer.
+type OutgoingMail struct {
+	ID      string // unique: the Message-ID is made from it, so a resend after a crash can be recognised
+	To      string
+	Subject string
+	Text    string
+	HTML    string // optional alternative part
+}
+
+// Mailer delivers mail. The outbox job is its only caller.
+type Mailer interface {
+	// Send delivers one message; a *PermanentError means retrying cannot help (the address was refused).
+	Send(ctx context.Context, m OutgoingMail) error
+}
+
+// PermanentError marks a delivery failure that retrying cannot mend.
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return "permanent delivery failure: " + e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }

@@ -1,0 +1,263 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Queue is a work list of officers. New requests are routed to the first queue whose routes match them, else to
+// the default queue.
+type Queue struct {
+	ID              string
+	Name            string
+	EscalationEmail string // where reminders go for unassigned requests, and overdue notices
+	Locale          string // the language of e-mails about its requests: "en" or "zh-CN"
+	Members         []string
+	Routes          QueueRoutes
+	Default         bool
+	Position        int // routing order: lower first
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// QueueRoutes selects requests by type and channel; an empty list matches any, both empty match nothing.
+type QueueRoutes struct {
+	Types    []RequestType
+	Channels []Channel
+}
+
+func (r QueueRoutes) match(t RequestType, c Channel) bool {
+	if len(r.Types) == 0 && len(r.Channels) == 0 {
+		return false
+	}
+	return (len(r.Types) == 0 || oneOf(t, r.Types)) && (len(r.Channels) == 0 || oneOf(c, r.Channels))
+}
+
+// Locales lists the languages e-mails are written in.
+var Locales = []string{"en", "zh-CN"}
+
+// QueueStore keeps queues and their members.
+type QueueStore interface {
+	// CreateQueue inserts q with its members. ECONFLICT if the name is taken.
+	CreateQueue(ctx context.Context, q *Queue) error
+	// UpdateQueue saves q and replaces its members. ENOTFOUND if absent; ECONFLICT if the name is taken.
+	UpdateQueue(ctx context.Context, q *Queue) error
+	// FindQueue returns a queue with its members. ENOTFOUND if none.
+	FindQueue(ctx context.Context, id string) (*Queue, error)
+	// ListQueues returns every queue with its members, in routing order.
+	ListQueues(ctx context.Context) ([]*Queue, error)
+	// UserQueueIDs returns the queues a user belongs to.
+	UserQueueIDs(ctx context.Context, userID string) ([]string, error)
+}
+
+// QueueInput creates or changes a queue; nil fields are left as they are (on create: defaults).
+type QueueInput struct {
+	Name            *string
+	EscalationEmail *string
+	Locale          *string
+	Members         *[]string
+	Routes          *QueueRoutes
+	Default         *bool
+}
+
+// CreateQueue creates a queue (admin).
+func (s *Service) CreateQueue(ctx context.Context, a Actor, in QueueInput) (*Queue, error) {
+	if err := authorize(a, permManageQueues); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	q := &Queue{ID: s.newID(), Locale: "en", CreatedAt: now}
+	var out *Queue
+	err := s.store.WithTx(ctx, func(tx Store) error {
+		queues, err := tx.ListQueues(ctx)
+		if err != nil {
+			return err
+		}
+		q.Position = len(queues)
+		if len(queues) > 0 {
+			q.Position = queues[len(queues)-1].Position + 1
+		}
+		if in.Name == nil {
+			in.Name = new(string)
+		}
+		if err := s.applyQueueInput(ctx, tx, q, in, now); err != nil {
+			return err
+		}
+		if err := s.clearOtherDefaults(ctx, tx, q, queues); err != nil {
+			return err
+		}
+		if err := tx.CreateQueue(ctx, q); err != nil {
+			return queueNameConflict(err, q.Name)
+		}
+		out = q
+		return s.appendEvent(ctx, tx, a, "queue.created", "", map[string]string{"queue_id": q.ID})
+	})
+	return out, err
+}
+
+// UpdateQueue changes a queue (admin).
+func (s *Service) UpdateQueue(ctx context.Context, a Actor, id string, in QueueInput) (*Queue, error) {
+	if err := authorize(a, permManageQueues); err != nil {
+		return nil, err
+	}
+	var out *Queue
+	err := s.store.WithTx(ctx, func(tx Store) error {
+		q, err := tx.FindQueue(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := s.applyQueueInput(ctx, tx, q, in, s.now()); err != nil {
+			return err
+		}
+		queues, err := tx.ListQueues(ctx)
+		if err != nil {
+			return err
+		}
+		if err := s.clearOtherDefaults(ctx, tx, q, queues); err != nil {
+			return err
+		}
+		if err := tx.UpdateQueue(ctx, q); err != nil {
+			return queueNameConflict(err, q.Name)
+		}
+		out = q
+		return s.appendEvent(ctx, tx, a, "queue.updated", "", map[string]string{"queue_id": q.ID})
+	})
+	return out, err
+}
+
+func queueNameConflict(err error, name string) error {
+	if ErrorCode(err) == ECONFLICT {
+		return Errorf(ECONFLICT, "a queue named %q exists", name)
+	}
+	return err
+}
+
+// clearOtherDefaults keeps at most one default queue: the one just made default.
+func (s *Service) clearOtherDefaults(ctx context.Context, tx Store, q *Queue, queues []*Queue) error {
+	if !q.Default {
+		return nil
+	}
+	for _, other := range queues {
+		if other.ID != q.ID && other.Default {
+			other.Default = false
+			other.UpdatedAt = q.UpdatedAt
+			if err := tx.UpdateQueue(ctx, other); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Service) applyQueueInput(ctx context.Context, tx Store, q *Queue, in QueueInput, now time.Time) error {
+	var f fieldErrors
+	if in.Name != nil {
+		q.Name = *in.Name
+		validName(&f, "name", q.Name)
+	}
+	if in.EscalationEmail != nil {
+		q.EscalationEmail = *in.EscalationEmail
+		email(&f, "escalation_email", q.EscalationEmail)
+	}
+	if in.Locale != nil {
+		q.Locale = *in.Locale
+		if !oneOf(q.Locale, Locales) {
+			f.add("locale", "must be en or zh-CN")
+		}
+	}
+	if in.Routes != nil {
+		q.Routes = *in.Routes
+		for i, t := range q.Routes.Types {
+			if !oneOf(t, RequestTypes) {
+				f.add(fmt.Sprintf("routes.types[%d]", i), "is not a request type")
+			}
+		}
+		for i, c := range q.Routes.Channels {
+			if !oneOf(c, Channels) {
+				f.add(fmt.Sprintf("routes.channels[%d]", i), "is not a channel")
+			}
+		}
+	}
+	if in.Default != nil {
+		q.Default = *in.Default
+	}
+	if in.Members != nil {
+		q.Members = dedupe(*in.Members)
+		if len(q.Members) > 500 {
+			f.add("members", "at most 500 members")
+		}
+		for i, id := range q.Members {
+			u, err := tx.FindUser(ctx, id)
+			switch {
+			case ErrorCode(err) == ENOTFOUND:
+				f.add(fmt.Sprintf("members[%d]", i), "no user %s", id)
+			case err != nil:
+				return err
+			case u.Role != RoleOfficer:
+				f.add(fmt.Sprintf("members[%d]", i), "user %s is a %s; members are officers", id, u.Role)
+			}
+		}
+	}
+	q.UpdatedAt = now
+	return f.err()
+}
+
+func dedupe(ids []string) []string {
+	seen := map[string]bool{}
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// Queues lists the queues: all for admins and auditors, their own for officers.
+func (s *Service) Queues(ctx context.Context, a Actor) ([]*Queue, error) {
+	if err := authorize(a, permReadRequests); err != nil {
+		return nil, err
+	}
+	all, err := s.store.ListQueues(ctx)
+	if err != nil || a.Role != RoleOfficer {
+		return all, err
+	}
+	var mine []*Queue
+	for _, q := range all {
+		if oneOf(a.UserID, q.Members) {
+			mine = append(mine, q)
+		}
+	}
+	return mine, nil
+}
+
+// Queue returns one queue. ENOTFOUND also for an officer outside it.
+func (s *Service) Queue(ctx context.Context, a Actor, id string) (*Queue, error) {
+	if err := authorize(a, permReadRequests); err != nil {
+		return nil, err
+	}
+	q, err := s.store.FindQueue(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if a.Role == RoleOfficer && !oneOf(a.UserID, q.Members) {
+		return nil, Errorf(ENOTFOUND, "no queue %s", id)
+	}
+	return q, nil
+}
+
+// routeQueue picks the queue of a new request.
+func routeQueue(queues []*Queue, t RequestType, c Channel) *Queue {
+	var def *Queue
+	for _, q := range queues {
+		if q.Routes.match(t, c) {
+			return q
+		}
+		if q.Default && def == nil {
+			def = q
+		}
+	}
+	return def
+}

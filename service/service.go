@@ -1,0 +1,186 @@
+// Package service is the core of Rightsdesk: the domain types, their rules, the request state machine and the
+// legal deadlines. It imports nothing internal but its calendar; adapters (api, store, scheduler) depend on it.
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Service carries out every use case of Rightsdesk. Safe for concurrent use.
+type Service struct {
+	store       Store
+	clock       func() time.Time
+	newID       func() string
+	keys        *Keys
+	publicURL   string
+	mailer      Mailer
+	transmitter Transmitter
+	dpoEmail    string
+	retention   time.Duration
+	// subjectDailyCap bounds web-form filings per subject per 24 hours, so that nobody can have the service mail
+	// a person again and again in their name.
+	subjectDailyCap int
+	policies        []*Policy
+	cals            atomic.Pointer[calendarSet]
+}
+
+// Config is what New needs.
+type Config struct {
+	Store Store
+	// Now is the clock. Deadlines are law: every time the service reads comes from here.
+	Now func() time.Time
+	// NewID returns a new unique ID; default random UUIDs.
+	NewID func() string
+	// Keys are derived from the operator's master key; nil: a random key, for tests (the program always
+	// passes the operator's, so that keyed hashes survive restarts).
+	Keys *Keys
+	// PublicURL is the base of links in e-mails, e.g. https://privacy.example.com; default http://localhost:8080.
+	PublicURL string
+	// Mailer delivers the outbox; nil: mail stays queued, visibly.
+	Mailer Mailer
+	// DPOEmail is the data protection officer, the last step of the escalation ladder.
+	DPOEmail string
+	// Transmitter sends portability copies to third parties; nil: transmissions wait, visibly.
+	Transmitter Transmitter
+	// Retention is how long after closure a request keeps its subject's personal data; default 3 years.
+	Retention time.Duration
+	// SubjectDailyCap bounds web-form filings per subject per 24 hours; default 5.
+	SubjectDailyCap int
+}
+
+// New returns a service over cfg.Store, with the calendars it has loaded.
+func New(ctx context.Context, cfg Config) (*Service, error) {
+	if cfg.Store == nil || cfg.Now == nil {
+		return nil, errors.New("service: Store and Now are required")
+	}
+	s := &Service{store: cfg.Store, clock: cfg.Now, newID: cfg.NewID, keys: cfg.Keys,
+		publicURL: strings.TrimRight(cfg.PublicURL, "/"), mailer: cfg.Mailer, dpoEmail: cfg.DPOEmail,
+		transmitter: cfg.Transmitter, retention: cfg.Retention,
+		policies: ShippedPolicies()}
+	if s.newID == nil {
+		s.newID = uuid.NewString
+	}
+	s.subjectDailyCap = cfg.SubjectDailyCap
+	if s.subjectDailyCap <= 0 {
+		s.subjectDailyCap = 5
+	}
+	if s.retention <= 0 {
+		s.retention = DefaultRetention
+	}
+	if s.publicURL == "" {
+		s.publicURL = "http://localhost:8080"
+	}
+	if s.keys == nil {
+		var master [32]byte
+		if _, err := rand.Read(master[:]); err != nil {
+			return nil, err
+		}
+		s.keys, _ = NewKeys(master[:])
+	}
+	if err := s.RefreshCalendars(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// now is the injected clock, in UTC and at the microsecond precision every supported database keeps.
+func (s *Service) now() time.Time {
+	return s.clock().UTC().Truncate(time.Microsecond)
+}
+
+// Now exposes the service clock to adapters that must agree with it (GORM's NowFunc, the scheduler).
+func (s *Service) Now() time.Time { return s.now() }
+
+// Policies returns the policies a request may name, the default first.
+func (s *Service) Policies(ctx context.Context, a Actor) ([]*Policy, error) {
+	if err := authorize(a, permReadReference); err != nil {
+		return nil, err
+	}
+	return s.policies, nil
+}
+
+// policy returns the named policy. EINVALID naming "policy" if there is none.
+func (s *Service) policy(name string) (*Policy, error) {
+	for _, p := range s.policies {
+		if p.Name == name {
+			return p, nil
+		}
+	}
+	return nil, Invalid(FieldError{"policy", "is not a policy (GET /api/v1/policies lists them)"})
+}
+
+// Ready reports whether the service can serve: the database answers.
+func (s *Service) Ready(ctx context.Context) error {
+	return s.store.Ping(ctx)
+}
+
+// permission is one thing a role may do.
+type permission string
+
+const (
+	permFileRequest   permission = "file_request"
+	permReadRequests  permission = "read_requests"
+	permReadReference permission = "read_reference" // policies, calendars, deadline previews
+	permLoadCalendar  permission = "load_calendar"
+	permManageUsers   permission = "manage_users"
+	permVerifyAudit   permission = "verify_audit"
+	permReadReports   permission = "read_reports"
+	permReadUsers     permission = "read_users"
+	permManageQueues  permission = "manage_queues"
+	permWorkRequests  permission = "work_requests" // transitions, assignment, replies, notes, extensions
+	permRunJobs       permission = "run_jobs"
+	permReadJobs      permission = "read_jobs"
+	permManageOutbox  permission = "manage_outbox"
+	permManageBackups permission = "manage_backups"
+	permReadBackups   permission = "read_backups"
+	permRecordBackups permission = "record_backups" // refreshes and restores: backup tooling
+	permSuppressions  permission = "check_suppressions"
+)
+
+// grants is the one table of who may do what; object-level checks (queues) come on top.
+var grants = map[permission][]Role{
+	permFileRequest:   {RoleIntake, RoleOfficer, RoleAdmin},
+	permReadRequests:  {RoleOfficer, RoleAuditor, RoleAdmin},
+	permReadReference: {RoleOfficer, RoleAuditor, RoleAdmin},
+	permLoadCalendar:  {RoleAdmin},
+	permManageUsers:   {RoleAdmin},
+	permVerifyAudit:   {RoleAuditor, RoleAdmin},
+	permReadReports:   {RoleAuditor, RoleAdmin, RoleOfficer},
+	permReadUsers:     {RoleAuditor, RoleAdmin},
+	permManageQueues:  {RoleAdmin},
+	permWorkRequests:  {RoleOfficer, RoleAdmin},
+	permRunJobs:       {RoleAdmin},
+	permReadJobs:      {RoleAuditor, RoleAdmin},
+	permManageOutbox:  {RoleAdmin},
+	permManageBackups: {RoleAdmin},
+	permReadBackups:   {RoleOfficer, RoleAuditor, RoleAdmin, RoleIntegration},
+	permRecordBackups: {RoleIntegration, RoleAdmin},
+	permSuppressions:  {RoleIntegration, RoleOfficer, RoleAdmin},
+}
+
+// authorize answers EFORBIDDEN unless a's role holds p.
+func authorize(a Actor, p permission) error {
+	for _, r := range grants[p] {
+		if a.Role == r {
+			return nil
+		}
+	}
+	return Errorf(EFORBIDDEN, "role %s may not %s", a.Role, p)
+}
+
+// RequestCounts counts every request by type and status, for metrics.
+func (s *Service) RequestCounts(ctx context.Context) (map[RequestType]map[Status]int, error) {
+	return s.store.CountRequestsByTypeStatus(ctx)
+}
+
+// OpenCounts counts the open and overdue requests by type now, for metrics.
+func (s *Service) OpenCounts(ctx context.Context) ([]OpenCount, error) {
+	return s.store.OpenRequestCounts(ctx, s.now())
+}

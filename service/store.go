@@ -1,0 +1,70 @@
+package service
+
+import (
+	"context"
+	"time"
+)
+
+// Store is what the service needs of persistence. The store package implements it on GORM; every method
+// returns *Error codes as documented, never a driver error.
+type Store interface {
+	UserStore
+	RequestStore
+	AuditStore
+	AuditChainStore
+	CalendarStore
+	ReportStore
+	QueueStore
+	NoteStore
+	ExtensionStore
+	OutboxStore
+	SubjectLinkStore
+	EscalationStore
+	DeliveryStore
+	JobStore
+	BackupStore
+	SuppressionStore
+	ExportStore
+	RetentionStore
+	// WithTx runs fn in one transaction, committed when fn returns nil and rolled back otherwise.
+	WithTx(ctx context.Context, fn func(tx Store) error) error
+	// Ping reports whether the database answers. EUNAVAILABLE if not.
+	Ping(ctx context.Context) error
+}
+
+// RequestStore keeps requests.
+type RequestStore interface {
+	// NextReferenceSeq returns the next number of the year's reference sequence. Only inside WithTx.
+	NextReferenceSeq(ctx context.Context, year int) (int64, error)
+	// CreateRequest inserts r. ECONFLICT if its ID or reference exists.
+	CreateRequest(ctx context.Context, r *Request) error
+	// UpdateRequest saves every mutable field of r. ENOTFOUND if it does not exist.
+	UpdateRequest(ctx context.Context, r *Request) error
+	// FindRequest returns a request with its subject and details. ENOTFOUND if none.
+	FindRequest(ctx context.Context, id string) (*Request, error)
+	// ListRequests returns up to f.Limit requests matching f, ordered by due time then ID, without their subject
+	// and details.
+	ListRequests(ctx context.Context, f RequestFilter) ([]*Request, error)
+	// OpenRequestBySubject returns the oldest request not closed, other than exceptID, of the type and
+	// subject index. ENOTFOUND if none.
+	OpenRequestBySubject(ctx context.Context, subjectIndex string, t RequestType, exceptID string) (*Request, error)
+	// CountSubjectRequestsSince counts the requests filed for a subject index since t.
+	CountSubjectRequestsSince(ctx context.Context, subjectIndex string, t time.Time) (int, error)
+	// CountRequestsByTypeStatus counts every request by type and status, for metrics.
+	CountRequestsByTypeStatus(ctx context.Context) (map[RequestType]map[Status]int, error)
+	// ProvisionalRequests returns the open (not closed) requests whose due date is provisional.
+	ProvisionalRequests(ctx context.Context) ([]*Request, error)
+	// FindIdempotencyKey returns the record of a caller's key. ENOTFOUND if none.
+	FindIdempotencyKey(ctx context.Context, scope, key string) (*IdempotencyRecord, error)
+	// CreateIdempotencyKey inserts rec. ECONFLICT if the caller's key exists.
+	CreateIdempotencyKey(ctx context.Context, rec *IdempotencyRecord) error
+}
+
+// IdempotencyRecord remembers which request a caller's Idempotency-Key filed, and the body it carried.
+type IdempotencyRecord struct {
+	Scope       string // the caller's user ID: keys of different callers never collide
+	Key         string
+	Fingerprint string // SHA-256 of the filing command
+	RequestID   string
+	CreatedAt   time.Time
+}

@@ -1,0 +1,206 @@
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"time"
+)
+
+// SubjectActor is the data subject acting through a link e-mailed to them.
+var SubjectActor = Actor{UserID: "subject", Name: "subject"}
+
+// The purposes of links e-mailed to the subject.
+const (
+	linkVerify   = "verify"
+	linkWithdraw = "withdraw"
+	linkDownload = "download"
+)
+
+// VerificationWindow is how long a subject has to confirm a request filed through a web form.
+const VerificationWindow = 7 * 24 * time.Hour
+
+// withdrawLinkLife is how long the withdrawal link in an acknowledgement works.
+const withdrawLinkLife = 366 * 24 * time.Hour
+
+// SubjectLink is a single-use link e-mailed to the subject; only the SHA-256 of its token is stored.
+type SubjectLink struct {
+	TokenHash string
+	RequestID string
+	Purpose   string
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+	CreatedAt time.Time
+}
+
+// SubjectLinkStore keeps the links.
+type SubjectLinkStore interface {
+	// CreateSubjectLink inserts a link.
+	CreateSubjectLink(ctx context.Context, l *SubjectLink) error
+	// FindSubjectLink returns the link whose token hashes to hash. ENOTFOUND if none.
+	FindSubjectLink(ctx context.Context, hash string) (*SubjectLink, error)
+	// UseSubjectLink marks an unused link used at t. ECONFLICT if it was used already.
+	UseSubjectLink(ctx context.Context, hash string, t time.Time) error
+	// UnverifiedReceivedBefore returns up to limit unverified requests received before t.
+	UnverifiedReceivedBefore(ctx context.Context, t time.Time, limit int) ([]*Request, error)
+}
+
+// newLinkToken returns a fresh unguessable link token (256 bits).
+func newLinkToken() string {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("crypto/rand failed: " + err.Error())
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// createLink stores a link for r and answers its URL under the public base URL.
+func (s *Service) createLink(ctx context.Context, tx Store, r *Request, purpose string, life time.Duration) (string, error) {
+	token := newLinkToken()
+	now := s.now()
+	err := tx.CreateSubjectLink(ctx, &SubjectLink{TokenHash: HashTokenSecret(token), RequestID: r.ID,
+		Purpose: purpose, ExpiresAt: now.Add(life), CreatedAt: now})
+	if err != nil {
+		return "", fmt.Errorf("create %s link: %w", purpose, err)
+	}
+	return s.publicURL + "/" + purpose + "?token=" + token, nil
+}
+
+// acknowledge e-mails the subject the request's reference, with a link to verify it (when unverified) and one
+// to withdraw it.
+func (s *Service) acknowledge(ctx context.Context, tx Store, r *Request) error {
+	if subjectAddress(r) == "" {
+		return nil
+	}
+	extra := map[string]string{}
+	var err error
+	if r.Status == StatusUnverified {
+		if extra["VerifyURL"], err = s.createLink(ctx, tx, r, linkVerify, VerificationWindow); err != nil {
+			return err
+		}
+	}
+	if extra["WithdrawURL"], err = s.createLink(ctx, tx, r, linkWithdraw, withdrawLinkLife); err != nil {
+		return err
+	}
+	return s.enqueueSubjectMail(ctx, tx, r, mailAcknowledgement, extra)
+}
+
+// useLink checks and spends a link. ENOTFOUND for an unknown token or another purpose; ECONFLICT when used or
+// expired.
+func (s *Service) useLink(ctx context.Context, tx Store, token, purpose string) (*Request, error) {
+	hash := HashTokenSecret(token)
+	l, err := tx.FindSubjectLink(ctx, hash)
+	if ErrorCode(err) == ENOTFOUND || (err == nil && l.Purpose != purpose) {
+		return nil, Errorf(ENOTFOUND, "this link is not valid")
+	} else if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	switch {
+	case l.UsedAt != nil:
+		return nil, Errorf(ECONFLICT, "this link was used already")
+	case now.After(l.ExpiresAt):
+		return nil, Errorf(ECONFLICT, "this link has expired")
+	}
+	if err := tx.UseSubjectLink(ctx, hash, now); err != nil {
+		return nil, err
+	}
+	return tx.FindRequest(ctx, l.RequestID)
+}
+
+func validLinkToken(token string) error {
+	if token == "" || len(token) > 100 {
+		return Invalid(FieldError{"token", "is required, at most 100 characters"})
+	}
+	return nil
+}
+
+// VerifyBySubject confirms an unverified request through the link e-mailed to its subject.
+func (s *Service) VerifyBySubject(ctx context.Context, token string) (*Request, error) {
+	if err := validLinkToken(token); err != nil {
+		return nil, err
+	}
+	var out *Request
+	err := s.store.WithTx(ctx, func(tx Store) error {
+		r, err := s.useLink(ctx, tx, token, linkVerify)
+		if err != nil {
+			return err
+		}
+		if r.Status != StatusUnverified {
+			return Errorf(ECONFLICT, "the request is %s, not awaiting confirmation", r.Status)
+		}
+		now := s.now()
+		r.VerifiedAt = &now
+		r.setStatus(StatusOpen, now)
+		if err := tx.UpdateRequest(ctx, r); err != nil {
+			return err
+		}
+		out = r
+		return s.appendEvent(ctx, tx, SubjectActor, "request.verified", r.ID, map[string]string{"by": "subject_link"})
+	})
+	return out, err
+}
+
+// WithdrawBySubject withdraws a request through the link in its acknowledgement.
+func (s *Service) WithdrawBySubject(ctx context.Context, token string) (*Request, error) {
+	if err := validLinkToken(token); err != nil {
+		return nil, err
+	}
+	var out *Request
+	err := s.store.WithTx(ctx, func(tx Store) error {
+		r, err := s.useLink(ctx, tx, token, linkWithdraw)
+		if err != nil {
+			return err
+		}
+		if !CanMove(r.Status, StatusWithdrawn) {
+			return Errorf(ECONFLICT, "the request is %s and can no longer be withdrawn", r.Status)
+		}
+		from := r.Status
+		r.setStatus(StatusWithdrawn, s.now())
+		if err := tx.UpdateRequest(ctx, r); err != nil {
+			return err
+		}
+		if err := s.enqueueSubjectMail(ctx, tx, r, mailWithdrawn, nil); err != nil {
+			return err
+		}
+		out = r
+		return s.appendEvent(ctx, tx, SubjectActor, "request.transitioned", r.ID, map[string]string{
+			"from": string(from), "to": string(StatusWithdrawn), "by": "subject_link"})
+	})
+	return out, err
+}
+
+// ExpireUnverified closes requests whose subject never confirmed them within VerificationWindow, and tells the
+// subject. It answers how many it closed.
+func (s *Service) ExpireUnverified(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		now := s.now()
+		batch, err := s.store.UnverifiedReceivedBefore(ctx, now.Add(-VerificationWindow), 100)
+		if err != nil || len(batch) == 0 {
+			return n, err
+		}
+		for _, r := range batch {
+			err := s.store.WithTx(ctx, func(tx Store) error {
+				r, err := tx.FindRequest(ctx, r.ID)
+				if err != nil || r.Status != StatusUnverified {
+					return err
+				}
+				r.RepliedAt = &now
+				r.setStatus(StatusExpired, now)
+				if err := tx.UpdateRequest(ctx, r); err != nil {
+					return err
+				}
+				if err := s.enqueueSubjectMail(ctx, tx, r, mailExpired, nil); err != nil {
+					return err
+				}
+				return s.appendEvent(ctx, tx, SystemActor, "request.expired", r.ID, nil)
+			})
+			if err != nil {
+				return n, fmt.Errorf("expire request %s: %w", r.ID, err)
+			}
+			n++
+		}
+	}
+}

@@ -1,0 +1,19 @@
+package service
+
+import "context"
+
+// Transmitter delivers a portability copy directly to the third party the subject named (an https endpoint).
+// The adapter refuses loopback, private, link-local and redirecting targets unless an admin allow-listed the
+// host, and signs each delivery so the receiver can verify it came from us.
+type Transmitter interface {
+	// Transmit POSTs body to endpoint. A *PermanentError means retrying cannot help (a refused target, a 4xx).
+	Transmit(ctx context.Context, endpoint string, delivery Delivery) error
+}
+
+// Delivery is one transmission of a data copy.
+type Delivery struct {
+	ID          string // unique per transmission: sent as Rightsdesk-Delivery, so a receiver can drop repeats
+	Reference   string // the request's reference, sent as Rightsdesk-Reference
+	ContentType string // application/zip
+	Body        []byte
+}

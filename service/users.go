@@ -1,0 +1,118 @@
+package service
+
+import (
+	"context"
+	"fmt"
+)
+
+// NewUser is a person or system an admin adds.
+type NewUser struct {
+	Name  string
+	Email string
+	Role  Role
+}
+
+// CreateUser adds a user without a token (admin). Officers need an e-mail address: escalations go there.
+func (s *Service) CreateUser(ctx context.Context, a Actor, in NewUser) (*User, error) {
+	if err := authorize(a, permManageUsers); err != nil {
+		return nil, err
+	}
+	var f fieldErrors
+	validName(&f, "name", in.Name)
+	if !in.Role.Valid() {
+		f.add("role", "must be one of admin, officer, auditor, intake, integration")
+	}
+	if in.Role == RoleOfficer && in.Email == "" {
+		f.add("email", "is required for an officer: reminders and escalations go there")
+	}
+	email(&f, "email", in.Email)
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	u := &User{ID: s.newID(), Name: in.Name, Email: in.Email, Role: in.Role, CreatedAt: s.now()}
+	err := s.store.WithTx(ctx, func(tx Store) error {
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		return s.appendEvent(ctx, tx, a, "user.created", "", map[string]string{"user_id": u.ID, "role": string(u.Role)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// Users lists every user (admin, auditor).
+func (s *Service) Users(ctx context.Context, a Actor) ([]*User, error) {
+	if err := authorize(a, permReadUsers); err != nil {
+		return nil, err
+	}
+	return s.store.ListUsers(ctx)
+}
+
+// IssuedToken is a new token and its secret, shown once.
+type IssuedToken struct {
+	Token  *Token
+	Secret string
+}
+
+// IssueToken gives a user a new token (admin).
+func (s *Service) IssueToken(ctx context.Context, a Actor, userID, name string) (*IssuedToken, error) {
+	if err := authorize(a, permManageUsers); err != nil {
+		return nil, err
+	}
+	var f fieldErrors
+	validName(&f, "name", name)
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	secret := NewTokenSecret()
+	t := &Token{ID: s.newID(), UserID: userID, Name: name, SecretHash: HashTokenSecret(secret), CreatedAt: s.now()}
+	err := s.store.WithTx(ctx, func(tx Store) error {
+		if _, err := tx.FindUser(ctx, userID); err != nil {
+			return err
+		}
+		if err := tx.CreateToken(ctx, t); err != nil {
+			return fmt.Errorf("create token: %w", err)
+		}
+		return s.appendEvent(ctx, tx, a, "token.created", "", map[string]string{"user_id": userID, "token_id": t.ID})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &IssuedToken{Token: t, Secret: secret}, nil
+}
+
+// RevokeToken ends a token at once (admin). Revoking the caller's own last admin token is refused, so that the
+// service is never left without an administrator.
+func (s *Service) RevokeToken(ctx context.Context, a Actor, tokenID string) error {
+	if err := authorize(a, permManageUsers); err != nil {
+		return err
+	}
+	return s.store.WithTx(ctx, func(tx Store) error {
+		t, err := tx.FindToken(ctx, tokenID)
+		if err != nil {
+			return err
+		}
+		if t.RevokedAt != nil {
+			return nil
+		}
+		u, err := tx.FindUser(ctx, t.UserID)
+		if err != nil {
+			return err
+		}
+		if u.Role == RoleAdmin {
+			n, err := tx.CountActiveTokens(ctx, RoleAdmin)
+			if err != nil {
+				return err
+			}
+			if n <= 1 {
+				return Errorf(ECONFLICT, "this is the last admin token; create another first")
+			}
+		}
+		if err := tx.RevokeToken(ctx, tokenID, s.now()); err != nil {
+			return err
+		}
+		return s.appendEvent(ctx, tx, a, "token.revoked", "", map[string]string{"user_id": t.UserID, "token_id": t.ID})
+	})
+}
