@@ -1,0 +1,100 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm/clause"
+
+	"github.com/rightsdesk/rightsdesk/service"
+)
+
+type eventRow struct {
+	Seq       int64 `gorm:"primaryKey;autoIncrement:false"`
+	ID        string
+	At        time.Time
+	ActorID   string
+	Action    string
+	RequestID *string
+	Data      string
+	PrevHash  string
+	Hash      string
+}
+
+func (eventRow) TableName() string { return "audit_events" }
+
+type auditHeadRow struct {
+	ID   int `gorm:"primaryKey"`
+	Seq  int64
+	Hash string
+}
+
+func (auditHeadRow) TableName() string { return "audit_head" }
+
+// LockAuditHead reads the chain's head FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE transaction already holds
+// the database's only write lock.
+func (s *Store) LockAuditHead(ctx context.Context) (service.AuditHead, error) {
+	if !s.inTx {
+		return service.AuditHead{}, fmt.Errorf("LockAuditHead outside a transaction")
+	}
+	var row auditHeadRow
+	err := s.w.WithContext(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = 1").Take(&row).Error
+	if err != nil {
+		return service.AuditHead{}, formatError(err)
+	}
+	return service.AuditHead{Seq: row.Seq, Hash: row.Hash}, nil
+}
+
+// AppendEvent inserts an event and advances the head to it.
+func (s *Store) AppendEvent(ctx context.Context, e *service.Event) error {
+	if !s.inTx {
+		return fmt.Errorf("AppendEvent outside a transaction")
+	}
+	data, err := json.Marshal(e.Data)
+	if err != nil {
+		return fmt.Errorf("encode event data: %w", err)
+	}
+	row := &eventRow{Seq: e.Seq, ID: e.ID, At: utc(e.At), ActorID: e.ActorID, Action: e.Action,
+		RequestID: nullable(e.RequestID), Data: string(data), PrevHash: e.PrevHash, Hash: e.Hash}
+	db := s.w.WithContext(ctx)
+	if err := db.Create(row).Error; err != nil {
+		return formatError(err)
+	}
+	res := db.Model(&auditHeadRow{}).Where("id = 1 AND seq = ?", e.Seq-1).
+		Updates(map[string]any{"seq": e.Seq, "hash": e.Hash})
+	if res.Error != nil {
+		return formatError(res.Error)
+	}
+	if res.RowsAffected != 1 {
+		return fmt.Errorf("audit head moved under event %d", e.Seq)
+	}
+	return nil
+}
+
+// RequestEvents returns a request's events in chain order.
+func (s *Store) RequestEvents(ctx context.Context, requestID string) ([]*service.Event, error) {
+	var rows []eventRow
+	if err := s.r.WithContext(ctx).Where("request_id = ?", requestID).Order("seq").Find(&rows).Error; err != nil {
+		return nil, formatError(err)
+	}
+	out := make([]*service.Event, 0, len(rows))
+	for i := range rows {
+		e, err := toEvent(&rows[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+func toEvent(r *eventRow) (*service.Event, error) {
+	e := &service.Event{ID: r.ID, Seq: r.Seq, At: r.At.UTC(), ActorID: r.ActorID, Action: r.Action,
+		RequestID: deref(r.RequestID), PrevHash: r.PrevHash, Hash: r.Hash}
+	if err := json.Unmarshal([]byte(r.Data), &e.Data); err != nil {
+		return nil, fmt.Errorf("event %d: data: %w", r.Seq, err)
+	}
+	return e, nil
+}

@@ -1,0 +1,386 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/rightsdesk/rightsdesk/service"
+	"github.com/rightsdesk/rightsdesk/service/calendar"
+	"github.com/rightsdesk/rightsdesk/store/storetest"
+)
+
+// requestsOfEachKind returns a request of every type, each with the details of its type, besides one with every
+// field set and one with as few as possible.
+func requestsOfEachKind() map[string]*service.Request {
+	out := map[string]*service.Request{
+		"every field": fullRequest("r-full", "DSR-2026-000001"),
+		"minimal":     minimalRequest("r-min", "DSR-2026-000002"),
+	}
+	kinds := []struct {
+		typ     service.RequestType
+		details service.Details
+	}{
+		{service.TypeAccess, service.Details{Categories: []string{"profile", "orders", "location"}}},
+		{service.TypeRectification, service.Details{Corrections: []service.Correction{
+			{Field: "name", CurrentValue: "Li Lay", CorrectedValue: "Li Lei"},
+			{Field: "phone", CorrectedValue: "+86 139 0000 0000"},
+		}}},
+		{service.TypeDeletion, service.Details{Ground: service.GroundNoLongerUsingService,
+			Explanation: "I closed my account in 2024."}},
+		{service.TypeConsentWithdrawal, service.Details{Purposes: []string{"marketing"}}},
+		{service.TypeAccountCancellation, service.Details{AccountID: "acct-99"}},
+		{service.TypePortability, service.Details{Format: "csv",
+			Recipient: &service.Recipient{Endpoint: "sftp://import.example/"}}},
+	}
+	for i, k := range kinds {
+		r := minimalRequest("r-"+string(k.typ), fmt.Sprintf("DSR-2026-%06d", 100+i))
+		r.Type = k.typ
+		r.Details = k.details
+		out[string(k.typ)] = r
+	}
+	return out
+}
+
+func TestRequestRoundTrip(t *testing.T) {
+	for _, db := range storetest.Dialects(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			ctx := t.Context()
+			st := storetest.MustOpen(t, db, clock)
+			for name, want := range requestsOfEachKind() {
+				t.Run(name, func(t *testing.T) {
+					in := *want // the store must not need to change its argument
+					if err := st.CreateRequest(ctx, &in); err != nil {
+						t.Fatalf("CreateRequest: %v", err)
+					}
+					got, err := st.FindRequest(ctx, want.ID)
+					if err != nil {
+						t.Fatalf("FindRequest: %v", err)
+					}
+					// cmp compares times with time.Equal: the same instant, whatever the zone.
+					if diff := cmp.Diff(want, got); diff != "" {
+						t.Errorf("FindRequest (-want +got):\n%s", diff)
+					}
+					for field, tm := range map[string]time.Time{"received_at": got.ReceivedAt,
+						"due_at": got.Due.At, "created_at": got.CreatedAt, "updated_at": got.UpdatedAt} {
+						if tm.Location() != time.UTC {
+							t.Errorf("%s comes back in %v, want UTC", field, tm.Location())
+						}
+					}
+				})
+			}
+		})
+	}
+}
+
+func TestCreateRequestConflicts(t *testing.T) {
+	for _, db := range storetest.Dialects(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			ctx := t.Context()
+			st := storetest.MustOpen(t, db, clock)
+			first := minimalRequest("r-1", "DSR-2026-000001")
+			mustCreate(t, st, first)
+
+			wantCode(t, "duplicate reference", st.CreateRequest(ctx, minimalRequest("r-2", first.Reference)),
+				service.ECONFLICT)
+			wantCode(t, "duplicate ID", st.CreateRequest(ctx, minimalRequest(first.ID, "DSR-2026-000002")),
+				service.ECONFLICT)
+			wantCode(t, "FindRequest of the rejected duplicate", func() error {
+				_, err := st.FindRequest(ctx, "r-2")
+				return err
+			}(), service.ENOTFOUND)
+
+			got, err := st.FindRequest(ctx, first.ID)
+			if err != nil {
+				t.Fatalf("FindRequest: %v", err)
+			}
+			if diff := cmp.Diff(first, got); diff != "" {
+				t.Errorf("first request after rejected duplicates (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestFindRequestNotFound(t *testing.T) {
+	for _, db := range storetest.Dialects(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			st := storetest.MustOpen(t, db, clock)
+			mustCreate(t, st, minimalRequest("r-1", "DSR-2026-000001"))
+			got, err := st.FindRequest(t.Context(), "r-404")
+			wantCode(t, "FindRequest(r-404)", err, service.ENOTFOUND)
+			if got != nil {
+				t.Errorf("FindRequest(r-404) = %+v, want nil", got)
+			}
+		})
+	}
+}
+
+func TestUpdateRequest(t *testing.T) {
+	for _, db := range storetest.Dialects(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			ctx := t.Context()
+			st := storetest.MustOpen(t, db, clock)
+			orig := minimalRequest("r-1", "DSR-2026-000001")
+			other := minimalRequest("r-2", "DSR-2026-000002")
+			mustCreate(t, st, orig, other)
+
+			// Fill every optional field in.
+			filled := fullRequest(orig.ID, orig.Reference)
+			filled.CreatedAt = orig.CreatedAt
+			if err := st.UpdateRequest(ctx, filled); err != nil {
+				t.Fatalf("UpdateRequest (fill): %v", err)
+			}
+			got, err := st.FindRequest(ctx, orig.ID)
+			if err != nil {
+				t.Fatalf("FindRequest: %v", err)
+			}
+			if diff := cmp.Diff(filled, got); diff != "" {
+				t.Errorf("after filling (-want +got):\n%s", diff)
+			}
+
+			// Clear them again: zero values must be written too, and created_at never changes.
+			cleared := minimalRequest(orig.ID, orig.Reference)
+			cleared.Status = service.StatusOnHold
+			cleared.Subject = service.Subject{Name: "Han Meimei"}
+			cleared.Details = service.Details{}
+			cleared.Due = service.Due{Date: date(2026, 4, 2), At: date(2026, 4, 2).EndOfDay(cst)}
+			cleared.Clock = service.Clock{Start: date(2026, 3, 20), Used: 9, Budget: 15}
+			cleared.UpdatedAt = testNow.Add(time.Hour)
+			cleared.CreatedAt = testNow.Add(48 * time.Hour)
+			if err := st.UpdateRequest(ctx, cleared); err != nil {
+				t.Fatalf("UpdateRequest (clear): %v", err)
+			}
+			got, err = st.FindRequest(ctx, orig.ID)
+			if err != nil {
+				t.Fatalf("FindRequest: %v", err)
+			}
+			want := *cleared
+			want.CreatedAt = orig.CreatedAt
+			if diff := cmp.Diff(&want, got); diff != "" {
+				t.Errorf("after clearing (-want +got):\n%s", diff)
+			}
+
+			// The other request is untouched.
+			gotOther, err := st.FindRequest(ctx, other.ID)
+			if err != nil {
+				t.Fatalf("FindRequest(other): %v", err)
+			}
+			if diff := cmp.Diff(other, gotOther); diff != "" {
+				t.Errorf("other request changed (-want +got):\n%s", diff)
+			}
+
+			// Saving unchanged values is not "not found".
+			if err := st.UpdateRequest(ctx, got); err != nil {
+				t.Errorf("UpdateRequest with unchanged values: %v", err)
+			}
+
+			wantCode(t, "UpdateRequest of a missing ID",
+				st.UpdateRequest(ctx, minimalRequest("r-404", "DSR-2026-000404")), service.ENOTFOUND)
+			wantCode(t, "FindRequest after UpdateRequest of a missing ID", func() error {
+				_, err := st.FindRequest(ctx, "r-404")
+				return err
+			}(), service.ENOTFOUND)
+		})
+	}
+}
+
+func TestProvisionalRequests(t *testing.T) {
+	for _, db := range storetest.Dialects(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			ctx := t.Context()
+			st := storetest.MustOpen(t, db, clock)
+			if got, err := st.ProvisionalRequests(ctx); err != nil || len(got) != 0 {
+				t.Fatalf("ProvisionalRequests on an empty store = %v, %v; want none", got, err)
+			}
+			closedAt := time.Date(2026, 3, 5, 8, 0, 0, 0, time.UTC)
+			var want []*service.Request
+			for i, tc := range []struct {
+				provisional bool
+				status      service.Status
+			}{
+				{true, service.StatusOpen}, {false, service.StatusOpen}, {true, service.StatusFulfilled},
+				{false, service.StatusDenied}, {true, service.StatusInProgress}, {true, service.StatusOnHold},
+				{true, service.StatusWithdrawn}, {true, service.StatusDuplicate}, {true, service.StatusUnverified},
+			} {
+				r := fullRequest(fmt.Sprintf("r-%d", 9-i), fmt.Sprintf("DSR-2026-%06d", i+1))
+				r.Due.Provisional = tc.provisional
+				setState(r, tc.status, closedAt)
+				mustCreate(t, st, r)
+				if tc.provisional && !tc.status.Terminal() {
+					want = append(want, r)
+				}
+			}
+			got, err := st.ProvisionalRequests(ctx)
+			if err != nil {
+				t.Fatalf("ProvisionalRequests: %v", err)
+			}
+			byID := func(a, b *service.Request) int { return cmpString(a.ID, b.ID) }
+			slices.SortFunc(want, byID)
+			slices.SortFunc(got, byID)
+			// The service rewrites their due dates: they come whole, subject and details included.
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("ProvisionalRequests (-want +got):\n%s", diff)
+			}
+
+			// Replying takes a request off the list.
+			r := want[0]
+			setState(r, service.StatusFulfilled, closedAt.Add(time.Hour))
+			if err := st.UpdateRequest(ctx, r); err != nil {
+				t.Fatalf("UpdateRequest: %v", err)
+			}
+			got, err = st.ProvisionalRequests(ctx)
+			if err != nil {
+				t.Fatalf("ProvisionalRequests: %v", err)
+			}
+			if diff := cmp.Diff(ids(want[1:]), ids(got)); diff != "" {
+				t.Errorf("ProvisionalRequests after a reply (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func ids(rs []*service.Request) []string {
+	out := make([]string, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, r.ID)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestIdempotencyKeys(t *testing.T) {
+	for _, db := range storetest.Dialects(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			ctx := t.Context()
+			st := storetest.MustOpen(t, db, clock)
+			mustCreate(t, st, minimalRequest("r-1", "DSR-2026-000001"), minimalRequest("r-2", "DSR-2026-000002"))
+
+			_, err := st.FindIdempotencyKey(ctx, "u-alice", "k-1")
+			wantCode(t, "FindIdempotencyKey before any", err, service.ENOTFOUND)
+
+			want := &service.IdempotencyRecord{Scope: "u-alice", Key: "k-1", Fingerprint: "sha256:abc",
+				RequestID: "r-1", CreatedAt: time.Date(2026, 3, 2, 18, 1, 2, 345678000, cst)}
+			if err := st.CreateIdempotencyKey(ctx, want); err != nil {
+				t.Fatalf("CreateIdempotencyKey: %v", err)
+			}
+			got, err := st.FindIdempotencyKey(ctx, "u-alice", "k-1")
+			if err != nil {
+				t.Fatalf("FindIdempotencyKey: %v", err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("FindIdempotencyKey (-want +got):\n%s", diff)
+			}
+
+			dup := *want
+			dup.RequestID, dup.Fingerprint = "r-2", "sha256:def"
+			wantCode(t, "duplicate (scope, key)", st.CreateIdempotencyKey(ctx, &dup), service.ECONFLICT)
+			got, err = st.FindIdempotencyKey(ctx, "u-alice", "k-1")
+			if err != nil {
+				t.Fatalf("FindIdempotencyKey: %v", err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("FindIdempotencyKey after rejected duplicate (-want +got):\n%s", diff)
+			}
+
+			// Another caller's same key is another record.
+			bob := &service.IdempotencyRecord{Scope: "u-bob", Key: "k-1", Fingerprint: "sha256:def",
+				RequestID: "r-2", CreatedAt: testNow}
+			if err := st.CreateIdempotencyKey(ctx, bob); err != nil {
+				t.Fatalf("CreateIdempotencyKey, same key, other scope: %v", err)
+			}
+			got, err = st.FindIdempotencyKey(ctx, "u-bob", "k-1")
+			if err != nil {
+				t.Fatalf("FindIdempotencyKey(u-bob): %v", err)
+			}
+			if diff := cmp.Diff(bob, got); diff != "" {
+				t.Errorf("FindIdempotencyKey(u-bob) (-want +got):\n%s", diff)
+			}
+			_, err = st.FindIdempotencyKey(ctx, "u-alice", "k-2")
+			wantCode(t, "FindIdempotencyKey of another key", err, service.ENOTFOUND)
+		})
+	}
+}
+
+// Calendar years live here too: they are small.
+
+func mustSchedule(tb testing.TB, doc string) calendar.Schedule {
+	tb.Helper()
+	s, err := calendar.ParseSchedule([]byte(doc))
+	if err != nil {
+		tb.Fatalf("ParseSchedule(%s): %v", doc, err)
+	}
+	return s
+}
+
+func TestCalendarYears(t *testing.T) {
+	for _, db := range storetest.Dialects(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			ctx := t.Context()
+			st := storetest.MustOpen(t, db, clock)
+			if got, err := st.CalendarYears(ctx, "cn"); err != nil || len(got) != 0 {
+				t.Fatalf("CalendarYears on an empty store = %v, %v; want none", got, err)
+			}
+			y2027a := mustSchedule(t, `{"year":2027,"days":[{"name":"元旦","date":"2027-01-01","isOffDay":true}]}`)
+			y2027b := mustSchedule(t, `{"year":2027,"days":[{"name":"元旦","date":"2027-01-01","isOffDay":true},
+				{"name":"春节","date":"2027-02-06","isOffDay":true},{"name":"春节","date":"2027-01-31","isOffDay":false}]}`)
+			y2026 := mustSchedule(t, `{"year":2026,"days":[{"name":"国庆节","date":"2026-10-01","isOffDay":true},
+				{"name":"元旦","date":"2025-12-31","isOffDay":false}]}`)
+			other := mustSchedule(t, `{"year":2027,"days":[{"name":"Other","date":"2027-05-01","isOffDay":true}]}`)
+
+			for _, s := range []struct {
+				name string
+				sch  calendar.Schedule
+			}{{"cn", y2027a}, {"cn", y2026}, {"other", other}, {"cn", y2027b}} {
+				if err := st.SaveCalendarYear(ctx, s.name, s.sch); err != nil {
+					t.Fatalf("SaveCalendarYear(%s, %d): %v", s.name, s.sch.Year, err)
+				}
+			}
+			got, err := st.CalendarYears(ctx, "cn")
+			if err != nil {
+				t.Fatalf("CalendarYears(cn): %v", err)
+			}
+			if diff := cmp.Diff([]calendar.Schedule{y2026, y2027b}, got); diff != "" {
+				t.Errorf("CalendarYears(cn) (-want +got):\n%s", diff)
+			}
+			got, err = st.CalendarYears(ctx, "other")
+			if err != nil {
+				t.Fatalf("CalendarYears(other): %v", err)
+			}
+			if diff := cmp.Diff([]calendar.Schedule{other}, got); diff != "" {
+				t.Errorf("CalendarYears(other) (-want +got):\n%s", diff)
+			}
+
+			// Inside a transaction too, and a rolled-back save leaves the year as it was.
+			err = st.WithTx(ctx, func(tx service.Store) error {
+				if err := tx.SaveCalendarYear(ctx, "cn", y2027a); err != nil {
+					return err
+				}
+				return context.Canceled
+			})
+			if err == nil {
+				t.Fatalf("WithTx returned nil, want the function's error")
+			}
+			got, err = st.CalendarYears(ctx, "cn")
+			if err != nil {
+				t.Fatalf("CalendarYears(cn): %v", err)
+			}
+			if diff := cmp.Diff([]calendar.Schedule{y2026, y2027b}, got); diff != "" {
+				t.Errorf("CalendarYears(cn) after a rolled-back save (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -1,0 +1,164 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"gorm.io/gorm/clause"
+
+	"github.com/rightsdesk/rightsdesk/service"
+)
+
+// Sealer encrypts the columns that hold personal data; service.Keys is one.
+type Sealer interface {
+	Seal(plain []byte) (string, error)
+	Open(sealed string) ([]byte, error)
+	Current(sealed string) bool
+}
+
+// SetSealer turns on encryption of personal data for everything written from now on; values are opened with
+// whichever key sealed them.
+func (s *Store) SetSealer(k Sealer) { s.sealer = k }
+
+func (s *Store) seal(plain string) (string, error) {
+	if s.sealer == nil || plain == "" {
+		return plain, nil
+	}
+	out, err := s.sealer.Seal([]byte(plain))
+	if err != nil {
+		return "", fmt.Errorf("seal: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Store) open(sealed string) (string, error) {
+	if s.sealer == nil || sealed == "" {
+		return sealed, nil
+	}
+	out, err := s.sealer.Open(sealed)
+	if err != nil {
+		return "", fmt.Errorf("open: %w", err)
+	}
+	return string(out), nil
+}
+
+type keyringRow struct {
+	Purpose string `gorm:"primaryKey"`
+	Sealed  string
+}
+
+func (keyringRow) TableName() string { return "keyring" }
+
+// IndexSecret returns the sealed index secret.
+func (s *Store) IndexSecret(ctx context.Context) (string, error) {
+	var r keyringRow
+	if err := s.w.WithContext(ctx).Where("purpose = ?", "index").Take(&r).Error; err != nil {
+		return "", formatError(err)
+	}
+	return r.Sealed, nil
+}
+
+// SaveIndexSecret stores the sealed index secret.
+func (s *Store) SaveIndexSecret(ctx context.Context, sealed string) error {
+	return formatError(s.w.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).
+		Create(&keyringRow{Purpose: "index", Sealed: sealed}).Error)
+}
+
+// sealedColumns are the columns that hold personal data, by table and primary key.
+var sealedColumns = []struct {
+	table, key string
+	columns    []string
+}{
+	{"requests", "id", []string{"subject", "details", "reply_message", "correction_outcomes"}},
+	{"request_notes", "id", []string{"body"}},
+	{"outbox", "id", []string{"to_address", "body_text", "body_html"}},
+	{"keyring", "purpose", []string{"sealed"}},
+}
+
+// RotateSealed re-seals under the current key every value sealed under another key (or not sealed at all), in
+// batches, while the service runs. It answers how many values it re-sealed.
+func (s *Store) RotateSealed(ctx context.Context, batch int) (int, error) {
+	if s.sealer == nil {
+		return 0, fmt.Errorf("no keys configured")
+	}
+	n := 0
+	for _, t := range sealedColumns {
+		for _, col := range t.columns {
+			after := ""
+			for {
+				var rows []struct{ K, V string }
+				err := s.r.WithContext(ctx).Raw(fmt.Sprintf(`SELECT %s AS k, %s AS v FROM %s WHERE %s > ? AND %s <> ''
+					ORDER BY %s LIMIT ?`, t.key, col, t.table, t.key, col, t.key), after, batch).Scan(&rows).Error
+				if err != nil {
+					return n, formatError(err)
+				}
+				if len(rows) == 0 {
+					break
+				}
+				err = s.WithTx(ctx, func(tx service.Store) error {
+					db := tx.(*Store).w.WithContext(ctx)
+					for _, r := range rows {
+						if s.sealer.Current(r.V) {
+							continue
+						}
+						plain, err := s.sealer.Open(r.V)
+						if err != nil {
+							return fmt.Errorf("%s.%s of %s: %w", t.table, col, r.K, err)
+						}
+						sealed, err := s.sealer.Seal(plain)
+						if err != nil {
+							return err
+						}
+						res := db.Exec(fmt.Sprintf("UPDATE %s SET %s = ? WHERE %s = ? AND %s = ?", t.table, col, t.key, col),
+							sealed, r.K, r.V)
+						if res.Error != nil {
+							return formatError(res.Error)
+						}
+						n += int(res.RowsAffected)
+					}
+					return nil
+				})
+				if err != nil {
+					return n, err
+				}
+				after = rows[len(rows)-1].K
+			}
+		}
+	}
+	m, err := s.rotateExports(ctx, batch)
+	return n + m, err
+}
+
+// rotateExports re-seals export files, whose content column holds bytes.
+func (s *Store) rotateExports(ctx context.Context, batch int) (int, error) {
+	n, after := 0, ""
+	for {
+		var rows []exportRow
+		err := s.r.WithContext(ctx).Select("id", "content").Where("id > ? AND content IS NOT NULL", after).
+			Order("id").Limit(batch).Find(&rows).Error
+		if err != nil {
+			return n, formatError(err)
+		}
+		if len(rows) == 0 {
+			return n, nil
+		}
+		for _, r := range rows {
+			if len(r.Content) == 0 || s.sealer.Current(string(r.Content)) {
+				continue
+			}
+			plain, err := s.sealer.Open(string(r.Content))
+			if err != nil {
+				return n, fmt.Errorf("export %s: %w", r.ID, err)
+			}
+			sealed, err := s.sealer.Seal(plain)
+			if err != nil {
+				return n, err
+			}
+			if err := s.w.WithContext(ctx).Model(&exportRow{}).Where("id = ?", r.ID).Update("content", []byte(sealed)).Error; err != nil {
+				return n, formatError(err)
+			}
+			n++
+		}
+		after = rows[len(rows)-1].ID
+	}
+}

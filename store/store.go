@@ -1,0 +1,229 @@
+// Package store keeps Rightsdesk's data in SQLite (the embedded default) or PostgreSQL through GORM. It is the
+// only package that knows GORM; it implements service.Store and translates every database error to a
+// service error code.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/rightsdesk/rightsdesk/service"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Dialects the store speaks.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// Store implements service.Store. Outside a transaction, reads go to the read pool; writes and transactions go
+// to the writer (on SQLite one connection, so writers queue in Go instead of failing with "database is locked").
+type Store struct {
+	dialect string
+	w       *gorm.DB // writer, or the transaction
+	r       *gorm.DB // reader pool, or the transaction
+	inTx    bool
+	closers []*sql.DB
+	sealer  Sealer // nil: personal data is stored as it is (tests of the store alone)
+}
+
+var _ service.Store = (*Store)(nil)
+
+// Options tune Open.
+type Options struct {
+	// Now is GORM's clock; the service's clock, so that nothing in the database has another time.
+	Now func() time.Time
+	// ReadConns bounds the SQLite read pool; default 4.
+	ReadConns int
+}
+
+// Open connects to dsn: a `postgres://` or `postgresql://` URL, or else a SQLite file path. It does not migrate.
+func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.ReadConns <= 0 {
+		opt.ReadConns = 4
+	}
+	cfg := func() *gorm.Config {
+		return &gorm.Config{
+			TranslateError: true,
+			NowFunc:        func() time.Time { return opt.Now().UTC() },
+			Logger:         logger.Discard,
+			PrepareStmt:    true,
+		}
+	}
+	if IsPostgres(dsn) {
+		db, err := gorm.Open(postgres.Open(dsn), cfg())
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		sqlDB, err := db.DB()
+		if err != nil {
+			return nil, err
+		}
+		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(20)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+		s := &Store{dialect: Postgres, w: db, r: db, closers: []*sql.DB{sqlDB}}
+		return s, s.Ping(ctx)
+	}
+	w, err := gorm.Open(sqlite.Open(sqliteDSN(dsn, false)), cfg())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
+	}
+	wDB, err := w.DB()
+	if err != nil {
+		return nil, err
+	}
+	wDB.SetMaxOpenConns(1)
+	wDB.SetMaxIdleConns(1)
+	wDB.SetConnMaxLifetime(0)
+	// The first connection creates the file and switches it to WAL before the readers open it.
+	if err := wDB.PingContext(ctx); err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
+	}
+	r, err := gorm.Open(sqlite.Open(sqliteDSN(dsn, true)), cfg())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s for reading: %w", dsn, err)
+	}
+	rDB, err := r.DB()
+	if err != nil {
+		return nil, err
+	}
+	rDB.SetMaxOpenConns(opt.ReadConns)
+	rDB.SetMaxIdleConns(opt.ReadConns)
+	return &Store{dialect: SQLite, w: w, r: r, closers: []*sql.DB{wDB, rDB}}, nil
+}
+
+// IsPostgres reports whether dsn names a PostgreSQL database rather than a SQLite file.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// sqliteDSN sets the pragmas every connection needs: WAL (readers never block the writer), IMMEDIATE
+// transactions (a writer takes the lock at BEGIN, so no transaction fails on upgrade), a busy timeout for other
+// processes, foreign keys, and synchronous=FULL (a 201 survives power loss; see docs/operations.md).
+func sqliteDSN(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_foreign_keys", "1")
+	q.Set("_synchronous", "FULL")
+	if readOnly {
+		q.Set("_query_only", "1")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + uriPath.Replace(path) + "?" + q.Encode()
+}
+
+// uriPath escapes what a SQLite URI filename would read as its query, fragment or an escape.
+var uriPath = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
+
+// Dialect is SQLite or Postgres.
+func (s *Store) Dialect() string { return s.dialect }
+
+// Close closes every connection.
+func (s *Store) Close() error {
+	var errs []error
+	for _, c := range s.closers {
+		errs = append(errs, c.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Migrate brings the schema to the newest version. Safe to run from several replicas at once on PostgreSQL
+// (an advisory lock serialises them); on SQLite the single writer does.
+func (s *Store) Migrate(ctx context.Context) error {
+	sqlDB, err := s.w.DB()
+	if err != nil {
+		return err
+	}
+	sub, err := fs.Sub(migrations, "migrations/"+s.dialect)
+	if err != nil {
+		return err
+	}
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	dialect := goose.DialectSQLite3
+	if s.dialect == Postgres {
+		dialect = goose.DialectPostgres
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(dialect, sqlDB, sub, opts...)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// WithTx runs fn in one transaction on the writer.
+func (s *Store) WithTx(ctx context.Context, fn func(tx service.Store) error) error {
+	if s.inTx {
+		return fn(s)
+	}
+	err := s.w.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
+		return fn(&Store{dialect: s.dialect, w: gtx, r: gtx, inTx: true, sealer: s.sealer})
+	})
+	return formatError(err)
+}
+
+// Ping reports whether the database answers a query.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.r.WithContext(ctx).Raw("SELECT 1").Scan(&one).Error; err != nil {
+		return &service.Error{Code: service.EUNAVAILABLE, Message: "the database does not answer"}
+	}
+	return nil
+}
+
+// formatError translates GORM and driver errors to service errors; service errors pass through.
+func formatError(err error) error {
+	var se *service.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &se), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return service.Errorf(service.ENOTFOUND, "not found")
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return &service.Error{Code: service.ECONFLICT, Message: "it exists already"}
+	}
+	return fmt.Errorf("store: %w", err)
+}
+
+// utc normalises times before they are written, so that SQLite's text timestamps sort in time order.
+func utc(t time.Time) time.Time { return t.UTC() }
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}

@@ -1,0 +1,190 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/rightsdesk/rightsdesk/service"
+)
+
+type noteRow struct {
+	ID        string `gorm:"primaryKey"`
+	RequestID string
+	AuthorID  string
+	Body      string
+	CreatedAt time.Time `gorm:"autoCreateTime:false"`
+}
+
+func (noteRow) TableName() string { return "request_notes" }
+
+// CreateNote inserts a note.
+func (s *Store) CreateNote(ctx context.Context, n *service.Note) error {
+	body, err := s.seal(n.Body)
+	if err != nil {
+		return err
+	}
+	return formatError(s.w.WithContext(ctx).Create(&noteRow{ID: n.ID, RequestID: n.RequestID, AuthorID: n.AuthorID,
+		Body: body, CreatedAt: utc(n.CreatedAt)}).Error)
+}
+
+// RequestNotes returns a request's notes, oldest first.
+func (s *Store) RequestNotes(ctx context.Context, requestID string) ([]*service.Note, error) {
+	var rows []noteRow
+	if err := s.r.WithContext(ctx).Where("request_id = ?", requestID).Order("created_at, id").Find(&rows).Error; err != nil {
+		return nil, formatError(err)
+	}
+	out := make([]*service.Note, len(rows))
+	for i, r := range rows {
+		body, err := s.open(r.Body)
+		if err != nil {
+			return nil, fmt.Errorf("note %s: %w", r.ID, err)
+		}
+		out[i] = &service.Note{ID: r.ID, RequestID: r.RequestID, AuthorID: r.AuthorID, Body: body, CreatedAt: r.CreatedAt.UTC()}
+	}
+	return out, nil
+}
+
+type extensionRow struct {
+	ID        string `gorm:"primaryKey"`
+	RequestID string
+	Count     int
+	Unit      string
+	Reason    string
+	ActorID   string
+	CreatedAt time.Time `gorm:"autoCreateTime:false"`
+}
+
+func (extensionRow) TableName() string { return "request_extensions" }
+
+// CreateExtension inserts an extension.
+func (s *Store) CreateExtension(ctx context.Context, e *service.Extension) error {
+	return formatError(s.w.WithContext(ctx).Create(&extensionRow{ID: e.ID, RequestID: e.RequestID, Count: e.Count,
+		Unit: string(e.Unit), Reason: e.Reason, ActorID: e.ActorID, CreatedAt: utc(e.CreatedAt)}).Error)
+}
+
+// RequestExtensions returns a request's extensions, oldest first.
+func (s *Store) RequestExtensions(ctx context.Context, requestID string) ([]*service.Extension, error) {
+	var rows []extensionRow
+	if err := s.r.WithContext(ctx).Where("request_id = ?", requestID).Order("created_at, id").Find(&rows).Error; err != nil {
+		return nil, formatError(err)
+	}
+	out := make([]*service.Extension, len(rows))
+	for i, r := range rows {
+		out[i] = &service.Extension{ID: r.ID, RequestID: r.RequestID, Count: r.Count, Unit: service.PeriodUnit(r.Unit),
+			Reason: r.Reason, ActorID: r.ActorID, CreatedAt: r.CreatedAt.UTC()}
+	}
+	return out, nil
+}
+
+type subjectLinkRow struct {
+	TokenHash string `gorm:"primaryKey"`
+	RequestID string
+	Purpose   string
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+	CreatedAt time.Time `gorm:"autoCreateTime:false"`
+}
+
+func (subjectLinkRow) TableName() string { return "subject_links" }
+
+// CreateSubjectLink inserts a link.
+func (s *Store) CreateSubjectLink(ctx context.Context, l *service.SubjectLink) error {
+	return formatError(s.w.WithContext(ctx).Create(&subjectLinkRow{TokenHash: l.TokenHash, RequestID: l.RequestID,
+		Purpose: l.Purpose, ExpiresAt: utc(l.ExpiresAt), UsedAt: utcPtr(l.UsedAt), CreatedAt: utc(l.CreatedAt)}).Error)
+}
+
+// FindSubjectLink returns a link by its token's hash.
+func (s *Store) FindSubjectLink(ctx context.Context, hash string) (*service.SubjectLink, error) {
+	var r subjectLinkRow
+	if err := s.r.WithContext(ctx).Where("token_hash = ?", hash).Take(&r).Error; err != nil {
+		return nil, formatError(err)
+	}
+	return &service.SubjectLink{TokenHash: r.TokenHash, RequestID: r.RequestID, Purpose: r.Purpose,
+		ExpiresAt: r.ExpiresAt.UTC(), UsedAt: utcPtr(r.UsedAt), CreatedAt: r.CreatedAt.UTC()}, nil
+}
+
+// UseSubjectLink spends a link once: of two concurrent uses, one wins and the other is ECONFLICT.
+func (s *Store) UseSubjectLink(ctx context.Context, hash string, t time.Time) error {
+	res := s.w.WithContext(ctx).Model(&subjectLinkRow{}).Where("token_hash = ? AND used_at IS NULL", hash).
+		Update("used_at", utc(t))
+	if res.Error != nil {
+		return formatError(res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return service.Errorf(service.ECONFLICT, "this link was used already")
+	}
+	return nil
+}
+
+// UnverifiedReceivedBefore returns unverified requests received before t.
+func (s *Store) UnverifiedReceivedBefore(ctx context.Context, t time.Time, limit int) ([]*service.Request, error) {
+	var rows []requestRow
+	err := s.r.WithContext(ctx).Select(summaryColumns).Where("status = ? AND received_at < ?",
+		string(service.StatusUnverified), utc(t)).Order("received_at, id").Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, formatError(err)
+	}
+	return s.toRequests(rows)
+}
+
+type outboxRow struct {
+	ID            string `gorm:"primaryKey"`
+	DedupeKey     string
+	Kind          string
+	RequestID     *string
+	ToAddress     string
+	Subject       string
+	BodyText      string
+	BodyHTML      string `gorm:"column:body_html"`
+	Status        string
+	Attempts      int
+	NextAttemptAt time.Time
+	LastError     string
+	CreatedAt     time.Time `gorm:"autoCreateTime:false"`
+	SentAt        *time.Time
+}
+
+func (outboxRow) TableName() string { return "outbox" }
+
+// EnqueueMail inserts a mail unless one with its dedupe key exists.
+func (s *Store) EnqueueMail(ctx context.Context, m *service.Mail) (bool, error) {
+	to, err := s.seal(m.To)
+	if err != nil {
+		return false, err
+	}
+	text, err := s.seal(m.Text)
+	if err != nil {
+		return false, err
+	}
+	html, err := s.seal(m.HTML)
+	if err != nil {
+		return false, err
+	}
+	row := &outboxRow{ID: m.ID, DedupeKey: m.DedupeKey, Kind: m.Kind, RequestID: nullable(m.RequestID),
+		ToAddress: to, Subject: m.Subject, BodyText: text, BodyHTML: html, Status: string(m.Status),
+		Attempts: m.Attempts, NextAttemptAt: utc(m.NextAttemptAt), LastError: m.LastError,
+		CreatedAt: utc(m.CreatedAt), SentAt: utcPtr(m.SentAt)}
+	res := s.w.WithContext(ctx).Exec(`INSERT INTO outbox (id, dedupe_key, kind, request_id, to_address, subject,
+		body_text, body_html, status, attempts, next_attempt_at, last_error, created_at, sent_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`,
+		row.ID, row.DedupeKey, row.Kind, row.RequestID, row.ToAddress, row.Subject, row.BodyText, row.BodyHTML,
+		row.Status, row.Attempts, row.NextAttemptAt, row.LastError, row.CreatedAt, row.SentAt)
+	if res.Error != nil {
+		return false, formatError(res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// ListMail returns mails newest first.
+func (s *Store) ListMail(ctx context.Context, status service.MailStatus, limit int) ([]*service.Mail, error) {
+	q := s.r.WithContext(ctx).Order("created_at DESC, id DESC").Limit(limit)
+	if status != "" {
+		q = q.Where("status = ?", string(status))
+	}
+	var rows []outboxRow
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, formatError(err)
+	}
+	return s.toMails(rows)
+}
