@@ -1,0 +1,59 @@
+package api
+
+import (
+	"bytes"
+	"context"
+
+	"github.com/rightsdesk/rightsdesk/service"
+)
+
+// VerifyAudit checks the audit chain.
+func (s *Server) VerifyAudit(ctx context.Context, _ VerifyAuditRequestObject) (VerifyAuditResponseObject, error) {
+	v, err := s.svc.VerifyAudit(ctx, actorFrom(ctx))
+	if err != nil {
+		return nil, err
+	}
+	out := VerifyAudit200JSONResponse{Ok: v.OK, Checked: v.Checked}
+	if f := v.FirstBad; f != nil {
+		out.FirstBad = &AuditFault{Seq: f.Seq, EventId: strPtr(f.EventID), Reason: AuditFaultReason(f.Reason)}
+	}
+	return out, nil
+}
+
+// GetSummaryReport answers the compliance summary, as JSON or CSV.
+func (s *Server) GetSummaryReport(ctx context.Context, req GetSummaryReportRequestObject) (GetSummaryReportResponseObject, error) {
+	sum, err := s.svc.Summary(ctx, actorFrom(ctx), service.SummaryQuery{From: fromAPIDate(req.Params.From),
+		To: fromAPIDate(req.Params.To)})
+	if err != nil {
+		return nil, err
+	}
+	if req.Params.Format != nil && *req.Params.Format == GetSummaryReportParamsFormatCsv {
+		var b bytes.Buffer
+		if err := sum.WriteCSV(&b); err != nil {
+			return nil, err
+		}
+		return GetSummaryReport200TextcsvResponse{Body: &b, ContentLength: int64(b.Len())}, nil
+	}
+	out := GetSummaryReport200JSONResponse{From: toAPIDate(sum.From), To: toAPIDate(sum.To),
+		GeneratedAt: sum.GeneratedAt, Total: toAPITypeSummary(sum.Total)}
+	for _, t := range sum.Types {
+		out.Types = append(out.Types, toAPITypeSummary(t))
+	}
+	return out, nil
+}
+
+func toAPITypeSummary(t service.TypeSummary) TypeSummary {
+	name := string(t.Type)
+	if name == "" {
+		name = "total"
+	}
+	byReason := make(map[string]int, len(t.DeniedByReason))
+	for k, v := range t.DeniedByReason {
+		byReason[string(k)] = v
+	}
+	return TypeSummary{Type: name, Received: t.Received, Fulfilled: t.Fulfilled, Denied: t.Denied,
+		DeniedByReason: byReason, Withdrawn: t.Withdrawn, Expired: t.Expired, Duplicate: t.Duplicate,
+		Replied: t.Replied, RepliedOnTime: t.RepliedOnTime, OnTimeRate: t.OnTimeRate,
+		MedianWorkingDaysToReply: t.MedianDaysToReply, P90WorkingDaysToReply: t.P90DaysToReply,
+		OpenNow: t.OpenNow, OverdueNow: t.OverdueNow}
+}

@@ -1,0 +1,154 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/rs/zerolog"
+	"golang.org/x/time/rate"
+
+	"github.com/rightsdesk/rightsdesk/service"
+)
+
+type actorKey struct{}
+
+// actorFrom returns the authenticated caller the auth middleware put in ctx.
+func actorFrom(ctx context.Context) service.Actor {
+	a, _ := ctx.Value(actorKey{}).(service.Actor)
+	return a
+}
+
+// authenticate resolves the bearer token of every operation the spec does not mark public.
+func authenticate(doc *openapi3.T, svc *service.Service) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			_, _, op := specOperation(doc, c)
+			if op == nil || operationIsPublic(op) {
+				return next(c)
+			}
+			scheme, secret, _ := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
+			if !strings.EqualFold(scheme, "Bearer") {
+				secret = ""
+			}
+			a, err := svc.Authenticate(c.Request().Context(), strings.TrimSpace(secret))
+			if err != nil {
+				return err
+			}
+			c.Set("actor_id", a.UserID)
+			if !roleAllowed(op, a.Role) {
+				return service.Errorf(service.EFORBIDDEN, "role %s may not call %s", a.Role, op.OperationID)
+			}
+			c.SetRequest(c.Request().WithContext(context.WithValue(c.Request().Context(), actorKey{}, a)))
+			return next(c)
+		}
+	}
+}
+
+// roleAllowed reports whether the operation's x-roles list the role, so that a caller who may not call an
+// operation learns so before its body is read. The service checks again: this is the early, documented gate.
+func roleAllowed(op *openapi3.Operation, role service.Role) bool {
+	roles, ok := op.Extensions["x-roles"].([]any)
+	if !ok {
+		return false
+	}
+	for _, r := range roles {
+		if r == string(role) {
+			return true
+		}
+	}
+	return false
+}
+
+// requestID is the ID the RequestID middleware gave the request, echoed in X-Request-Id.
+func requestID(c echo.Context) string {
+	return c.Response().Header().Get(echo.HeaderXRequestID)
+}
+
+// logRequests writes one line per request: references only (request ID, route template, status, latency,
+// actor ID). Never the URL's query, a body or a header: those may carry personal data or secrets.
+func logRequests(log zerolog.Logger, m *metrics) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			err := next(c)
+			if err != nil {
+				c.Error(err) // write the problem now, so the status logged is the one sent
+			}
+			status := c.Response().Status
+			m.observe(c, time.Since(start))
+			ev := log.Info()
+			if status >= 500 {
+				ev = log.Warn()
+			}
+			actor, _ := c.Get("actor_id").(string)
+			ev.Str("request_id", requestID(c)).Str("method", c.Request().Method).Str("route", c.Path()).
+				Int("status", status).Dur("latency", time.Since(start)).Str("actor", actor).Msg("http")
+			return nil
+		}
+	}
+}
+
+// limitPublicLinks rate-limits, per client address, the public operations that take a subject's link token, so
+// that tokens cannot be guessed by brute force: a burst of 10, then one every 6 seconds.
+func limitPublicLinks(doc *openapi3.T) echo.MiddlewareFunc {
+	store := middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+		Rate: rate.Every(6 * time.Second), Burst: 10, ExpiresIn: 10 * time.Minute,
+	})
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Skipper: func(c echo.Context) bool {
+			_, _, op := specOperation(doc, c)
+			return op == nil || !oneOfTags(op, "subjects")
+		},
+		Store:               store,
+		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			c.Response().Header().Set("Retry-After", "6")
+			return &echo.HTTPError{Code: http.StatusTooManyRequests}
+		},
+		ErrorHandler: func(c echo.Context, err error) error { return err },
+	})
+}
+
+func oneOfTags(op *openapi3.Operation, tag string) bool {
+	for _, t := range op.Tags {
+		if t == tag {
+			return true
+		}
+	}
+	return false
+}
+
+// isFiling reports whether the request files a data subject request.
+func isFiling(c echo.Context) bool {
+	return c.Request().Method == http.MethodPost && c.Path() == "/api/v1/requests"
+}
+
+// limitFilings limits filings by an identity: 429 with Retry-After past perMinute a minute (bursts of a tenth).
+func limitFilings(perMinute int, identify func(echo.Context) string) echo.MiddlewareFunc {
+	store := middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+		Rate: rate.Limit(float64(perMinute) / 60), Burst: max(perMinute/10, 5), ExpiresIn: 10 * time.Minute,
+	})
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Skipper:             func(c echo.Context) bool { return !isFiling(c) },
+		Store:               store,
+		IdentifierExtractor: func(c echo.Context) (string, error) { return identify(c), nil },
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			c.Response().Header().Set("Retry-After", "60")
+			return &echo.HTTPError{Code: http.StatusTooManyRequests}
+		},
+		ErrorHandler: func(c echo.Context, err error) error { return err },
+	})
+}
+
+// limitFilingsPerToken limits filings per authenticated principal (a web form's intake token serves many people).
+func limitFilingsPerToken(perMinute int) echo.MiddlewareFunc {
+	return limitFilings(perMinute, func(c echo.Context) string {
+		id, _ := c.Get("actor_id").(string)
+		return id
+	})
+}
