@@ -1,0 +1,144 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/rightsdesk/rightsdesk/service"
+)
+
+// config is the service's configuration: environment variables, which flags may override.
+type config struct {
+	Addr           string
+	DB             string
+	BootstrapToken string
+	TLSCert        string
+	TLSKey         string
+	CORSOrigins    []string
+	LogLevel       string
+	PublicURL      string
+	EncryptionKey  string
+	SMTPURL        string
+	MailFrom       string
+	DPOEmail       string
+	Scheduler      bool
+	Schedules      map[string]string
+	TransmitSecret string
+	PreviousKeys   string
+	Production     bool
+	FilingsPerMin  int
+	FilingsPerIP   int
+	SubjectCap     int
+	TrustedProxies []*net.IPNet
+	TransmitAllow  []string
+	RetentionDays  int
+}
+
+// parseConfig reads the environment, then the flags of args.
+func parseConfig(name string, args []string, getenv func(string) string) (config, *flag.FlagSet, error) {
+	env := func(key, def string) string {
+		if v := getenv(key); v != "" {
+			return v
+		}
+		return def
+	}
+	var cfg config
+	var cors string
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.StringVar(&cfg.Addr, "addr", env("RIGHTSDESK_ADDR", "127.0.0.1:8080"), "listen address (RIGHTSDESK_ADDR)")
+	fs.StringVar(&cfg.DB, "db", env("RIGHTSDESK_DB", "./rightsdesk.db"), "SQLite file path or postgres:// URL (RIGHTSDESK_DB)")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", env("RIGHTSDESK_TLS_CERT", ""), "TLS certificate file (RIGHTSDESK_TLS_CERT)")
+	fs.StringVar(&cfg.TLSKey, "tls-key", env("RIGHTSDESK_TLS_KEY", ""), "TLS key file (RIGHTSDESK_TLS_KEY)")
+	fs.StringVar(&cors, "cors-origins", env("RIGHTSDESK_CORS_ORIGINS", ""), "comma-separated origins allowed to call the API from a browser (RIGHTSDESK_CORS_ORIGINS)")
+	fs.StringVar(&cfg.LogLevel, "log-level", env("RIGHTSDESK_LOG_LEVEL", "info"), "debug, info, warn or error (RIGHTSDESK_LOG_LEVEL)")
+	fs.StringVar(&cfg.PublicURL, "public-url", env("RIGHTSDESK_PUBLIC_URL", ""), "base URL of links in e-mails (RIGHTSDESK_PUBLIC_URL; default http://ADDR)")
+	fs.StringVar(&cfg.MailFrom, "mail-from", env("RIGHTSDESK_MAIL_FROM", "rightsdesk@localhost"), "sender address (RIGHTSDESK_MAIL_FROM)")
+	fs.StringVar(&cfg.DPOEmail, "dpo-email", env("RIGHTSDESK_DPO_EMAIL", ""), "the data protection officer's address, last step of the escalation ladder (RIGHTSDESK_DPO_EMAIL)")
+	fs.BoolVar(&cfg.Scheduler, "scheduler", env("RIGHTSDESK_SCHEDULER", "on") != "off", "run the scheduled jobs on this replica (RIGHTSDESK_SCHEDULER=off to disable)")
+	cfg.Schedules = map[string]string{}
+	for _, job := range service.Jobs {
+		cfg.Schedules[job] = getenv("RIGHTSDESK_SCHEDULE_" + strings.ToUpper(job))
+	}
+	var allow string
+	fs.StringVar(&allow, "transmit-allow-hosts", env("RIGHTSDESK_TRANSMIT_ALLOW_HOSTS", ""), "comma-separated hosts portability copies may reach on private or loopback addresses (RIGHTSDESK_TRANSMIT_ALLOW_HOSTS)")
+	fs.IntVar(&cfg.RetentionDays, "retention-days", envInt(getenv, "RIGHTSDESK_RETENTION_DAYS", 1095), "days a closed request keeps its subject's personal data (RIGHTSDESK_RETENTION_DAYS)")
+	fs.IntVar(&cfg.FilingsPerMin, "filings-per-minute", envInt(getenv, "RIGHTSDESK_FILINGS_PER_MINUTE", 600), "filings a minute per token (RIGHTSDESK_FILINGS_PER_MINUTE)")
+	fs.IntVar(&cfg.FilingsPerIP, "filings-per-minute-per-address", envInt(getenv, "RIGHTSDESK_FILINGS_PER_MINUTE_PER_ADDRESS", 30), "filings a minute per client address (RIGHTSDESK_FILINGS_PER_MINUTE_PER_ADDRESS)")
+	fs.IntVar(&cfg.SubjectCap, "subject-daily-cap", envInt(getenv, "RIGHTSDESK_SUBJECT_DAILY_CAP", 5), "web-form filings per subject per 24 hours (RIGHTSDESK_SUBJECT_DAILY_CAP)")
+	var proxies string
+	fs.StringVar(&proxies, "trusted-proxies", env("RIGHTSDESK_TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client (RIGHTSDESK_TRUSTED_PROXIES)")
+	// Secrets: never flags, which ps would show.
+	cfg.SMTPURL = getenv("RIGHTSDESK_SMTP_URL")
+	cfg.TransmitSecret = getenv("RIGHTSDESK_TRANSMIT_SECRET")
+	cfg.PreviousKeys = getenv("RIGHTSDESK_ENCRYPTION_KEYS_PREVIOUS")
+	cfg.Production = getenv("RIGHTSDESK_ENV") == "production"
+	cfg.BootstrapToken = getenv("RIGHTSDESK_BOOTSTRAP_TOKEN")
+	cfg.EncryptionKey = getenv("RIGHTSDESK_ENCRYPTION_KEY")
+	if file := getenv("RIGHTSDESK_ENCRYPTION_KEY_FILE"); file != "" {
+		if cfg.EncryptionKey != "" {
+			return cfg, fs, fmt.Errorf("set RIGHTSDESK_ENCRYPTION_KEY or RIGHTSDESK_ENCRYPTION_KEY_FILE, not both")
+		}
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return cfg, fs, fmt.Errorf("RIGHTSDESK_ENCRYPTION_KEY_FILE: %w", err)
+		}
+		cfg.EncryptionKey = strings.TrimSpace(string(data))
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, fs, err
+	}
+	for _, h := range strings.Split(allow, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			cfg.TransmitAllow = append(cfg.TransmitAllow, h)
+		}
+	}
+	for _, p := range strings.Split(proxies, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		_, n, err := net.ParseCIDR(p)
+		if err != nil {
+			return cfg, fs, fmt.Errorf("RIGHTSDESK_TRUSTED_PROXIES: %q is not a CIDR such as 10.0.0.0/8", p)
+		}
+		cfg.TrustedProxies = append(cfg.TrustedProxies, n)
+	}
+	if cfg.FilingsPerMin < 1 || cfg.FilingsPerIP < 1 || cfg.SubjectCap < 1 {
+		return cfg, fs, fmt.Errorf("RIGHTSDESK_FILINGS_PER_MINUTE, _PER_ADDRESS and RIGHTSDESK_SUBJECT_DAILY_CAP must be positive numbers")
+	}
+	if cfg.RetentionDays < 1 {
+		return cfg, fs, fmt.Errorf("RIGHTSDESK_RETENTION_DAYS must be a positive number of days")
+	}
+	for _, o := range strings.Split(cors, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			cfg.CORSOrigins = append(cfg.CORSOrigins, o)
+		}
+	}
+	if cfg.PublicURL == "" {
+		scheme := "http"
+		if cfg.TLSCert != "" {
+			scheme = "https"
+		}
+		cfg.PublicURL = scheme + "://" + cfg.Addr
+	}
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		return cfg, fs, fmt.Errorf("RIGHTSDESK_TLS_CERT and RIGHTSDESK_TLS_KEY go together")
+	}
+	return cfg, fs, nil
+}
+
+// envInt reads an integer variable; a malformed value becomes -1, which validation refuses with a message.
+func envInt(getenv func(string) string, key string, def int) int {
+	v := getenv(key)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return -1
+	}
+	return n
+}

@@ -1,0 +1,287 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rightsdesk/rightsdesk/api/apitest"
+	"github.com/rightsdesk/rightsdesk/store/storetest"
+)
+
+// output collects what the program prints, safely across goroutines.
+type output struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (o *output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.Write(p)
+}
+
+func (o *output) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.String()
+}
+
+// program is the real binary's run, serving on port 0.
+type program struct {
+	out    *output
+	cancel context.CancelFunc
+	done   chan error
+	url    string
+}
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+// start boots the program and waits until it listens.
+func start(t *testing.T, vars map[string]string) *program {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &program{out: &output{}, cancel: cancel, done: make(chan error, 1)}
+	go func() { p.done <- run(ctx, []string{"serve", "-addr", "127.0.0.1:0"}, env(vars), p.out) }()
+	t.Cleanup(func() { p.stop(t) })
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if url := listenURL(p.out.String()); url != "" {
+			p.url = url
+			return p
+		}
+		select {
+		case err := <-p.done:
+			p.cancel = nil // nothing left to stop
+			t.Fatalf("program exited: %v\n%s", err, p.out)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("program did not listen:\n%s", p.out)
+	return nil
+}
+
+func (p *program) stop(t *testing.T) {
+	t.Helper()
+	if p.cancel == nil {
+		return
+	}
+	p.cancel()
+	p.cancel = nil
+	if err := <-p.done; err != nil {
+		t.Errorf("program exited with %v", err)
+	}
+}
+
+func listenURL(out string) string {
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		var line struct{ Message, URL string }
+		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Message == "listening" {
+			return line.URL
+		}
+	}
+	return ""
+}
+
+var adminTokenLine = regexp.MustCompile(`(?m)^\s+(rd_[A-Za-z0-9_-]{43})$`)
+
+// TestEndToEnd boots the real program on a temporary database of each dialect and drives it over HTTP.
+func TestEndToEnd(t *testing.T) {
+	for _, db := range storetest.Dialects(t) {
+		t.Run(db.Dialect, func(t *testing.T) { endToEnd(t, db.DSN) })
+	}
+}
+
+// testKey is a fixed master key, so that no development key file is written into the source tree.
+const testKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+
+func endToEnd(t *testing.T, db string) {
+	p := start(t, map[string]string{"RIGHTSDESK_DB": db, "RIGHTSDESK_ENCRYPTION_KEY": testKey})
+	m := adminTokenLine.FindStringSubmatch(p.out.String())
+	if m == nil {
+		t.Fatalf("no admin token printed on an empty database:\n%s", p.out)
+	}
+	admin := m[1]
+	c := apitest.New(t, p.url)
+
+	// An intake token made with the CLI, against the same database, while the service runs.
+	var cli bytes.Buffer
+	if err := run(context.Background(), []string{"token", "create", "--role", "intake", "--name", "website-form"},
+		env(map[string]string{"RIGHTSDESK_DB": db, "RIGHTSDESK_ENCRYPTION_KEY": testKey}), &cli); err != nil {
+		t.Fatalf("token create: %v", err)
+	}
+	intake := strings.Fields(cli.String())[0]
+	if !strings.HasPrefix(intake, "rd_") {
+		t.Fatalf("token create printed %q", cli.String())
+	}
+
+	res := c.Do(t, http.MethodPost, "/api/v1/requests", intake, map[string]any{
+		"type": "consent_withdrawal", "channel": "web_form",
+		"subject": map[string]any{"name": "Li Wei", "email": "li.wei@example.com"},
+		"details": map[string]any{"purposes": []string{"marketing"}},
+	})
+	if res.Status != http.StatusCreated {
+		t.Fatalf("intake files: %d %s", res.Status, res.Body)
+	}
+	filed := res.Map(t)
+	if filed["status"] != "unverified" || !strings.HasPrefix(filed["reference"].(string), "DSR-") {
+		t.Errorf("filed %v", filed)
+	}
+	if res := c.Do(t, http.MethodGet, "/api/v1/requests", intake, nil); res.Status != http.StatusForbidden {
+		t.Errorf("intake lists: %d, want 403", res.Status)
+	}
+	list := c.Do(t, http.MethodGet, "/api/v1/requests?status=unverified", admin, nil).Map(t)
+	if items := list["items"].([]any); len(items) != 1 || items[0].(map[string]any)["id"] != filed["id"] {
+		t.Errorf("admin lists %v", list)
+	}
+	preview := c.Do(t, http.MethodGet, "/api/v1/calendars/cn/deadline?from=2026-09-15&working_days=15", admin, nil).Map(t)
+	if preview["due_date"] != "2026-10-12" {
+		t.Errorf("preview %v", preview)
+	}
+	if res := c.Do(t, http.MethodGet, "/readyz", "", nil); res.Status != 200 {
+		t.Errorf("readyz %d", res.Status)
+	}
+	if strings.Contains(p.out.String(), "li.wei@example.com") || strings.Contains(p.out.String(), intake) {
+		t.Errorf("the program printed personal data or a token:\n%s", p.out)
+	}
+	p.stop(t)
+
+	// A restart keeps everything and prints no new admin token.
+	p2 := start(t, map[string]string{"RIGHTSDESK_DB": db, "RIGHTSDESK_ENCRYPTION_KEY": testKey})
+	if adminTokenLine.MatchString(p2.out.String()) {
+		t.Errorf("a second admin token was printed:\n%s", p2.out)
+	}
+	c2 := apitest.New(t, p2.url)
+	if res := c2.Do(t, http.MethodGet, "/api/v1/requests/"+filed["id"].(string), admin, nil); res.Status != 200 {
+		t.Errorf("after restart: %d %s", res.Status, res.Body)
+	}
+}
+
+// TestBootstrapToken starts with RIGHTSDESK_BOOTSTRAP_TOKEN: that secret is the admin token, and none is printed.
+func TestBootstrapToken(t *testing.T) {
+	secret := "bootstrap-secret-for-tests-0123456789"
+	p := start(t, map[string]string{"RIGHTSDESK_DB": storetest.SQLite(t).DSN, "RIGHTSDESK_BOOTSTRAP_TOKEN": secret})
+	if adminTokenLine.MatchString(p.out.String()) || strings.Contains(p.out.String(), secret) {
+		t.Errorf("printed a token:\n%s", p.out)
+	}
+	c := apitest.New(t, p.url)
+	if me := c.Do(t, http.MethodGet, "/api/v1/me", secret, nil).Map(t); me["role"] != "admin" {
+		t.Errorf("me = %v", me)
+	}
+}
+
+// TestShutdownFinishesInFlightRequests cancels the program while a filing's body is still arriving: the
+// filing completes with 201 and the program exits cleanly.
+func TestShutdownFinishesInFlightRequests(t *testing.T) {
+	secret := "bootstrap-secret-for-tests-0123456789"
+	p := start(t, map[string]string{"RIGHTSDESK_DB": storetest.SQLite(t).DSN, "RIGHTSDESK_BOOTSTRAP_TOKEN": secret})
+	body := `{"type":"access","channel":"email","subject":{"name":"Li Wei","phone":"+86 138 0000 0000"}}`
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest(http.MethodPost, p.url+"/api/v1/requests", pr)
+	req.Header.Set("Authorization", "Bearer "+secret)
+	req.Header.Set("Content-Type", "application/json")
+	req.ContentLength = int64(len(body))
+	type result struct {
+		status int
+		err    error
+	}
+	resc := make(chan result, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			resc <- result{err: err}
+			return
+		}
+		resp.Body.Close()
+		resc <- result{status: resp.StatusCode}
+	}()
+	if _, err := pw.Write([]byte(body[:20])); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // the server is now reading the body
+	cancel := p.cancel
+	p.cancel = nil
+	cancel()
+	time.Sleep(100 * time.Millisecond) // shutdown has begun and waits for the filing
+	if _, err := pw.Write([]byte(body[20:])); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	got := <-resc
+	if got.err != nil || got.status != http.StatusCreated {
+		t.Errorf("in-flight filing: %d %v, want 201", got.status, got.err)
+	}
+	if err := <-p.done; err != nil {
+		t.Errorf("program exited with %v", err)
+	}
+	if !strings.Contains(p.out.String(), `"message":"stopped"`) {
+		t.Errorf("no clean stop:\n%s", p.out)
+	}
+}
+
+func TestCommands(t *testing.T) {
+	db := storetest.SQLite(t).DSN
+	for _, sc := range []struct {
+		args    []string
+		wantErr string
+		wantOut string
+	}{
+		{args: []string{"version"}, wantOut: "rightsdesk "},
+		{args: []string{"migrate", "-db", db}, wantOut: "up to date"},
+		{args: []string{"token", "create", "--role", "officer", "--name", "olivia", "--email", "olivia@example.com", "--db", db}, wantOut: "rd_"},
+		{args: []string{"token", "create", "--role", "boss", "--name", "x", "--db", db}, wantErr: "--role"},
+		{args: []string{"token"}, wantErr: "usage"},
+		{args: []string{"frobnicate"}, wantErr: "unknown command"},
+	} {
+		var out bytes.Buffer
+		err := run(context.Background(), sc.args, env(nil), &out)
+		switch {
+		case sc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), sc.wantErr)):
+			t.Errorf("%v: error %v, want %q", sc.args, err, sc.wantErr)
+		case sc.wantErr == "" && err != nil:
+			t.Errorf("%v: %v", sc.args, err)
+		case !strings.Contains(out.String(), sc.wantOut):
+			t.Errorf("%v printed %q, want %q", sc.args, out.String(), sc.wantOut)
+		}
+	}
+}
+
+// TestDevelopmentKeyFile: without RIGHTSDESK_ENCRYPTION_KEY a key file is made beside the database, loudly, and
+// reused on the next start; a malformed key is refused with advice.
+func TestDevelopmentKeyFile(t *testing.T) {
+	db := storetest.SQLite(t).DSN
+	p := start(t, map[string]string{"RIGHTSDESK_DB": db})
+	if !strings.Contains(p.out.String(), "DEVELOPMENT key") {
+		t.Errorf("no warning about the development key:\n%s", p.out)
+	}
+	p.stop(t)
+	key, err := os.ReadFile(db + ".key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := os.Stat(db + ".key"); info.Mode().Perm() != 0o600 {
+		t.Errorf("key file mode %v, want 0600", info.Mode().Perm())
+	}
+	p2 := start(t, map[string]string{"RIGHTSDESK_DB": db})
+	p2.stop(t)
+	if again, _ := os.ReadFile(db + ".key"); string(again) != string(key) {
+		t.Error("the key file changed on restart")
+	}
+	err = run(context.Background(), []string{"migrate"}, env(map[string]string{"RIGHTSDESK_DB": db,
+		"RIGHTSDESK_ENCRYPTION_KEY": "short"}), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "openssl rand -base64 32") {
+		t.Errorf("malformed key: %v", err)
+	}
+}

@@ -1,0 +1,328 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"runtime/debug"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/rightsdesk/rightsdesk/api"
+	"github.com/rightsdesk/rightsdesk/mail"
+	"github.com/rightsdesk/rightsdesk/scheduler"
+	"github.com/rightsdesk/rightsdesk/service"
+	"github.com/rightsdesk/rightsdesk/store"
+	"github.com/rightsdesk/rightsdesk/transmit"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+const usage = `usage: rightsdesk [command] [flags]
+
+commands:
+  serve                                   run the service (the default)
+  migrate                                 create or upgrade the database schema, then exit
+  token create --role ROLE --name NAME    create a principal and print its new API token once
+  keys rotate                             re-seal personal data under RIGHTSDESK_ENCRYPTION_KEY (online)
+  version                                 print the version
+
+Configuration comes from RIGHTSDESK_* environment variables; see README.md.
+`
+
+// run is the whole program, testable: it returns when ctx is cancelled (serve) or the command is done.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, getenv, stdout)
+	case "migrate":
+		return migrate(ctx, args, getenv, stdout)
+	case "token":
+		return token(ctx, args, getenv, stdout)
+	case "keys":
+		return keysCommand(ctx, args, getenv, stdout)
+	case "version":
+		fmt.Fprintln(stdout, "rightsdesk", buildVersion())
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+func buildVersion() string {
+	if version != "dev" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return version
+}
+
+// replicaName names this process in job leases and run records.
+func replicaName() string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "unknown"
+	}
+	return fmt.Sprintf("%s:%d", host, os.Getpid())
+}
+
+func newLogger(w io.Writer, level string) (zerolog.Logger, error) {
+	lvl, err := zerolog.ParseLevel(level)
+	if err != nil {
+		return zerolog.Nop(), fmt.Errorf("RIGHTSDESK_LOG_LEVEL: %w", err)
+	}
+	return zerolog.New(w).Level(lvl).With().Timestamp().Logger(), nil
+}
+
+// app is the wired program: store and service.
+type app struct {
+	cfg   config
+	log   zerolog.Logger
+	store *store.Store
+	svc   *service.Service
+}
+
+// open wires config -> store (migrated) -> service.
+func open(ctx context.Context, name string, args []string, getenv func(string) string, stdout io.Writer) (*app, *flag.FlagSet, error) {
+	cfg, fs, err := parseConfig(name, args, getenv)
+	if err != nil {
+		return nil, fs, err
+	}
+	log, err := newLogger(stdout, cfg.LogLevel)
+	if err != nil {
+		return nil, fs, err
+	}
+	st, err := store.Open(ctx, cfg.DB, store.Options{Now: time.Now})
+	if err != nil {
+		return nil, fs, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, fs, err
+	}
+	keys, err := loadKeys(cfg, log)
+	if err != nil {
+		st.Close()
+		return nil, fs, err
+	}
+	st.SetSealer(keys)
+	if err := service.LoadKeys(ctx, st, keys); err != nil {
+		st.Close()
+		return nil, fs, fmt.Errorf("keys: %w", err)
+	}
+	var mailer service.Mailer
+	if cfg.SMTPURL != "" {
+		smtpCfg, err := mail.ParseURL(cfg.SMTPURL)
+		if err != nil {
+			st.Close()
+			return nil, fs, fmt.Errorf("RIGHTSDESK_SMTP_URL: %w", err)
+		}
+		if mailer, err = mail.NewSender(smtpCfg, cfg.MailFrom); err != nil {
+			st.Close()
+			return nil, fs, fmt.Errorf("RIGHTSDESK_MAIL_FROM: %w", err)
+		}
+	}
+	var transmitter service.Transmitter
+	if cfg.TransmitSecret != "" {
+		secret, err := base64.StdEncoding.DecodeString(cfg.TransmitSecret)
+		if err != nil {
+			st.Close()
+			return nil, fs, fmt.Errorf("RIGHTSDESK_TRANSMIT_SECRET must be base64 (openssl rand -base64 32)")
+		}
+		if transmitter, err = transmit.New(transmit.Config{Secret: secret, AllowHosts: cfg.TransmitAllow}); err != nil {
+			st.Close()
+			return nil, fs, fmt.Errorf("RIGHTSDESK_TRANSMIT_SECRET: %w", err)
+		}
+	}
+	svc, err := service.New(ctx, service.Config{Store: st, Now: time.Now, Keys: keys, PublicURL: cfg.PublicURL,
+		Mailer: mailer, DPOEmail: cfg.DPOEmail, Transmitter: transmitter,
+		Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour, SubjectDailyCap: cfg.SubjectCap})
+	if err != nil {
+		st.Close()
+		return nil, fs, err
+	}
+	return &app{cfg: cfg, log: log, store: st, svc: svc}, fs, nil
+}
+
+func migrate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	a, _, err := open(ctx, "migrate", args, getenv, stdout)
+	if err != nil {
+		return err
+	}
+	defer a.store.Close()
+	fmt.Fprintln(stdout, "database is up to date")
+	return nil
+}
+
+func token(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		return fmt.Errorf("usage: rightsdesk token create --role ROLE --name NAME [--email EMAIL]")
+	}
+	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
+	role := fs.String("role", "", "admin, officer, auditor, intake or integration")
+	name := fs.String("name", "", "who or what the token is for, e.g. website-form")
+	email := fs.String("email", "", "the principal's e-mail address (people; for escalations)")
+	db := fs.String("db", "", "SQLite file path or postgres:// URL (default RIGHTSDESK_DB)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	var openArgs []string
+	if *db != "" {
+		openArgs = []string{"-db", *db}
+	}
+	a, _, err := open(ctx, "token", openArgs, getenv, io.Discard)
+	if err != nil {
+		return err
+	}
+	defer a.store.Close()
+	p, err := a.svc.CreatePrincipal(ctx, service.SystemActor, service.NewPrincipal{
+		Name: *name, Email: *email, Role: service.Role(*role), TokenName: *name,
+	})
+	if err != nil {
+		if fields := service.ErrorFields(err); len(fields) > 0 {
+			return fmt.Errorf("--%s %s", fields[0].Field, fields[0].Message)
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "%s\n", p.Secret)
+	fmt.Fprintf(stdout, "# token for %s (role %s, user %s); it is shown only this once\n", p.User.Name, p.User.Role, p.User.ID)
+	return nil
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	a, _, err := open(ctx, "serve", args, getenv, stdout)
+	if err != nil {
+		return err
+	}
+	defer a.store.Close()
+	secret, err := a.svc.EnsureAdmin(ctx, a.cfg.BootstrapToken)
+	if err != nil {
+		return fmt.Errorf("bootstrap admin: %w", err)
+	}
+	if secret != "" && a.cfg.BootstrapToken == "" {
+		fmt.Fprintf(stdout, "\nAdmin token (shown only this once; keep it safe):\n\n    %s\n\n", secret)
+	}
+	holder := replicaName()
+	var sched *scheduler.Scheduler
+	if a.cfg.Scheduler {
+		if sched, err = scheduler.New(scheduler.Config{Service: a.svc, Logger: a.log, Holder: holder,
+			Schedules: a.cfg.Schedules}); err != nil {
+			return err
+		}
+	}
+	apiCfg := api.Config{Service: a.svc, Logger: a.log, CORSOrigins: a.cfg.CORSOrigins, Holder: holder,
+		FilingsPerMinute: a.cfg.FilingsPerMin, FilingsPerMinutePerAddress: a.cfg.FilingsPerIP,
+		TrustedProxies: a.cfg.TrustedProxies, TLS: a.cfg.TLSCert != ""}
+	if sched != nil {
+		apiCfg.Schedules = sched
+	}
+	handler, err := api.New(apiCfg)
+	if err != nil {
+		return err
+	}
+	if a.cfg.SMTPURL == "" {
+		a.log.Warn().Msg("RIGHTSDESK_SMTP_URL is not set: e-mail stays queued in the outbox (GET /api/v1/outbox)")
+	}
+	if a.cfg.TransmitSecret == "" {
+		a.log.Warn().Msg("RIGHTSDESK_TRANSMIT_SECRET is not set: portability copies to third parties wait (job transmissions)")
+	}
+	for _, w := range a.svc.Warnings() {
+		a.log.Warn().Msg(w)
+	}
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	scheme := "http"
+	if a.cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	a.log.Info().Str("addr", ln.Addr().String()).Str("url", scheme+"://"+ln.Addr().String()).
+		Str("db_dialect", a.store.Dialect()).Str("version", buildVersion()).Msg("listening")
+	schedCtx, stopSched := context.WithCancel(ctx)
+	defer stopSched()
+	schedDone := make(chan struct{})
+	go func() {
+		defer close(schedDone)
+		if sched != nil {
+			sched.Run(schedCtx)
+		}
+	}()
+	errc := make(chan error, 1)
+	go func() {
+		if a.cfg.TLSCert != "" {
+			errc <- srv.ServeTLS(ln, a.cfg.TLSCert, a.cfg.TLSKey)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	a.log.Info().Msg("shutting down: finishing in-flight requests")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+	defer cancel()
+	stopSched()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	<-schedDone
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	a.log.Info().Msg("stopped")
+	return nil
+}
+
+// keysCommand re-seals every value sealed under a previous key (or not yet sealed) under the current key. Run it
+// after restarting the replicas with the new RIGHTSDESK_ENCRYPTION_KEY and the old one in
+// RIGHTSDESK_ENCRYPTION_KEYS_PREVIOUS; then the old key can be dropped.
+func keysCommand(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "rotate" {
+		return fmt.Errorf("usage: rightsdesk keys rotate [-db DSN]")
+	}
+	a, _, err := open(ctx, "keys rotate", args[1:], getenv, io.Discard)
+	if err != nil {
+		return err
+	}
+	defer a.store.Close()
+	keys, err := loadKeys(a.cfg, a.log)
+	if err != nil {
+		return err
+	}
+	if err := service.LoadKeys(ctx, a.store, keys); err != nil {
+		return err
+	}
+	n, err := a.store.RotateSealed(ctx, 500)
+	if err != nil {
+		return fmt.Errorf("rotate: %w (after %d values)", err, n)
+	}
+	fmt.Fprintf(stdout, "re-sealed %d value(s) under key %s\n", n, keys.KeyID())
+	return nil
+}
