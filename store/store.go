@@ -41,7 +41,8 @@ type Store struct {
 	r       *gorm.DB // reader pool, or the transaction
 	inTx    bool
 	closers []*sql.DB
-	sealer  Sealer // nil: personal data is stored as it is (tests of the store alone)
+	sealer  Sealer     // nil: personal data is stored as it is (tests of the store alone)
+	commit  *committer // runs WithTx; nil inside a transaction
 }
 
 var _ service.Store = (*Store)(nil)
@@ -71,7 +72,11 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		}
 	}
 	if IsPostgres(dsn) {
-		db, err := gorm.Open(postgres.Open(dsn), cfg())
+		// pgx prepares and caches statements per connection itself; GORM's own preparation would add a round
+		// trip and a second cache.
+		pgCfg := cfg()
+		pgCfg.PrepareStmt = false
+		db, err := gorm.Open(postgres.Open(dsn), pgCfg)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
@@ -83,7 +88,12 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		sqlDB.SetMaxIdleConns(20)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		s := &Store{dialect: Postgres, w: db, r: db, closers: []*sql.DB{sqlDB}}
-		return s, s.Ping(ctx)
+		if err := s.Ping(ctx); err != nil {
+			sqlDB.Close()
+			return nil, err
+		}
+		s.commit = newCommitter(s, sqlDB)
+		return s, nil
 	}
 	w, err := gorm.Open(sqlite.Open(sqliteDSN(dsn, false)), cfg())
 	if err != nil {
@@ -110,7 +120,9 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	}
 	rDB.SetMaxOpenConns(opt.ReadConns)
 	rDB.SetMaxIdleConns(opt.ReadConns)
-	return &Store{dialect: SQLite, w: w, r: r, closers: []*sql.DB{wDB, rDB}}, nil
+	s := &Store{dialect: SQLite, w: w, r: r, closers: []*sql.DB{wDB, rDB}}
+	s.commit = newCommitter(s, wDB)
+	return s, nil
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database rather than a SQLite file.
@@ -143,6 +155,9 @@ func (s *Store) Dialect() string { return s.dialect }
 
 // Close closes every connection.
 func (s *Store) Close() error {
+	if s.commit != nil {
+		s.commit.close()
+	}
 	var errs []error
 	for _, c := range s.closers {
 		errs = append(errs, c.Close())
@@ -181,15 +196,14 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return nil
 }
 
-// WithTx runs fn in one transaction on the writer.
+// WithTx runs fn in one transaction on the writer: fn's writes commit together or not at all, and WithTx
+// returns only after they are durable. Transactions offered at the same time commit as a group (see committer).
+// Inside a transaction, WithTx runs fn in it.
 func (s *Store) WithTx(ctx context.Context, fn func(tx service.Store) error) error {
 	if s.inTx {
 		return fn(s)
 	}
-	err := s.w.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
-		return fn(&Store{dialect: s.dialect, w: gtx, r: gtx, inTx: true, sealer: s.sealer})
-	})
-	return formatError(err)
+	return s.commit.run(ctx, fn)
 }
 
 // Ping reports whether the database answers a query.

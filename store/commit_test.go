@@ -1,0 +1,200 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/rightsdesk/rightsdesk/service"
+	"github.com/rightsdesk/rightsdesk/store"
+	"github.com/rightsdesk/rightsdesk/store/storetest"
+)
+
+// holdWriter starts a transaction that takes reference number 1 of 2030 and then waits for release, so that
+// the transactions offered meanwhile queue for one group. It returns release and the held transaction's result.
+func holdWriter(t *testing.T, st *store.Store) (release func(), result <-chan error) {
+	t.Helper()
+	ctx := t.Context()
+	started, gate, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- st.WithTx(ctx, func(tx service.Store) error {
+			close(started)
+			<-gate
+			_, err := tx.NextReferenceSeq(ctx, 2030)
+			return err
+		})
+	}()
+	<-started
+	return func() { close(gate) }, done
+}
+
+// waitQueued waits until n transactions wait for the next group.
+func waitQueued(t *testing.T, st *store.Store, n int) {
+	t.Helper()
+	for store.QueuedTx(st) < n {
+		if t.Context().Err() != nil {
+			t.Fatalf("%d transactions queued, want %d", store.QueuedTx(st), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// Transactions that arrive together commit in one database transaction, and each keeps its own outcome: one
+// that fails or panics gives back what it did (its reference numbers too), the others commit.
+func TestGroupCommitKeepsOutcomesApart(t *testing.T) {
+	for _, db := range storetest.Dialects(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			ctx := t.Context()
+			st := storetest.MustOpen(t, db, clock)
+			release, held := holdWriter(t, st)
+
+			const n = 12
+			var (
+				wg      sync.WaitGroup
+				mu      sync.Mutex
+				got     []int64
+				errs    = make([]error, n)
+				panics  = make([]any, n)
+				outcome = func(i int) string { return [...]string{"commit", "error", "panic"}[i%3] }
+			)
+			for i := range n {
+				wg.Go(func() {
+					defer func() { panics[i] = recover() }()
+					var seq int64
+					errs[i] = st.WithTx(ctx, func(tx service.Store) error {
+						var err error
+						if seq, err = tx.NextReferenceSeq(ctx, 2030); err != nil {
+							return err
+						}
+						switch outcome(i) {
+						case "error":
+							return errRollback
+						case "panic":
+							panic("boom")
+						}
+						return nil
+					})
+					if errs[i] == nil {
+						mu.Lock()
+						got = append(got, seq)
+						mu.Unlock()
+					}
+				})
+			}
+			waitQueued(t, st, n)
+			before := store.CommittedGroups(st)
+			release()
+			wg.Wait()
+			if err := <-held; err != nil {
+				t.Fatalf("held transaction: %v", err)
+			}
+			if got, want := store.CommittedGroups(st)-before, int64(2); got != want {
+				t.Errorf("database transactions committed = %d, want %d (the held one, then one group of %d)", got, want, n)
+			}
+			for i := range n {
+				switch outcome(i) {
+				case "commit":
+					if errs[i] != nil || panics[i] != nil {
+						t.Errorf("transaction %d: error %v, panic %v; want it committed", i, errs[i], panics[i])
+					}
+				case "error":
+					if !errors.Is(errs[i], errRollback) || panics[i] != nil {
+						t.Errorf("transaction %d: error %v, panic %v; want its own error", i, errs[i], panics[i])
+					}
+				case "panic":
+					if panics[i] != "boom" {
+						t.Errorf("transaction %d: panic %v; want its own panic, in its own goroutine", i, panics[i])
+					}
+				}
+			}
+			// Numbers taken by the transactions that failed were given back: the committed ones are gapless.
+			slices.Sort(got)
+			if diff := cmp.Diff([]int64{2, 3, 4, 5}, got); diff != "" {
+				t.Errorf("numbers committed by the group (-want +got):\n%s", diff)
+			}
+			if n, err := nextSeq(ctx, st, 2030); err != nil || n != 6 {
+				t.Errorf("next number = %d, %v; want 6", n, err)
+			}
+		})
+	}
+}
+
+// A caller that goes away while queued is answered with its context's error and its function never runs; one
+// that goes away while its function runs cannot interrupt the group's transaction (on SQLite an interrupted
+// write would roll back every transaction of the group).
+func TestGroupCommitCancellation(t *testing.T) {
+	for _, db := range storetest.Dialects(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			ctx := t.Context()
+			st := storetest.MustOpen(t, db, clock)
+			release, held := holdWriter(t, st)
+
+			queuedCtx, cancelQueued := context.WithCancel(ctx)
+			ran := false
+			queued := make(chan error, 1)
+			go func() {
+				queued <- st.WithTx(queuedCtx, func(tx service.Store) error { ran = true; return nil })
+			}()
+			waitQueued(t, st, 1)
+
+			leavingCtx, leave := context.WithCancel(ctx)
+			leaving := make(chan error, 1)
+			go func() {
+				leaving <- st.WithTx(leavingCtx, func(tx service.Store) error {
+					if _, err := tx.NextReferenceSeq(leavingCtx, 2030); err != nil {
+						return err
+					}
+					leave() // the client hangs up half way
+					_, err := tx.NextReferenceSeq(leavingCtx, 2030)
+					return err
+				})
+			}()
+			other := make(chan error, 1)
+			go func() {
+				other <- st.WithTx(ctx, func(tx service.Store) error {
+					_, err := tx.NextReferenceSeq(ctx, 2030)
+					return err
+				})
+			}()
+			waitQueued(t, st, 3)
+			cancelQueued()
+			release()
+			if err := <-held; err != nil {
+				t.Fatalf("held transaction: %v", err)
+			}
+			if err := <-queued; !errors.Is(err, context.Canceled) || ran {
+				t.Errorf("transaction cancelled while queued: %v, ran %v; want context.Canceled and not run", err, ran)
+			}
+			if err := <-leaving; err != nil {
+				t.Errorf("transaction whose caller left half way: %v; want it committed", err)
+			}
+			if err := <-other; err != nil {
+				t.Errorf("other transaction of the group: %v", err)
+			}
+			if n, err := nextSeq(ctx, st, 2030); err != nil || n != 5 {
+				t.Errorf("next number = %d, %v; want 5 (1 held, 2 by the one that left, 1 by the other)", n, err)
+			}
+		})
+	}
+}
+
+// After Close, a transaction is refused rather than left waiting.
+func TestWithTxAfterClose(t *testing.T) {
+	for _, db := range storetest.Dialects(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			st := storetest.MustOpen(t, db, clock)
+			if err := st.Close(); err != nil {
+				t.Fatalf("Close: %v", err)
+			}
+			err := st.WithTx(t.Context(), func(tx service.Store) error { return nil })
+			if err == nil {
+				t.Errorf("WithTx after Close = nil, want an error")
+			}
+		})
+	}
+}
