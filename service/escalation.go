@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/rightsdesk/rightsdesk/service/calendar"
@@ -63,25 +64,71 @@ func (s *Service) Escalate(ctx context.Context) (EscalationResult, error) {
 	}
 	var after *RequestCursor
 	for {
-		batch, err := s.store.EscalationCandidates(ctx, bound, after, 200)
+		batch, err := s.store.EscalationCandidates(ctx, bound, after, escalationPage)
 		if err != nil {
 			return res, fmt.Errorf("escalation candidates: %w", err)
 		}
+		var due []*Request
 		for _, r := range batch {
 			res.Examined++
-			if !s.escalationDue(r, now) {
-				continue // already at its level: no write transaction for the steady state
-			}
-			if err := s.escalate(ctx, r.ID, now, &res); err != nil {
-				return res, fmt.Errorf("escalate %s: %w", r.Reference, err)
+			if s.escalationDue(r, now) { // already at its level: no write transaction for the steady state
+				due = append(due, r)
 			}
 		}
-		if len(batch) < 200 {
+		if err := s.escalateAll(ctx, due, now, &res); err != nil {
+			return res, err
+		}
+		if len(batch) < escalationPage {
 			return res, nil
 		}
 		last := batch[len(batch)-1]
 		after = &RequestCursor{DueAt: last.Due.At, ID: last.ID}
 	}
+}
+
+// escalationPage is how many candidates the sweep reads at a time; escalationParallel how many of them it
+// escalates at once, each in its own transaction, which the store commits together (one commit for the lot
+// instead of one each).
+const (
+	escalationPage     = 200
+	escalationParallel = 32
+)
+
+// escalateAll escalates rs, several at a time, and adds what was sent to res. Each request stays its own
+// transaction: one that fails changes nothing of the others. The first error is returned after all have run.
+func (s *Service) escalateAll(ctx context.Context, rs []*Request, now time.Time, res *EscalationResult) error {
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+		slots    = make(chan struct{}, escalationParallel)
+	)
+	for _, r := range rs {
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			sent, err := s.escalate(ctx, r.ID, now)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if firstErr == nil {
+					firstErr = fmt.Errorf("escalate %s: %w", r.Reference, err)
+				}
+				return
+			}
+			res.add(sent)
+		}()
+	}
+	wg.Wait()
+	return firstErr
+}
+
+func (r *EscalationResult) add(o EscalationResult) {
+	r.Reminders += o.Reminders
+	r.Overdue += o.Overdue
+	r.DPO += o.DPO
+	r.Unaddressed += o.Unaddressed
 }
 
 // reminderCutoff is the end of the last day on which a request of p is within ReminderWorkingDays.
@@ -126,9 +173,11 @@ func (s *Service) escalationDue(r *Request, now time.Time) bool {
 	return err != nil || levelRank[target] > levelRank[r.EscalationLevel]
 }
 
-// escalate decides and queues one request's escalations in one transaction.
-func (s *Service) escalate(ctx context.Context, id string, now time.Time, res *EscalationResult) error {
-	return s.store.WithTx(ctx, func(tx Store) error {
+// escalate decides and queues one request's escalations in one transaction, and answers what it sent.
+func (s *Service) escalate(ctx context.Context, id string, now time.Time) (EscalationResult, error) {
+	var res EscalationResult
+	err := s.store.WithTx(ctx, func(tx Store) error {
+		res = EscalationResult{} // counts of this attempt only
 		r, err := tx.FindRequest(ctx, id)
 		if err != nil {
 			return err
@@ -186,6 +235,10 @@ func (s *Service) escalate(ctx context.Context, id string, now time.Time, res *E
 		r.EscalationLevel = target
 		return tx.UpdateRequest(ctx, r)
 	})
+	if err != nil {
+		return EscalationResult{}, err
+	}
+	return res, nil
 }
 
 // escalationRecipients are the staff addresses a level goes to; the DPO stands in when nobody else is known.

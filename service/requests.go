@@ -75,14 +75,9 @@ func (s *Service) FileRequest(ctx context.Context, a Actor, cmd FileRequestComma
 	if err != nil {
 		return nil, false, err
 	}
+	// A retry racing this one is caught by the idempotency record's unique key: its insert fails, its
+	// transaction changes nothing, and it answers with what this one filed (below).
 	err = s.store.WithTx(ctx, func(tx Store) error {
-		if cmd.IdempotencyKey != "" {
-			prior, found, err := s.replay(ctx, tx, a, cmd.IdempotencyKey, fp)
-			if err != nil || found {
-				r, replayed = prior, found
-				return err
-			}
-		}
 		r = prepared
 		if err := s.storeRequest(ctx, tx, r); err != nil {
 			return err
