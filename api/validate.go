@@ -242,5 +242,55 @@ func requireOneJSONValue(c echo.Context) error {
 	if !utf8.Valid(body) || !json.Valid(body) {
 		return &malformedError{detail: "the body is not one valid JSON value in UTF-8"}
 	}
+	if hasLoneSurrogate(body) {
+		return &malformedError{detail: "the body escapes a lone UTF-16 surrogate (\\ud800 to \\udfff), which is no character"}
+	}
 	return nil
+}
+
+// hasLoneSurrogate reports whether the valid JSON text body has a \u escape of a UTF-16 surrogate that is not
+// half of a pair; encoding/json would read it as U+FFFD and so change the text silently.
+func hasLoneSurrogate(body []byte) bool {
+	for i := 0; i < len(body); i++ {
+		if body[i] != '\\' { // in valid JSON a backslash only starts an escape, inside a string
+			continue
+		}
+		if body[i+1] != 'u' {
+			i++ // a two-character escape, \\ included
+			continue
+		}
+		r := hex4(body[i+2 : i+6])
+		switch {
+		case r >= 0xd800 && r <= 0xdbff: // high: a low one must follow
+			if i+12 > len(body) || body[i+6] != '\\' || body[i+7] != 'u' {
+				return true
+			}
+			if lo := hex4(body[i+8 : i+12]); lo < 0xdc00 || lo > 0xdfff {
+				return true
+			}
+			i += 11
+		case r >= 0xdc00 && r <= 0xdfff:
+			return true
+		default:
+			i += 5
+		}
+	}
+	return false
+}
+
+// hex4 reads the four hexadecimal digits of a \u escape that json.Valid accepted.
+func hex4(b []byte) rune {
+	var r rune
+	for _, c := range b {
+		r <<= 4
+		switch {
+		case c >= '0' && c <= '9':
+			r |= rune(c - '0')
+		case c >= 'a' && c <= 'f':
+			r |= rune(c - 'a' + 10)
+		default:
+			r |= rune(c - 'A' + 10)
+		}
+	}
+	return r
 }
