@@ -65,7 +65,7 @@ func newFuzzServers(f *testing.F) []*fuzzServer {
 	}
 	var out []*fuzzServer
 	for _, db := range dbs {
-		clk := &clock{now: time.Date(2026, 11, 20, 10, 0, 0, 0, shanghai)}
+		clk := storetest.NewClock(time.Date(2026, 11, 20, 10, 0, 0, 0, shanghai))
 		st := storetest.MustOpen(f, db, clk.Now)
 		ctx := context.Background()
 		svc, err := service.New(ctx, service.Config{Store: st, Now: clk.Now})

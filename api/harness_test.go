@@ -18,24 +18,6 @@ import (
 	"github.com/rightsdesk/rightsdesk/store/storetest"
 )
 
-// clock is a settable test clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
 // syncBuffer collects log lines written from several goroutines.
 type syncBuffer struct {
 	mu  sync.Mutex
@@ -60,7 +42,7 @@ type harness struct {
 	db    storetest.DB
 	store *store.Store
 	svc   *service.Service
-	clock *clock
+	clock *storetest.Clock
 	logs  *syncBuffer
 	admin string // an admin token
 }
@@ -86,7 +68,7 @@ func forEachDB(t *testing.T, fn func(t *testing.T, h *harness)) {
 // newHarness starts a server on db, its clock at 2026-11-20 10:00 in Shanghai (a Friday).
 func newHarness(t *testing.T, db storetest.DB) *harness {
 	t.Helper()
-	clk := &clock{now: time.Date(2026, 11, 20, 10, 0, 0, 0, shanghai)}
+	clk := storetest.NewClock(time.Date(2026, 11, 20, 10, 0, 0, 0, shanghai))
 	st := storetest.MustOpen(t, db, clk.Now)
 	ctx := context.Background()
 	svc, err := service.New(ctx, service.Config{Store: st, Now: clk.Now, SubjectDailyCap: 1000})

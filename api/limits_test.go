@@ -16,7 +16,7 @@ import (
 // TestFilingLimits: a client address past its filings a minute, and a subject past its web-form filings a day,
 // get 429 with Retry-After; nothing more is filed.
 func TestFilingLimits(t *testing.T) {
-	clk := &clock{now: shanghaiNoon()}
+	clk := storetest.NewClock(shanghaiNoon())
 	st := storetest.MustOpen(t, storetest.SQLite(t), clk.Now)
 	svc, err := service.New(context.Background(), service.Config{Store: st, Now: clk.Now, SubjectDailyCap: 2})
 	if err != nil {

@@ -21,7 +21,7 @@ import (
 func TestTwoReplicasServeTogether(t *testing.T) {
 	for _, db := range storetest.Dialects(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
-			clk := &clock{now: shanghaiNoon()}
+			clk := storetest.NewClock(shanghaiNoon())
 			var clients []*apitest.Client
 			var admin string
 			for i := range 2 {

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oapi-codegen/oapi-codegen/v2/pkg/codegen"
 	"github.com/oapi-codegen/oapi-codegen/v2/pkg/util"
@@ -54,8 +55,8 @@ func TestHealthReadinessAndSpec(t *testing.T) {
 
 func TestReadinessFailsWithoutDatabase(t *testing.T) {
 	db := storetest.SQLite(t)
-	st := storetest.MustOpen(t, db, (&clock{}).Now)
-	svc, err := service.New(context.Background(), service.Config{Store: st, Now: (&clock{}).Now})
+	st := storetest.MustOpen(t, db, storetest.NewClock(time.Time{}).Now)
+	svc, err := service.New(context.Background(), service.Config{Store: st, Now: storetest.NewClock(time.Time{}).Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,24 +19,6 @@ import (
 
 var shanghai, _ = time.LoadLocation("Asia/Shanghai")
 
-// clock is a settable test clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
 const dpo = "dpo@staff.example"
 
 // replica is one Rightsdesk process: a store on the shared database and a service sending to the SMTP server.
@@ -45,7 +27,7 @@ type replica struct {
 	svc   *service.Service
 }
 
-func newReplica(t *testing.T, db storetest.DB, clk *clock, smtpURL string) *replica {
+func newReplica(t *testing.T, db storetest.DB, clk *storetest.Clock, smtpURL string) *replica {
 	t.Helper()
 	st := storetest.MustOpen(t, db, clk.Now)
 	cfg := service.Config{Store: st, Now: clk.Now, DPOEmail: dpo, PublicURL: "https://privacy.example.com"}
@@ -131,7 +113,7 @@ func TestEscalationsArriveBySMTP(t *testing.T) {
 	for _, db := range storetest.Dialects(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
 			srv := smtptest.NewServer(t)
-			clk := &clock{now: time.Date(2026, 9, 15, 10, 0, 0, 0, shanghai)}
+			clk := storetest.NewClock(time.Date(2026, 9, 15, 10, 0, 0, 0, shanghai))
 			rep := newReplica(t, db, clk, srv.URL())
 			r := fileAssigned(t, rep.svc)
 			rep.run(t, service.JobOutbox) // the acknowledgement to the subject
@@ -205,7 +187,7 @@ func TestTwoSchedulersSendEachEscalationOnce(t *testing.T) {
 	for _, db := range storetest.Dialects(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
 			srv := smtptest.NewServer(t)
-			clk := &clock{now: time.Date(2026, 9, 15, 10, 0, 0, 0, shanghai)}
+			clk := storetest.NewClock(time.Date(2026, 9, 15, 10, 0, 0, 0, shanghai))
 			a, b := newReplica(t, db, clk, srv.URL()), newReplica(t, db, clk, srv.URL())
 			first := fileAssigned(t, a.svc)
 			for range 4 {
@@ -261,7 +243,7 @@ func TestTwoSchedulersSendEachEscalationOnce(t *testing.T) {
 func TestKilledLeaseHolderIsReplaced(t *testing.T) {
 	for _, db := range storetest.Dialects(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
-			clk := &clock{now: time.Date(2026, 10, 14, 9, 0, 0, 0, shanghai)}
+			clk := storetest.NewClock(time.Date(2026, 10, 14, 9, 0, 0, 0, shanghai))
 			rep := newReplica(t, db, clk, "")
 			ctx := context.Background()
 			now := clk.Now()
@@ -295,7 +277,7 @@ func TestOutboxRetriesThenFails(t *testing.T) {
 	for _, db := range storetest.Dialects(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
 			srv := smtptest.NewServer(t, smtptest.FailNext(2, 451))
-			clk := &clock{now: time.Date(2026, 9, 15, 10, 0, 0, 0, shanghai)}
+			clk := storetest.NewClock(time.Date(2026, 9, 15, 10, 0, 0, 0, shanghai))
 			// Decided while no SMTP server was configured; the process then "crashes".
 			queued := newReplica(t, db, clk, "")
 			fileOne(t, queued.svc, "")
@@ -341,7 +323,7 @@ func TestOutboxRetriesThenFails(t *testing.T) {
 
 // TestCalendarWarning: from 1 December, with 2027 unloaded, admins are warned once by e-mail.
 func TestCalendarWarning(t *testing.T) {
-	clk := &clock{now: time.Date(2026, 11, 30, 23, 0, 0, 0, shanghai)}
+	clk := storetest.NewClock(time.Date(2026, 11, 30, 23, 0, 0, 0, shanghai))
 	rep := newReplica(t, storetest.SQLite(t), clk, "")
 	ctx := context.Background()
 	if _, err := rep.svc.CreatePrincipal(ctx, service.SystemActor, service.NewPrincipal{Name: "Ada", Email: "ada@staff.example",

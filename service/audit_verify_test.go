@@ -296,7 +296,7 @@ func editedData(tb testing.TB, ev *service.Event) string {
 }
 
 // wrappedService is a service over st, a store wrapped to watch or steer what the service does.
-func wrappedService(tb testing.TB, st service.Store, clk *testClock) *service.Service {
+func wrappedService(tb testing.TB, st service.Store, clk *storetest.Clock) *service.Service {
 	tb.Helper()
 	svc, err := service.New(context.Background(), service.Config{Store: st, Now: clk.Now})
 	if err != nil {

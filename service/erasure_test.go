@@ -28,7 +28,7 @@ func forEachBackupDB(t *testing.T, fn func(t *testing.T, e *env)) {
 	t.Helper()
 	for _, db := range storetest.Dialects(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
-			clk := &testClock{now: testNow}
+			clk := storetest.NewClock(testNow)
 			st := storetest.MustOpen(t, db, clk.Now)
 			var n atomic.Int64
 			svc, err := service.New(context.Background(), service.Config{Store: st, Now: clk.Now, DPOEmail: purgeDPO,

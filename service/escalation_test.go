@@ -25,7 +25,7 @@ type escalationEnv struct {
 
 func mustEscalationEnv(t *testing.T, db storetest.DB) *escalationEnv {
 	t.Helper()
-	clk := &testClock{now: time.Date(2026, 9, 15, 10, 0, 0, 0, shanghai)}
+	clk := storetest.NewClock(time.Date(2026, 9, 15, 10, 0, 0, 0, shanghai))
 	st := storetest.MustOpen(t, db, clk.Now)
 	e := &escalationEnv{env: &env{svc: mustEscalationService(t, st, clk), store: st, clock: clk}}
 	ctx := context.Background()
@@ -47,7 +47,7 @@ func mustEscalationEnv(t *testing.T, db storetest.DB) *escalationEnv {
 	return e
 }
 
-func mustEscalationService(tb testing.TB, st *store.Store, clk *testClock) *service.Service {
+func mustEscalationService(tb testing.TB, st *store.Store, clk *storetest.Clock) *service.Service {
 	tb.Helper()
 	svc, err := service.New(context.Background(), service.Config{Store: st, Now: clk.Now, DPOEmail: dpoEmail,
 		PublicURL: "https://privacy.example.com"})

@@ -28,7 +28,7 @@ func forEachConfiguredDB(t *testing.T, cfg service.Config, fn func(t *testing.T,
 	t.Helper()
 	for _, db := range storetest.Dialects(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
-			clk := &testClock{now: testNow}
+			clk := storetest.NewClock(testNow)
 			st := storetest.MustOpen(t, db, clk.Now)
 			cfg.Store, cfg.Now = st, clk.Now
 			svc, err := service.New(context.Background(), cfg)

@@ -2,7 +2,6 @@ package service_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,24 +12,6 @@ import (
 	"github.com/rightsdesk/rightsdesk/store"
 	"github.com/rightsdesk/rightsdesk/store/storetest"
 )
-
-// testClock is a settable clock, safe for concurrent use.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
 
 var (
 	shanghai   = mustLocation("Asia/Shanghai")
@@ -63,7 +44,7 @@ var (
 type env struct {
 	svc   *service.Service
 	store *store.Store
-	clock *testClock
+	clock *storetest.Clock
 }
 
 // forEachDB runs fn on a fresh env for every available dialect.
@@ -77,12 +58,12 @@ func forEachDB(t *testing.T, fn func(t *testing.T, e *env)) {
 // mustEnv opens a store on db and a service over it, the clock at testNow.
 func mustEnv(tb testing.TB, db storetest.DB) *env {
 	tb.Helper()
-	clk := &testClock{now: testNow}
+	clk := storetest.NewClock(testNow)
 	st := storetest.MustOpen(tb, db, clk.Now)
 	return &env{svc: mustService(tb, st, clk), store: st, clock: clk}
 }
 
-func mustService(tb testing.TB, st *store.Store, clk *testClock) *service.Service {
+func mustService(tb testing.TB, st *store.Store, clk *storetest.Clock) *service.Service {
 	tb.Helper()
 	svc, err := service.New(context.Background(), service.Config{Store: st, Now: clk.Now, SubjectDailyCap: 1000})
 	if err != nil {
