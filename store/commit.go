@@ -19,6 +19,9 @@ const maxGroup = 64
 // maxCachedStmts bounds the SQLite writer's statement cache; queries past it are prepared each time.
 const maxCachedStmts = 512
 
+// lockHeadFirst opens every PostgreSQL group (see committer).
+const lockHeadFirst = "SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE"
+
 // errClosed answers a transaction offered after Close.
 var errClosed = errors.New("store: closed")
 
@@ -26,11 +29,17 @@ var errClosed = errors.New("store: closed")
 // wait, and the next database transaction carries all of them, each inside a savepoint of its own: one BEGIN,
 // one COMMIT and one fsync for the group instead of one each, and the pages the group shares (the newest index
 // leaves, the reference counter, the audit head) written once. Each caller still gets its own outcome: an
-// error or a panic rolls back its savepoint and reaches that caller only. No caller learns of success before
-// the group's COMMIT returns, so an acknowledged write is as durable as before.
+// error or a panic rolls back its savepoint and reaches that caller only. No caller is answered before the
+// group's COMMIT returns: an acknowledged write is as durable as before, and a caller that failed because of
+// another's write in its group sees that write committed when it looks.
 //
 // Writes were serial before too: SQLite has one writer, and on PostgreSQL every write transaction appends to
 // the audit chain and so waits for its head. Grouping changes when they commit, not their order.
+//
+// On PostgreSQL a group takes the audit head's row lock before anything else. A group holds every lock its
+// savepoints took until its COMMIT, so without this a group on one replica could hold the head and wait for a
+// request row that a transaction on another replica holds while it waits for the head: a deadlock. With the
+// head first, write transactions on all replicas take their locks in one order and queue on the head instead.
 type committer struct {
 	root   *Store   // whose dialect and sealer the callers' stores take
 	db     *sql.DB  // the writer
@@ -154,9 +163,15 @@ func (c *committer) commit(group []*txCall) {
 		c.answer(live, fmt.Errorf("begin: %w", err))
 		return
 	}
+	if c.root.dialect == Postgres {
+		if _, err := tx.Exec(lockHeadFirst); err != nil {
+			_ = tx.Rollback()
+			c.answer(live, formatError(fmt.Errorf("lock audit head: %w", err)))
+			return
+		}
+	}
 	pool := &txPool{tx: tx, c: c}
 	solo := len(live) == 1
-	var ok []*txCall
 	for _, call := range live {
 		if !solo {
 			if _, err := tx.Exec("SAVEPOINT grouped"); err != nil {
@@ -183,7 +198,8 @@ func (c *committer) commit(group []*txCall) {
 				c.answer(live, fmt.Errorf("release savepoint: %w", err))
 				return
 			}
-			close(call.done)
+			// Answered after the COMMIT like the others: a caller that failed on a unique key the group's
+			// earlier calls inserted reads the winner next, and must find it committed.
 			continue
 		default:
 			if _, err := tx.Exec("RELEASE SAVEPOINT grouped"); err != nil {
@@ -192,14 +208,13 @@ func (c *committer) commit(group []*txCall) {
 				return
 			}
 		}
-		ok = append(ok, call)
 	}
 	if err := tx.Commit(); err != nil {
-		c.answer(ok, formatError(fmt.Errorf("commit: %w", err)))
+		c.answer(live, formatError(fmt.Errorf("commit: %w", err)))
 		return
 	}
 	c.groups.Add(1)
-	c.answer(ok, nil)
+	c.answer(live, nil)
 }
 
 // runCall runs one caller's function on the group's transaction, catching its panic for the caller.

@@ -198,3 +198,50 @@ func TestWithTxAfterClose(t *testing.T) {
 		})
 	}
 }
+
+// A transaction of a group that fails is answered only after the group's COMMIT, like the others: a filing
+// retried twice at once loses the race on the idempotency key to one of its own group, and reads the winner's
+// record next, which must be committed by then.
+func TestGroupCommitAnswersFailuresAfterCommit(t *testing.T) {
+	for _, db := range storetest.Dialects(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			ctx := t.Context()
+			st := storetest.MustOpen(t, db, clock)
+			mustCreateInTx(t, st, fullRequest("r-1", "DSR-2026-000001"))
+			release, held := holdWriter(t, st)
+
+			rec := &service.IdempotencyRecord{Scope: "u-intake", Key: "retry-1", Fingerprint: "f", RequestID: "r-1",
+				CreatedAt: testNow}
+			winner := make(chan error, 1)
+			go func() {
+				winner <- st.WithTx(ctx, func(tx service.Store) error { return tx.CreateIdempotencyKey(ctx, rec) })
+			}()
+			waitQueued(t, st, 1)
+			type seen struct {
+				err   error
+				found *service.IdempotencyRecord
+			}
+			loser := make(chan seen, 1)
+			go func() {
+				err := st.WithTx(ctx, func(tx service.Store) error { return tx.CreateIdempotencyKey(ctx, rec) })
+				found, _ := st.FindIdempotencyKey(ctx, rec.Scope, rec.Key) // on the read pool, at once
+				loser <- seen{err, found}
+			}()
+			waitQueued(t, st, 2)
+			release()
+			if err := <-held; err != nil {
+				t.Fatalf("held transaction: %v", err)
+			}
+			if err := <-winner; err != nil {
+				t.Fatalf("first insert: %v", err)
+			}
+			got := <-loser
+			if service.ErrorCode(got.err) != service.ECONFLICT {
+				t.Errorf("second insert: %v, want a conflict", got.err)
+			}
+			if got.found == nil || got.found.RequestID != rec.RequestID {
+				t.Errorf("the loser read %+v when answered, want the winner's committed record", got.found)
+			}
+		})
+	}
+}
