@@ -18,6 +18,24 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AllowedHostSource.
+const (
+	Api         AllowedHostSource = "api"
+	Environment AllowedHostSource = "environment"
+)
+
+// Valid indicates whether the value is a known member of the AllowedHostSource enum.
+func (e AllowedHostSource) Valid() bool {
+	switch e {
+	case Api:
+		return true
+	case Environment:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AuditFaultReason.
 const (
 	ContentMismatch AuditFaultReason = "content_mismatch"
@@ -517,6 +535,38 @@ func (e GetSummaryReportParamsFormat) Valid() bool {
 	default:
 		return false
 	}
+}
+
+// AllowedHost An entry of the transmit allow-list.
+type AllowedHost struct {
+	// CreatedAt When it was added (`api` entries).
+	CreatedAt *time.Time `json:"created_at,omitempty"`
+
+	// CreatedBy The admin who added it (`api` entries).
+	CreatedBy *openapi_types.UUID `json:"created_by,omitempty"`
+	Host      string              `json:"host"`
+
+	// Note Why the host is trusted (`api` entries).
+	Note *string `json:"note,omitempty"`
+
+	// Source `environment`: the operator's fixed list (`RIGHTSDESK_TRANSMIT_ALLOW_HOSTS`), which the API cannot
+	// remove. `api`: added by an admin, who may remove it.
+	Source AllowedHostSource `json:"source"`
+}
+
+// AllowedHostSource `environment`: the operator's fixed list (`RIGHTSDESK_TRANSMIT_ALLOW_HOSTS`), which the API cannot
+// remove. `api`: added by an admin, who may remove it.
+type AllowedHostSource string
+
+// AllowedHostInput defines model for AllowedHostInput.
+type AllowedHostInput struct {
+	// Note Why the host is trusted, e.g. the system it belongs to.
+	Note *string `json:"note,omitempty"`
+}
+
+// AllowedHostList defines model for AllowedHostList.
+type AllowedHostList struct {
+	Items []AllowedHost `json:"items"`
 }
 
 // Assignment defines model for Assignment.
@@ -1244,6 +1294,9 @@ type UserList struct {
 	Items []User `json:"items"`
 }
 
+// AllowedHostName defines model for AllowedHostName.
+type AllowedHostName = string
+
 // BackupSystemID defines model for BackupSystemID.
 type BackupSystemID = openapi_types.UUID
 
@@ -1421,6 +1474,9 @@ type ReplyToRequestJSONRequestBody = Reply
 // TransitionRequestJSONRequestBody defines body for TransitionRequest for application/json ContentType.
 type TransitionRequestJSONRequestBody = Transition
 
+// PutAllowedHostJSONRequestBody defines body for PutAllowedHost for application/json ContentType.
+type PutAllowedHostJSONRequestBody = AllowedHostInput
+
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
 type CreateUserJSONRequestBody = NewUser
 
@@ -1552,6 +1608,15 @@ type ServerInterface interface {
 	// RevokeToken Revoke a token at once (admin). The last admin token cannot be revoked (409).
 	// (DELETE /api/v1/tokens/{id})
 	RevokeToken(ctx echo.Context, id TokenID) error
+	// ListAllowedHosts The transmit allow-list - hosts portability copies may reach on private or loopback addresses.
+	// (GET /api/v1/transmissions/allowed-hosts)
+	ListAllowedHosts(ctx echo.Context) error
+	// DeleteAllowedHost Take a host the admins added off the allow-list (admin).
+	// (DELETE /api/v1/transmissions/allowed-hosts/{host})
+	DeleteAllowedHost(ctx echo.Context, host AllowedHostName) error
+	// PutAllowedHost Allow-list a host (admin), from the next transmission attempt on.
+	// (PUT /api/v1/transmissions/allowed-hosts/{host})
+	PutAllowedHost(ctx echo.Context, host AllowedHostName) error
 	// ListUsers Every user (admin, auditor).
 	// (GET /api/v1/users)
 	ListUsers(ctx echo.Context) error
@@ -2267,6 +2332,47 @@ func (w *ServerInterfaceWrapper) RevokeToken(ctx echo.Context) error {
 	return err
 }
 
+// ListAllowedHosts converts echo context to params.
+func (w *ServerInterfaceWrapper) ListAllowedHosts(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListAllowedHosts(ctx)
+	return err
+}
+
+// DeleteAllowedHost converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteAllowedHost(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "host" -------------
+	var host AllowedHostName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "host", ctx.Param("host"), &host, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter host: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteAllowedHost(ctx, host)
+	return err
+}
+
+// PutAllowedHost converts echo context to params.
+func (w *ServerInterfaceWrapper) PutAllowedHost(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "host" -------------
+	var host AllowedHostName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "host", ctx.Param("host"), &host, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter host: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PutAllowedHost(ctx, host)
+	return err
+}
+
 // ListUsers converts echo context to params.
 func (w *ServerInterfaceWrapper) ListUsers(ctx echo.Context) error {
 	var err error
@@ -2515,6 +2621,9 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/api/v1/suppressions/check", wrapper.CheckSuppression, options.OperationMiddlewares["checkSuppression"]...)
 	router.GET(options.BaseURL+"/api/v1/requests/:id/exports", wrapper.ListExports, options.OperationMiddlewares["listExports"]...)
 	router.POST(options.BaseURL+"/api/v1/requests/:id/exports", wrapper.AttachExport, options.OperationMiddlewares["attachExport"]...)
+	router.GET(options.BaseURL+"/api/v1/transmissions/allowed-hosts", wrapper.ListAllowedHosts, options.OperationMiddlewares["listAllowedHosts"]...)
+	router.DELETE(options.BaseURL+"/api/v1/transmissions/allowed-hosts/:host", wrapper.DeleteAllowedHost, options.OperationMiddlewares["deleteAllowedHost"]...)
+	router.PUT(options.BaseURL+"/api/v1/transmissions/allowed-hosts/:host", wrapper.PutAllowedHost, options.OperationMiddlewares["putAllowedHost"]...)
 	router.GET(options.BaseURL+"/api/v1/policies", wrapper.ListPolicies, options.OperationMiddlewares["listPolicies"]...)
 	router.GET(options.BaseURL+"/api/v1/calendars", wrapper.ListCalendars, options.OperationMiddlewares["listCalendars"]...)
 	router.GET(options.BaseURL+"/api/v1/calendars/:name/deadline", wrapper.PreviewDeadline, options.OperationMiddlewares["previewDeadline"]...)
@@ -6133,6 +6242,272 @@ func (response RevokeToken422ApplicationProblemPlusJSONResponse) VisitRevokeToke
 	return err
 }
 
+type ListAllowedHostsRequestObject struct {
+}
+
+type ListAllowedHostsResponseObject interface {
+	VisitListAllowedHostsResponse(w http.ResponseWriter) error
+}
+
+type ListAllowedHosts200JSONResponse AllowedHostList
+
+func (response ListAllowedHosts200JSONResponse) VisitListAllowedHostsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAllowedHosts401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListAllowedHosts401ApplicationProblemPlusJSONResponse) VisitListAllowedHostsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAllowedHosts403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListAllowedHosts403ApplicationProblemPlusJSONResponse) VisitListAllowedHostsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteAllowedHostRequestObject struct {
+	Host AllowedHostName `json:"host"`
+}
+
+type DeleteAllowedHostResponseObject interface {
+	VisitDeleteAllowedHostResponse(w http.ResponseWriter) error
+}
+
+type DeleteAllowedHost204Response struct {
+}
+
+func (response DeleteAllowedHost204Response) VisitDeleteAllowedHostResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteAllowedHost401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteAllowedHost401ApplicationProblemPlusJSONResponse) VisitDeleteAllowedHostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteAllowedHost403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteAllowedHost403ApplicationProblemPlusJSONResponse) VisitDeleteAllowedHostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteAllowedHost404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteAllowedHost404ApplicationProblemPlusJSONResponse) VisitDeleteAllowedHostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteAllowedHost409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteAllowedHost409ApplicationProblemPlusJSONResponse) VisitDeleteAllowedHostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteAllowedHost422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteAllowedHost422ApplicationProblemPlusJSONResponse) VisitDeleteAllowedHostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutAllowedHostRequestObject struct {
+	Host AllowedHostName `json:"host"`
+	Body *PutAllowedHostJSONRequestBody
+}
+
+type PutAllowedHostResponseObject interface {
+	VisitPutAllowedHostResponse(w http.ResponseWriter) error
+}
+
+type PutAllowedHost200JSONResponse AllowedHost
+
+func (response PutAllowedHost200JSONResponse) VisitPutAllowedHostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutAllowedHost201JSONResponse AllowedHost
+
+func (response PutAllowedHost201JSONResponse) VisitPutAllowedHostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutAllowedHost400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PutAllowedHost400ApplicationProblemPlusJSONResponse) VisitPutAllowedHostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutAllowedHost401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PutAllowedHost401ApplicationProblemPlusJSONResponse) VisitPutAllowedHostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutAllowedHost403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PutAllowedHost403ApplicationProblemPlusJSONResponse) VisitPutAllowedHostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutAllowedHost413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response PutAllowedHost413ApplicationProblemPlusJSONResponse) VisitPutAllowedHostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutAllowedHost422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response PutAllowedHost422ApplicationProblemPlusJSONResponse) VisitPutAllowedHostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListUsersRequestObject struct {
 }
 
@@ -7454,6 +7829,15 @@ type StrictServerInterface interface {
 	// RevokeToken Revoke a token at once (admin). The last admin token cannot be revoked (409).
 	// (DELETE /api/v1/tokens/{id})
 	RevokeToken(ctx context.Context, request RevokeTokenRequestObject) (RevokeTokenResponseObject, error)
+	// ListAllowedHosts The transmit allow-list - hosts portability copies may reach on private or loopback addresses.
+	// (GET /api/v1/transmissions/allowed-hosts)
+	ListAllowedHosts(ctx context.Context, request ListAllowedHostsRequestObject) (ListAllowedHostsResponseObject, error)
+	// DeleteAllowedHost Take a host the admins added off the allow-list (admin).
+	// (DELETE /api/v1/transmissions/allowed-hosts/{host})
+	DeleteAllowedHost(ctx context.Context, request DeleteAllowedHostRequestObject) (DeleteAllowedHostResponseObject, error)
+	// PutAllowedHost Allow-list a host (admin), from the next transmission attempt on.
+	// (PUT /api/v1/transmissions/allowed-hosts/{host})
+	PutAllowedHost(ctx context.Context, request PutAllowedHostRequestObject) (PutAllowedHostResponseObject, error)
 	// ListUsers Every user (admin, auditor).
 	// (GET /api/v1/users)
 	ListUsers(ctx context.Context, request ListUsersRequestObject) (ListUsersResponseObject, error)
@@ -8740,6 +9124,102 @@ func (sh *strictHandler) RevokeToken(ctx echo.Context, id TokenID) error {
 		return err
 	} else if validResponse, ok := response.(RevokeTokenResponseObject); ok {
 		return validResponse.VisitRevokeTokenResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListAllowedHosts operation middleware
+func (sh *strictHandler) ListAllowedHosts(ctx echo.Context) error {
+	var request ListAllowedHostsRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAllowedHosts(ctx.Request().Context(), request.(ListAllowedHostsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAllowedHosts")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListAllowedHostsResponseObject); ok {
+		return validResponse.VisitListAllowedHostsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteAllowedHost operation middleware
+func (sh *strictHandler) DeleteAllowedHost(ctx echo.Context, host AllowedHostName) error {
+	var request DeleteAllowedHostRequestObject
+
+	request.Host = host
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteAllowedHost(ctx.Request().Context(), request.(DeleteAllowedHostRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteAllowedHost")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteAllowedHostResponseObject); ok {
+		return validResponse.VisitDeleteAllowedHostResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PutAllowedHost operation middleware
+func (sh *strictHandler) PutAllowedHost(ctx echo.Context, host AllowedHostName) error {
+	var request PutAllowedHostRequestObject
+
+	request.Host = host
+
+	var body PutAllowedHostJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PutAllowedHost(ctx.Request().Context(), request.(PutAllowedHostRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutAllowedHost")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PutAllowedHostResponseObject); ok {
+		return validResponse.VisitPutAllowedHostResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

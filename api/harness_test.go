@@ -68,10 +68,17 @@ func forEachDB(t *testing.T, fn func(t *testing.T, h *harness)) {
 // newHarness starts a server on db, its clock at 2026-11-20 10:00 in Shanghai (a Friday).
 func newHarness(t *testing.T, db storetest.DB) *harness {
 	t.Helper()
+	return newHarnessWith(t, db, service.Config{})
+}
+
+// newHarnessWith is newHarness with a service built from cfg (its store, clock and filing cap filled in).
+func newHarnessWith(t *testing.T, db storetest.DB, cfg service.Config) *harness {
+	t.Helper()
 	clk := storetest.NewClock(time.Date(2026, 11, 20, 10, 0, 0, 0, shanghai))
 	st := storetest.MustOpen(t, db, clk.Now)
 	ctx := context.Background()
-	svc, err := service.New(ctx, service.Config{Store: st, Now: clk.Now, SubjectDailyCap: 1000})
+	cfg.Store, cfg.Now, cfg.SubjectDailyCap = st, clk.Now, 1000
+	svc, err := service.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

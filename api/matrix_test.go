@@ -97,6 +97,9 @@ func TestRoleMatrix(t *testing.T) {
 			"attachExport":      {"POST", req + "/exports", upload, uploadType},
 			"listExports":       {"GET", req + "/exports", nil, ""},
 			"downloadExport":    {"GET", "/download?token=unknown", nil, ""},
+			"listAllowedHosts":  {"GET", "/api/v1/transmissions/allowed-hosts", nil, ""},
+			"putAllowedHost":    {"PUT", "/api/v1/transmissions/allowed-hosts/hooks.internal", map[string]any{"note": "HR"}, ""},
+			"deleteAllowedHost": {"DELETE", "/api/v1/transmissions/allowed-hosts/gone.internal", nil, ""},
 		}
 		do := func(c call, token string) int {
 			t.Helper()

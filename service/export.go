@@ -267,10 +267,14 @@ func (s *Service) Transmit(ctx context.Context) (TransmissionsResult, error) {
 		if err != nil {
 			return res, err
 		}
+		allowed, err := s.transmitAllowList(ctx)
+		if err != nil {
+			return res, err
+		}
 		body, err := packageExports(r, exports, t.CreatedAt)
 		if err == nil {
 			err = s.transmitter.Transmit(ctx, t.Endpoint, Delivery{ID: t.ID, Reference: r.Reference,
-				ContentType: "application/zip", Body: body})
+				ContentType: "application/zip", Body: body, AllowedHosts: allowed})
 		}
 		now := s.now()
 		t.Attempts++

@@ -22,6 +22,7 @@ type Service struct {
 	publicURL   string
 	mailer      Mailer
 	transmitter Transmitter
+	allowHosts  []string // the operator's fixed part of the transmit allow-list, checked and sorted
 	dpoEmail    string
 	retention   time.Duration
 	// subjectDailyCap bounds web-form filings per subject per 24 hours, so that nobody can have the service mail
@@ -49,6 +50,9 @@ type Config struct {
 	DPOEmail string
 	// Transmitter sends portability copies to third parties; nil: transmissions wait, visibly.
 	Transmitter Transmitter
+	// TransmitAllowHosts is the operator's fixed part of the transmit allow-list (RIGHTSDESK_TRANSMIT_ALLOW_HOSTS):
+	// hostnames or IP addresses that may be private or loopback. The API shows them but cannot remove them.
+	TransmitAllowHosts []string
 	// Retention is how long after closure a request keeps its subject's personal data; default 3 years.
 	Retention time.Duration
 	// SubjectDailyCap bounds web-form filings per subject per 24 hours; default 5.
@@ -67,6 +71,11 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if s.newID == nil {
 		s.newID = uuid.NewString
 	}
+	allowHosts, err := fixedAllowList(cfg.TransmitAllowHosts)
+	if err != nil {
+		return nil, err
+	}
+	s.allowHosts = allowHosts
 	s.subjectDailyCap = cfg.SubjectDailyCap
 	if s.subjectDailyCap <= 0 {
 		s.subjectDailyCap = 5
@@ -142,6 +151,8 @@ const (
 	permReadBackups   permission = "read_backups"
 	permRecordBackups permission = "record_backups" // refreshes and restores: backup tooling
 	permSuppressions  permission = "check_suppressions"
+	permReadAllowList permission = "read_allow_list" // the hosts transmissions may reach on private addresses
+	permEditAllowList permission = "edit_allow_list"
 )
 
 // grants is the one table of who may do what; object-level checks (queues) come on top.
@@ -163,6 +174,8 @@ var grants = map[permission][]Role{
 	permReadBackups:   {RoleOfficer, RoleAuditor, RoleAdmin, RoleIntegration},
 	permRecordBackups: {RoleIntegration, RoleAdmin},
 	permSuppressions:  {RoleIntegration, RoleOfficer, RoleAdmin},
+	permReadAllowList: {RoleAuditor, RoleAdmin},
+	permEditAllowList: {RoleAdmin},
 }
 
 // authorize answers EFORBIDDEN unless a's role holds p.

@@ -26,6 +26,7 @@ type Store interface {
 	SuppressionStore
 	ExportStore
 	RetentionStore
+	AllowedHostStore
 	// WithTx runs fn in one transaction, committed when fn returns nil and rolled back otherwise.
 	WithTx(ctx context.Context, fn func(tx Store) error) error
 	// Ping reports whether the database answers. EUNAVAILABLE if not.

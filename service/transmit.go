@@ -3,8 +3,8 @@ package service
 import "context"
 
 // Transmitter delivers a portability copy directly to the third party the subject named (an https endpoint).
-// The adapter refuses loopback, private, link-local and redirecting targets unless an admin allow-listed the
-// host, and signs each delivery so the receiver can verify it came from us.
+// The adapter refuses redirects, and loopback, private and link-local targets unless the delivery's
+// AllowedHosts name the host; it signs each delivery so the receiver can verify it came from us.
 type Transmitter interface {
 	// Transmit POSTs body to endpoint. A *PermanentError means retrying cannot help (a refused target, a 4xx).
 	Transmit(ctx context.Context, endpoint string, delivery Delivery) error
@@ -16,4 +16,7 @@ type Delivery struct {
 	Reference   string // the request's reference, sent as Rightsdesk-Reference
 	ContentType string // application/zip
 	Body        []byte
+	// AllowedHosts is the transmit allow-list as it stood when this attempt began (the operator's fixed entries
+	// and the admins'): hosts that may resolve to loopback, private and link-local addresses.
+	AllowedHosts []string
 }

@@ -144,9 +144,10 @@ func allowListedReason(a netip.Addr) string {
 // allowListedKey marks a dial context whose host an admin allow-listed, for the default dialer's Control hook.
 type allowListedKey struct{}
 
-// dialChecked is the transport's DialContext: it resolves the host once, refuses the whole host when any of
-// its addresses is not permitted, and hands the checked addresses (never the name) to the low-level dialer.
-func (c *Client) dialChecked(ctx context.Context, network, addr string) (net.Conn, error) {
+// dialChecked is the transports' DialContext: it resolves the host once, refuses the whole host when any of
+// its addresses is not permitted (for an allow-listed host, fewer are refused), and hands the checked addresses
+// (never the name) to the low-level dialer.
+func (c *Client) dialChecked(ctx context.Context, network, addr string, allowed bool) (net.Conn, error) {
 	host, portText, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", addr, err)
@@ -158,7 +159,6 @@ func (c *Client) dialChecked(ctx context.Context, network, addr string) (net.Con
 	if _, err := netip.ParseAddr(host); err != nil {
 		host = strings.ToLower(host) // names are case-insensitive; an address's zone is not
 	}
-	allowed := c.allowHosts[strings.ToLower(host)]
 	addrs, err := c.resolve(ctx, host)
 	if err != nil {
 		return nil, err

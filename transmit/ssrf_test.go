@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/rightsdesk/rightsdesk/service"
 )
 
 func TestTransmitRefusesMalformedEndpoints(t *testing.T) {
@@ -261,5 +263,68 @@ func TestControlPublicOnly(t *testing.T) {
 				t.Errorf("controlPublicOnly(%s) = %v, want error %t", tt.address, err, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestTransmitDeliveryAllowList shows the allow-list is the one each delivery carries, consulted at every attempt:
+// a loopback receiver is refused until the delivery names its host, and refused again once it no longer does,
+// without a connection kept from the allowed delivery.
+func TestTransmitDeliveryAllowList(t *testing.T) {
+	var hits atomic.Int32
+	ts := mustReceiver(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	port := strconv.Itoa(ts.Listener.Addr().(*net.TCPAddr).Port)
+	cfg, dials := receiverConfig(t, ts)
+	c := mustClient(t, cfg)
+	with := func(hosts ...string) service.Delivery {
+		d := testDelivery()
+		d.AllowedHosts = hosts
+		return d
+	}
+	steps := []struct {
+		name      string
+		endpoint  string
+		delivery  service.Delivery
+		want      outcome
+		wantDials int32 // in total, so far
+	}{
+		{"not listed", "https://127.0.0.1:" + port + "/hook", with(), permanent, 0},
+		{"another host listed", "https://127.0.0.1:" + port + "/hook", with("hooks.internal", "10.0.0.7"), permanent, 0},
+		{"listed", "https://127.0.0.1:" + port + "/hook", with("hooks.internal", "127.0.0.1"), delivered, 1},
+		{"listed again: a new connection", "https://127.0.0.1:" + port + "/hook", with("127.0.0.1"), delivered, 2},
+		{"name listed in another case", "https://EXAMPLE.com:" + port + "/hook", with("example.com"), delivered, 3},
+		{"removed: no kept connection", "https://127.0.0.1:" + port + "/hook", with(), permanent, 3},
+	}
+	for _, s := range steps {
+		err := c.Transmit(t.Context(), s.endpoint, s.delivery)
+		if got := classify(err); got != s.want {
+			t.Fatalf("%s: Transmit = %v (%s), want %s", s.name, err, got, s.want)
+		}
+		if s.want == permanent && !strings.Contains(err.Error(), "loopback") {
+			t.Errorf("%s: error %q does not refuse the loopback address", s.name, err)
+		}
+		if got := dials.Load(); got != s.wantDials {
+			t.Errorf("%s: %d dials so far, want %d", s.name, got, s.wantDials)
+		}
+	}
+	if got, want := hits.Load(), int32(3); got != want {
+		t.Errorf("the receiver was reached %d times, want %d", got, want)
+	}
+}
+
+func TestAllowKey(t *testing.T) {
+	tests := []struct{ host, want string }{
+		{"Example.COM", "example.com"},
+		{"example.com.", "example.com"},
+		{"127.0.0.1", "127.0.0.1"},
+		{"0:0:0:0:0:0:0:1", "::1"},
+		{"::FFFF:10.0.0.1", "::ffff:10.0.0.1"},
+	}
+	for _, tt := range tests {
+		if got := allowKey(tt.host); got != tt.want {
+			t.Errorf("allowKey(%q) = %q, want %q", tt.host, got, tt.want)
+		}
 	}
 }

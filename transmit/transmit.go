@@ -48,12 +48,14 @@ var (
 	ErrStale        = errors.New("transmit: timestamp outside the accepted window")
 )
 
-// Config configures a Client. Only Secret is required; the other fields exist for admins (AllowHosts) and tests.
+// Config configures a Client. Only Secret is required; the other fields exist for operators (AllowHosts) and
+// tests.
 type Config struct {
 	// Secret is the HMAC-SHA256 key shared with receivers; at least 32 bytes.
 	Secret []byte
-	// AllowHosts are hostnames (exact, case-insensitive) an admin trusts: these may resolve to private and
-	// loopback addresses, for recipients inside our own network.
+	// AllowHosts are hostnames or IP addresses (exact, case-insensitive) trusted for every delivery: these may
+	// resolve to private and loopback addresses, for recipients inside our own network. Each delivery adds its
+	// own service.Delivery.AllowedHosts, the allow-list as it stands at that attempt.
 	AllowHosts []string
 	// Timeout bounds one whole delivery, from lookup to the answer; default 30s.
 	Timeout time.Duration
@@ -68,15 +70,17 @@ type Config struct {
 	LookupIP func(ctx context.Context, host string) ([]netip.Addr, error)
 }
 
-// Client transmits deliveries; it is safe for concurrent use and keeps connections to recipients alive.
+// Client transmits deliveries; it is safe for concurrent use. It keeps connections to public recipients alive,
+// never those to allow-listed ones: a pooled connection would outlive the host's removal from the allow-list.
 type Client struct {
 	secret     []byte
-	allowHosts map[string]bool
+	allowHosts map[string]bool // keys by allowKey
 	timeout    time.Duration
 	now        func() time.Time
 	dial       func(ctx context.Context, network, addr string) (net.Conn, error)
 	lookupIP   func(ctx context.Context, host string) ([]netip.Addr, error)
-	http       *http.Client
+	public     *http.Client // dials public addresses only
+	allowed    *http.Client // for allow-listed hosts: may dial private addresses, one connection per delivery
 }
 
 var _ service.Transmitter = (*Client)(nil)
@@ -96,7 +100,7 @@ func New(cfg Config) (*Client, error) {
 		if err := checkAllowHost(h); err != nil {
 			return nil, err
 		}
-		c.allowHosts[strings.ToLower(h)] = true
+		c.allowHosts[allowKey(h)] = true
 	}
 	if c.timeout == 0 {
 		c.timeout = defaultTimeout
@@ -113,22 +117,55 @@ func New(cfg Config) (*Client, error) {
 			return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
 		}
 	}
-	c.http = &http.Client{
+	c.public = c.newHTTPClient(cfg.RootCAs, false)
+	c.allowed = c.newHTTPClient(cfg.RootCAs, true)
+	return c, nil
+}
+
+// newHTTPClient returns a client whose dials follow the public-only rules, or the allow-listed ones. The
+// allow-listed client keeps no idle connection, so that every delivery dials under the allow-list of its time.
+func (c *Client) newHTTPClient(roots *x509.CertPool, allowListed bool) *http.Client {
+	return &http.Client{
 		Transport: &http.Transport{
-			Proxy:                  nil, // a proxy would dial for us, past the address check
-			DialContext:            c.dialChecked,
-			TLSClientConfig:        &tls.Config{RootCAs: cfg.RootCAs, MinVersion: tls.VersionTLS12},
+			Proxy: nil, // a proxy would dial for us, past the address check
+			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				return c.dialChecked(ctx, network, addr, allowListed)
+			},
+			TLSClientConfig:        &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
 			ForceAttemptHTTP2:      true,
 			TLSHandshakeTimeout:    10 * time.Second,
 			MaxResponseHeaderBytes: 64 << 10,
 			MaxIdleConnsPerHost:    2,
 			IdleConnTimeout:        90 * time.Second,
+			DisableKeepAlives:      allowListed,
 		},
 		// A redirect would send the subject's data to a target the subject did not name, and could point
 		// inside our network: the 3xx itself is returned and refused by Transmit.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	return c, nil
+}
+
+// allowKey is the form in which allow-list entries and URL hosts are compared: an IP address canonical, a
+// name lowercased and without a final dot (example.com. and example.com name the same host).
+func allowKey(host string) string {
+	if a, err := netip.ParseAddr(host); err == nil {
+		return a.String()
+	}
+	return strings.TrimSuffix(strings.ToLower(host), ".")
+}
+
+// allowListed reports whether host is on the client's fixed list or the delivery's.
+func (c *Client) allowListed(host string, d service.Delivery) bool {
+	key := allowKey(host)
+	if c.allowHosts[key] {
+		return true
+	}
+	for _, h := range d.AllowedHosts {
+		if allowKey(h) == key {
+			return true
+		}
+	}
+	return false
 }
 
 // checkAllowHost refuses entries that could never match a URL's host, such as a URL or host:port.
@@ -173,7 +210,11 @@ func (c *Client) Transmit(ctx context.Context, endpoint string, d service.Delive
 	req.Header.Set(HeaderTimestamp, strconv.FormatInt(timestamp, 10))
 	req.Header.Set(HeaderSignature, Sign(c.secret, timestamp, d.ID, d.Body))
 
-	resp, err := c.http.Do(req)
+	client := c.public
+	if c.allowListed(u.Hostname(), d) {
+		client = c.allowed
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		return c.transportError(ctx, u.Host, err)
 	}

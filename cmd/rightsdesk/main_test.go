@@ -285,3 +285,32 @@ func TestDevelopmentKeyFile(t *testing.T) {
 		t.Errorf("malformed key: %v", err)
 	}
 }
+
+// TestTransmitAllowHostsFromEnvironment: RIGHTSDESK_TRANSMIT_ALLOW_HOSTS is the operator's fixed part of the
+// allow-list, shown by the API as such; an entry that could never match a recipient's host stops the start.
+func TestTransmitAllowHostsFromEnvironment(t *testing.T) {
+	db := storetest.SQLite(t).DSN
+	secret := "bootstrap-secret-for-tests-0123456789"
+	vars := map[string]string{"RIGHTSDESK_DB": db, "RIGHTSDESK_ENCRYPTION_KEY": testKey, "RIGHTSDESK_BOOTSTRAP_TOKEN": secret,
+		"RIGHTSDESK_TRANSMIT_ALLOW_HOSTS": " HR.Internal, 10.0.0.7 ,"}
+	p := start(t, vars)
+	c := apitest.New(t, p.url)
+	var list struct {
+		Items []struct{ Host, Source string }
+	}
+	c.Do(t, http.MethodGet, "/api/v1/transmissions/allowed-hosts", secret, nil).JSON(t, &list)
+	want := []struct{ Host, Source string }{{"10.0.0.7", "environment"}, {"hr.internal", "environment"}}
+	if len(list.Items) != len(want) || list.Items[0] != want[0] || list.Items[1] != want[1] {
+		t.Errorf("allowed hosts %+v, want %+v", list.Items, want)
+	}
+	if res := c.Do(t, http.MethodDelete, "/api/v1/transmissions/allowed-hosts/hr.internal", secret, nil); res.Status != http.StatusConflict {
+		t.Errorf("DELETE an operator's entry: %d, want 409", res.Status)
+	}
+	p.stop(t)
+
+	vars["RIGHTSDESK_TRANSMIT_ALLOW_HOSTS"] = "hr.internal,https://hooks.internal"
+	err := run(context.Background(), []string{"migrate"}, env(vars), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "RIGHTSDESK_TRANSMIT_ALLOW_HOSTS") || !strings.Contains(err.Error(), "https://hooks.internal") {
+		t.Errorf("a URL in the allow-list: %v, want an error naming the variable and the entry", err)
+	}
+}

@@ -145,13 +145,14 @@ func open(ctx context.Context, name string, args []string, getenv func(string) s
 			st.Close()
 			return nil, fs, fmt.Errorf("RIGHTSDESK_TRANSMIT_SECRET must be base64 (openssl rand -base64 32)")
 		}
-		if transmitter, err = transmit.New(transmit.Config{Secret: secret, AllowHosts: cfg.TransmitAllow}); err != nil {
+		// The allow-list goes to the service, which hands each delivery the operator's and the admins' entries.
+		if transmitter, err = transmit.New(transmit.Config{Secret: secret}); err != nil {
 			st.Close()
 			return nil, fs, fmt.Errorf("RIGHTSDESK_TRANSMIT_SECRET: %w", err)
 		}
 	}
 	svc, err := service.New(ctx, service.Config{Store: st, Now: time.Now, Keys: keys, PublicURL: cfg.PublicURL,
-		Mailer: mailer, DPOEmail: cfg.DPOEmail, Transmitter: transmitter,
+		Mailer: mailer, DPOEmail: cfg.DPOEmail, Transmitter: transmitter, TransmitAllowHosts: cfg.TransmitAllow,
 		Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour, SubjectDailyCap: cfg.SubjectCap})
 	if err != nil {
 		st.Close()
