@@ -108,7 +108,7 @@ func (s *Service) escalateAll(ctx context.Context, rs []*Request, now time.Time,
 		wg.Add(1)
 		go func() {
 			defer func() { <-slots; wg.Done() }()
-			sent, err := s.escalate(ctx, r.ID, now)
+			sent, err := s.escalate(ctx, r, now)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -173,86 +173,130 @@ func (s *Service) escalationDue(r *Request, now time.Time) bool {
 	return err != nil || levelRank[target] > levelRank[r.EscalationLevel]
 }
 
-// escalate decides and queues one request's escalations in one transaction, and answers what it sent.
-func (s *Service) escalate(ctx context.Context, id string, now time.Time) (EscalationResult, error) {
-	var res EscalationResult
-	err := s.store.WithTx(ctx, func(tx Store) error {
-		res = EscalationResult{} // counts of this attempt only
-		r, err := tx.FindRequest(ctx, id)
-		if err != nil {
-			return err
+// escalationAttempts bounds how often escalate decides again for a request that changed under it; past that the
+// next sweep looks at it afresh.
+const escalationAttempts = 3
+
+// escalate decides and queues one request's escalations, and answers what it sent. The decision, its recipients
+// and its e-mails are worked out from r outside the writer; the transaction then raises the level only if the
+// request still stands as read (store.RaiseEscalationLevel) and queues the e-mails and events with it. A request
+// that changed in between (closed, paused, reassigned, due at another time, escalated by another replica) is read
+// again and decided afresh.
+func (s *Service) escalate(ctx context.Context, r *Request, now time.Time) (EscalationResult, error) {
+	for attempt := 1; ; attempt++ {
+		plan, err := s.planEscalation(ctx, r, now)
+		if err != nil || plan == nil {
+			return EscalationResult{}, err
 		}
-		if r.ClosedAt != nil || r.Clock.Paused != nil {
-			return nil
-		}
-		p, err := s.policy(r.Policy)
-		if err != nil {
-			return err
-		}
-		target, err := s.levelDue(p, r, now)
-		if err != nil || levelRank[target] <= levelRank[r.EscalationLevel] {
-			return err
-		}
-		// A request that jumped past a step (the scheduler was down) skips the reminder but never the people
-		// who must hear that it is overdue.
-		var send []string
-		if target == LevelReminder {
-			send = []string{LevelReminder}
-		}
-		if levelRank[target] >= levelRank[LevelOverdue] && levelRank[r.EscalationLevel] < levelRank[LevelOverdue] {
-			send = append(send, LevelOverdue)
-		}
-		if target == LevelDPO {
-			send = append(send, LevelDPO)
-		}
-		for _, level := range send {
-			to, err := s.escalationRecipients(ctx, tx, r, level)
-			if err != nil {
+		raised := false
+		err = s.store.WithTx(ctx, func(tx Store) error {
+			ok, err := tx.RaiseEscalationLevel(ctx, r, plan.target)
+			if err != nil || !ok {
 				return err
 			}
-			if len(to) == 0 {
-				res.Unaddressed++
-			}
-			for _, addr := range to {
-				if err := s.enqueueEscalation(ctx, tx, r, p, level, addr, now); err != nil {
+			for _, m := range plan.mails {
+				if _, err := tx.EnqueueMail(ctx, m); err != nil {
 					return err
 				}
 			}
-			switch level {
-			case LevelReminder:
-				res.Reminders++
-			case LevelOverdue:
-				res.Overdue++
-			case LevelDPO:
-				res.DPO++
+			for _, ev := range plan.events {
+				if err := s.appendEvent(ctx, tx, SystemActor, "request.escalated", r.ID, ev); err != nil {
+					return err
+				}
 			}
-			if err := s.appendEvent(ctx, tx, SystemActor, "request.escalated", r.ID, map[string]string{
-				"level": level, "recipients": fmt.Sprint(len(to)),
-			}); err != nil {
-				return err
-			}
+			raised = true
+			return nil
+		})
+		switch {
+		case err != nil:
+			return EscalationResult{}, err
+		case raised:
+			return plan.res, nil
+		case attempt == escalationAttempts:
+			return EscalationResult{}, nil
 		}
-		r.EscalationLevel = target
-		return tx.UpdateRequest(ctx, r)
-	})
-	if err != nil {
-		return EscalationResult{}, err
+		if r, err = s.store.FindRequest(ctx, r.ID); ErrorCode(err) == ENOTFOUND {
+			return EscalationResult{}, nil
+		} else if err != nil {
+			return EscalationResult{}, err
+		}
 	}
-	return res, nil
+}
+
+// escalationPlan is what escalating a request to target means: its e-mails, its audit events' data, its counts.
+type escalationPlan struct {
+	target string
+	mails  []*Mail
+	events []map[string]string
+	res    EscalationResult
+}
+
+// planEscalation decides r's escalation at now; nil when none is due.
+func (s *Service) planEscalation(ctx context.Context, r *Request, now time.Time) (*escalationPlan, error) {
+	if r.ClosedAt != nil || r.Clock.Paused != nil {
+		return nil, nil
+	}
+	p, err := s.policy(r.Policy)
+	if err != nil {
+		return nil, err
+	}
+	target, err := s.levelDue(p, r, now)
+	if err != nil || levelRank[target] <= levelRank[r.EscalationLevel] {
+		return nil, err
+	}
+	// A request that jumped past a step (the scheduler was down) skips the reminder but never the people who
+	// must hear that it is overdue.
+	var send []string
+	if target == LevelReminder {
+		send = []string{LevelReminder}
+	}
+	if levelRank[target] >= levelRank[LevelOverdue] && levelRank[r.EscalationLevel] < levelRank[LevelOverdue] {
+		send = append(send, LevelOverdue)
+	}
+	if target == LevelDPO {
+		send = append(send, LevelDPO)
+	}
+	plan := &escalationPlan{target: target}
+	for _, level := range send {
+		to, err := s.escalationRecipients(ctx, r, level)
+		if err != nil {
+			return nil, err
+		}
+		if len(to) == 0 {
+			plan.res.Unaddressed++
+		}
+		for _, addr := range to {
+			m, err := s.renderEscalation(r, p, level, addr, now)
+			if err != nil {
+				return nil, err
+			}
+			plan.mails = append(plan.mails, m)
+		}
+		switch level {
+		case LevelReminder:
+			plan.res.Reminders++
+		case LevelOverdue:
+			plan.res.Overdue++
+		case LevelDPO:
+			plan.res.DPO++
+		}
+		plan.events = append(plan.events, map[string]string{"level": level, "recipients": fmt.Sprint(len(to))})
+	}
+	return plan, nil
 }
 
 // escalationRecipients are the staff addresses a level goes to; the DPO stands in when nobody else is known.
-func (s *Service) escalationRecipients(ctx context.Context, tx Store, r *Request, level string) ([]string, error) {
+func (s *Service) escalationRecipients(ctx context.Context, r *Request, level string) ([]string, error) {
 	var assignee, queue string
 	if r.AssigneeID != "" {
-		u, err := tx.FindUser(ctx, r.AssigneeID)
+		u, err := s.store.FindUser(ctx, r.AssigneeID)
 		if err != nil {
 			return nil, err
 		}
 		assignee = u.Email
 	}
 	if r.QueueID != "" {
-		q, err := tx.FindQueue(ctx, r.QueueID)
+		q, err := s.store.FindQueue(ctx, r.QueueID)
 		if err != nil {
 			return nil, err
 		}
@@ -292,10 +336,11 @@ type escalationMail struct {
 	WorkingDaysLeft, WorkingDaysLate                    int
 }
 
-func (s *Service) enqueueEscalation(ctx context.Context, tx Store, r *Request, p *Policy, level, to string, now time.Time) error {
+// renderEscalation renders one escalation e-mail to one recipient.
+func (s *Service) renderEscalation(r *Request, p *Policy, level, to string, now time.Time) (*Mail, error) {
 	cal, err := s.cals.Load().lookup(p.Calendar)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	data := escalationMail{Reference: r.Reference, Type: string(r.Type), Level: level, DueDate: r.Due.Date.String(),
 		DueAt: r.Due.At.In(p.Location).Format(time.RFC3339), Link: s.publicURL + "/api/v1/requests/" + r.ID}
@@ -304,10 +349,9 @@ func (s *Service) enqueueEscalation(ctx context.Context, tx Store, r *Request, p
 	data.WorkingDaysLate, _ = calendar.WorkingDaysBetween(cal, r.Due.Date, day)
 	subject, text, err := renderMail("escalation_"+level, r.Locale, data)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	_, err = tx.EnqueueMail(ctx, &Mail{ID: s.newID(), DedupeKey: "escalation:" + level + ":" + r.ID + ":" + to,
+	return &Mail{ID: s.newID(), DedupeKey: "escalation:" + level + ":" + r.ID + ":" + to,
 		Kind: "escalation_" + level, RequestID: r.ID, To: to, Subject: subject, Text: text, HTML: htmlFromText(text),
-		Status: MailPending, NextAttemptAt: now, CreatedAt: now})
-	return err
+		Status: MailPending, NextAttemptAt: now, CreatedAt: now}, nil
 }

@@ -247,3 +247,83 @@ func TestEscalationOnceAcrossReplicas(t *testing.T) {
 		})
 	}
 }
+
+// interleavingStore runs change once, after the sweep has decided on a request and before the transaction that
+// records the decision: the moment another replica or an officer may change the request.
+type interleavingStore struct {
+	service.Store
+	once   sync.Once
+	change func()
+}
+
+func (s *interleavingStore) WithTx(ctx context.Context, fn func(tx service.Store) error) error {
+	s.once.Do(s.change)
+	return s.Store.WithTx(ctx, fn)
+}
+
+// TestEscalationDecidesAgainWhenTheRequestChanged: the sweep works out an escalation from the request as it read
+// it; if the request changed before the decision is recorded, the decision is taken again from the request as it
+// now stands, never from the stale one.
+func TestEscalationDecidesAgainWhenTheRequestChanged(t *testing.T) {
+	overdue := time.Date(2026, 10, 13, 9, 0, 0, 0, shanghai) // 12 October has passed: overdue, not yet the DPO
+	tests := []struct {
+		name      string
+		change    func(t *testing.T, e *escalationEnv)
+		wantLevel string
+		wantTo    map[string]string // level: recipients
+	}{
+		{"assigned meanwhile: the assignee is told too", func(t *testing.T, e *escalationEnv) {
+			e.mustAssign(t, e.request.ID, e.officer.UserID)
+		}, service.LevelOverdue, map[string]string{"overdue": "deletions-team@staff.example,olivia@staff.example"}},
+		{"paused meanwhile: nothing is sent", func(t *testing.T, e *escalationEnv) {
+			ctx := context.Background()
+			if _, err := e.svc.Transition(ctx, admin, e.request.ID, service.TransitionCommand{To: service.StatusInProgress}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.svc.Transition(ctx, admin, e.request.ID, service.TransitionCommand{To: service.StatusOnHold,
+				Reason: service.PauseAwaitingSubjectInformation}); err != nil {
+				t.Fatal(err)
+			}
+		}, "", map[string]string{}},
+		{"escalated meanwhile by another replica: sent once", func(t *testing.T, e *escalationEnv) {
+			if _, err := e.svc.Escalate(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}, service.LevelOverdue, map[string]string{"overdue": "deletions-team@staff.example"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, d := range storetest.Dialects(t) {
+				t.Run(d.Dialect, func(t *testing.T) {
+					e := mustEscalationEnv(t, d)
+					e.clock.Set(overdue)
+					st := &interleavingStore{Store: e.store, change: func() { tt.change(t, e) }}
+					sweeper, err := service.New(context.Background(), service.Config{Store: st, Now: e.clock.Now,
+						DPOEmail: dpoEmail, PublicURL: "https://privacy.example.com"})
+					if err != nil {
+						t.Fatal(err)
+					}
+					res, err := sweeper.Escalate(context.Background())
+					if err != nil {
+						t.Fatalf("Escalate: %v", err)
+					}
+					got := e.escalations(t)
+					for level, want := range tt.wantTo {
+						if r := recipients(got[level]); r != want {
+							t.Errorf("%s to %q, want %q", level, r, want)
+						}
+					}
+					if len(got) != len(tt.wantTo) {
+						t.Errorf("levels sent %d, want %d", len(got), len(tt.wantTo))
+					}
+					if r := e.mustRead(t, admin, e.request.ID); r.EscalationLevel != tt.wantLevel {
+						t.Errorf("level %q, want %q", r.EscalationLevel, tt.wantLevel)
+					}
+					if tt.wantLevel == "" && res.Overdue != 0 {
+						t.Errorf("the sweep counted %+v for a request it left alone", res)
+					}
+				})
+			}
+		})
+	}
+}

@@ -41,6 +41,10 @@ type RequestStore interface {
 	CreateRequest(ctx context.Context, r *Request) error
 	// UpdateRequest saves every mutable field of r. ENOTFOUND if it does not exist.
 	UpdateRequest(ctx context.Context, r *Request) error
+	// RaiseEscalationLevel sets the escalation level of the request seen to level, and only that, if the request
+	// still stands as seen: open, its clock running, at seen's escalation level, due at seen's time, with seen's
+	// queue and assignee. It reports whether it did.
+	RaiseEscalationLevel(ctx context.Context, seen *Request, level string) (bool, error)
 	// FindRequest returns a request with its subject and details. ENOTFOUND if none.
 	FindRequest(ctx context.Context, id string) (*Request, error)
 	// ListRequests returns up to f.Limit requests matching f, ordered by due time then ID, without their subject

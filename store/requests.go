@@ -212,6 +212,29 @@ func (s *Store) UpdateRequest(ctx context.Context, r *service.Request) error {
 	return nil
 }
 
+// RaiseEscalationLevel updates escalation_level alone (no other column, no index entry but the row's) under
+// the conditions the escalation was decided on.
+func (s *Store) RaiseEscalationLevel(ctx context.Context, seen *service.Request, level string) (bool, error) {
+	q := s.w.WithContext(ctx).Model(&requestRow{}).
+		Where("id = ? AND escalation_level = ? AND closed_at IS NULL AND clock_paused IS NULL AND due_at = ?",
+			seen.ID, seen.EscalationLevel, utc(seen.Due.At))
+	q = whereNullable(q, "queue_id", seen.QueueID)
+	q = whereNullable(q, "assignee_id", seen.AssigneeID)
+	res := q.Update("escalation_level", level)
+	if res.Error != nil {
+		return false, formatError(res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// whereNullable adds column = v, or column IS NULL when v is empty (how the store keeps an absent ID).
+func whereNullable(q *gorm.DB, column, v string) *gorm.DB {
+	if v == "" {
+		return q.Where(column + " IS NULL")
+	}
+	return q.Where(column+" = ?", v)
+}
+
 // FindRequest returns a whole request.
 func (s *Store) FindRequest(ctx context.Context, id string) (*service.Request, error) {
 	var row requestRow
