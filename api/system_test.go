@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/rightsdesk/rightsdesk"
 	"github.com/rightsdesk/rightsdesk/api"
+	"github.com/rightsdesk/rightsdesk/api/apitest"
 	"github.com/rightsdesk/rightsdesk/service"
 	"github.com/rightsdesk/rightsdesk/store/storetest"
 )
@@ -65,9 +67,11 @@ func TestReadinessFailsWithoutDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	rec := newRecorder(e, http.MethodGet, "/readyz")
-	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Content-Type") != "application/problem+json" {
-		t.Errorf("readyz with a closed database: %d %q", rec.Code, rec.Header().Get("Content-Type"))
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	res := apitest.New(t, srv.URL).Do(t, http.MethodGet, "/readyz", "", nil)
+	if res.Status != http.StatusServiceUnavailable || res.Header.Get("Content-Type") != "application/problem+json" {
+		t.Errorf("readyz with a closed database: %d %q", res.Status, res.Header.Get("Content-Type"))
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -96,18 +97,29 @@ func (c *Client) Do(tb testing.TB, method, path, token string, body any, headers
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
+	out, err := c.Send(tb, req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+// Send sends req as it is (its body streamed, say) and checks the response against the spec. It answers a
+// transport error rather than failing the test, so that it may run in a goroutine of the test.
+func (c *Client) Send(tb testing.TB, req *http.Request) (*Response, error) {
+	tb.Helper()
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		tb.Fatalf("%s %s: %v", method, path, err)
+		return nil, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
-		tb.Fatal(err)
+		return nil, fmt.Errorf("%s %s: read the body: %w", req.Method, req.URL.Path, err)
 	}
 	out := &Response{Status: resp.StatusCode, Header: resp.Header, Body: data}
 	c.check(tb, req, out)
-	return out
+	return out, nil
 }
 
 // check validates a response against the operation the request matches. A response to a path the spec does not

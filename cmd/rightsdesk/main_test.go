@@ -198,14 +198,14 @@ func TestShutdownFinishesInFlightRequests(t *testing.T) {
 		err    error
 	}
 	resc := make(chan result, 1)
+	c := apitest.New(t, p.url)
 	go func() {
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := c.Send(t, req)
 		if err != nil {
 			resc <- result{err: err}
 			return
 		}
-		resp.Body.Close()
-		resc <- result{status: resp.StatusCode}
+		resc <- result{status: resp.Status}
 	}()
 	if _, err := pw.Write([]byte(body[:20])); err != nil {
 		t.Fatal(err)

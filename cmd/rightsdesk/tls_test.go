@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rightsdesk/rightsdesk/api/apitest"
 	"github.com/rightsdesk/rightsdesk/store/storetest"
 )
 
@@ -29,14 +30,11 @@ func TestServesTLS(t *testing.T) {
 	if !strings.HasPrefix(p.url, "https://") {
 		t.Fatalf("listening on %s", p.url)
 	}
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	resp, err := client.Get(p.url + "/healthz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 || resp.Header.Get("Strict-Transport-Security") == "" {
-		t.Errorf("healthz over TLS: %d, HSTS %q", resp.StatusCode, resp.Header.Get("Strict-Transport-Security"))
+	c := apitest.New(t, p.url)
+	c.HTTP = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	res := c.Do(t, http.MethodGet, "/healthz", "", nil)
+	if res.Status != 200 || res.Header.Get("Strict-Transport-Security") == "" {
+		t.Errorf("healthz over TLS: %d, HSTS %q", res.Status, res.Header.Get("Strict-Transport-Security"))
 	}
 }
 
