@@ -815,7 +815,7 @@ type Guardian struct {
 type Health struct {
 	Status HealthStatus `json:"status"`
 
-	// Warnings Conditions an operator must act on (e.g. next year's calendar not loaded by 1 December).
+	// Warnings Conditions an operator must act on (e.g. next year's calendar not loaded by 1 December, or the current year's not loaded at all).
 	Warnings *[]string `json:"warnings,omitempty"`
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/rightsdesk/rightsdesk/service/calendar"
 )
@@ -217,36 +218,44 @@ func (s *Service) recomputeProvisional(ctx context.Context, tx Store, a Actor, c
 	return n, nil
 }
 
-// CheckCalendars reloads the calendars (years loaded on other replicas) and, from 1 December, warns when next
-// year's cn schedule is missing: once per year, by e-mail to every admin with an address.
+// CheckCalendars reloads the calendars (years loaded on other replicas) and warns of every cn schedule that should
+// be loaded and is not (see Warnings): by e-mail to every admin with an address, once per year and kind of gap.
 func (s *Service) CheckCalendars(ctx context.Context) ([]string, error) {
 	if err := s.RefreshCalendars(ctx); err != nil {
 		return nil, err
 	}
-	warnings := s.Warnings()
-	if len(warnings) == 0 {
+	gaps := s.calendarGaps()
+	if len(gaps) == 0 {
 		return nil, nil
 	}
-	next := s.missingYear()
+	warnings := s.Warnings()
 	users, err := s.store.ListUsers(ctx)
 	if err != nil {
 		return warnings, err
 	}
 	now := s.now()
-	data := map[string]any{"Year": next, "Link": fmt.Sprintf("%s/api/v1/calendars/cn/years/%d", s.publicURL, next)}
 	err = s.store.WithTx(ctx, func(tx Store) error {
-		for _, u := range users {
-			if u.Role != RoleAdmin || u.Email == "" {
-				continue
-			}
+		for _, g := range gaps {
+			data := map[string]any{"Year": g.Year, "Current": g.Current,
+				"Link": fmt.Sprintf("%s/api/v1/calendars/cn/years/%d", s.publicURL, g.Year)}
 			subject, text, err := renderMail("calendar_missing", "en", data)
 			if err != nil {
 				return err
 			}
-			if _, err := tx.EnqueueMail(ctx, &Mail{ID: s.newID(), DedupeKey: fmt.Sprintf("calendar-missing:%d:%s", next, u.ID),
-				Kind: "calendar_missing", To: u.Email, Subject: subject, Text: text, HTML: htmlFromText(text),
-				Status: MailPending, NextAttemptAt: now, CreatedAt: now}); err != nil {
-				return err
+			// One mail when next year's schedule is due (from 1 December), one more if the year begins without it.
+			kind := "calendar-missing"
+			if g.Current {
+				kind = "calendar-missing-current"
+			}
+			for _, u := range users {
+				if u.Role != RoleAdmin || u.Email == "" {
+					continue
+				}
+				if _, err := tx.EnqueueMail(ctx, &Mail{ID: s.newID(), DedupeKey: fmt.Sprintf("%s:%d:%s", kind, g.Year, u.ID),
+					Kind: "calendar_missing", To: u.Email, Subject: subject, Text: text, HTML: htmlFromText(text),
+					Status: MailPending, NextAttemptAt: now, CreatedAt: now}); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -254,21 +263,43 @@ func (s *Service) CheckCalendars(ctx context.Context) ([]string, error) {
 	return warnings, err
 }
 
-// missingYear is next year's number when its cn schedule should be loaded by now (from 1 December) and is not;
-// 0 otherwise.
-func (s *Service) missingYear() int {
+// calendarGap is a cn year whose schedule should be loaded by now and is not.
+type calendarGap struct {
+	Year int
+	// Current marks the year under way: every due date counted in it is provisional now, not only those of
+	// requests filed late in the year before.
+	Current bool
+}
+
+// calendarGaps lists, in the default policy's time zone, the current year when its cn schedule is not loaded and,
+// from 1 December, next year when its schedule is not loaded. A clock before the first published year (a zero
+// time) has nothing to load.
+func (s *Service) calendarGaps() []calendarGap {
 	p, _ := s.policy(DefaultPolicy)
 	day := today(p, s.now())
-	if day.Month != 12 || s.cals.Load().cn.Published(day.Year+1) {
-		return 0
+	cn := s.cals.Load().cn
+	var gaps []calendarGap
+	if years := cn.Years(); len(years) > 0 && day.Year > years[0] && !cn.Published(day.Year) {
+		gaps = append(gaps, calendarGap{Year: day.Year, Current: true})
 	}
-	return day.Year + 1
+	if day.Month == time.December && !cn.Published(day.Year+1) {
+		gaps = append(gaps, calendarGap{Year: day.Year + 1})
+	}
+	return gaps
 }
 
 // Warnings are conditions an operator must act on; the readiness probe and the jobs view show them.
 func (s *Service) Warnings() []string {
-	if y := s.missingYear(); y != 0 {
-		return []string{fmt.Sprintf("the State Council holiday schedule for %d is not loaded: due dates reaching into %d are provisional; load it with PUT /api/v1/calendars/cn/years/%d", y, y, y)}
+	var out []string
+	for _, g := range s.calendarGaps() {
+		if g.Current {
+			out = append(out, fmt.Sprintf("the State Council holiday schedule for %d, the current year, is not loaded: "+
+				"due dates in %d are provisional (weekdays minus the fixed-date holidays) until it is; "+
+				"load it with PUT /api/v1/calendars/cn/years/%d", g.Year, g.Year, g.Year))
+			continue
+		}
+		out = append(out, fmt.Sprintf("the State Council holiday schedule for %d is not loaded: due dates reaching "+
+			"into %d are provisional; load it with PUT /api/v1/calendars/cn/years/%d", g.Year, g.Year, g.Year))
 	}
-	return nil
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -127,7 +128,7 @@ func (s *Service) jobFuncs() map[string]func(context.Context) (string, error) {
 			if len(w) == 0 {
 				return "calendars reloaded; next year's schedule in place or not yet due", err
 			}
-			return fmt.Sprintf("calendars reloaded; %d warning(s): %s", len(w), w[0]), err
+			return fmt.Sprintf("calendars reloaded; %d warning(s): %s", len(w), strings.Join(w, "; ")), err
 		},
 	}
 }
