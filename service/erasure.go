@@ -213,6 +213,7 @@ type OverduePurge struct {
 	Purge     *Purge
 	Reference string
 	Deadline  time.Time
+	locale    string // the request's, for the chase e-mail
 }
 
 // OverduePurges lists the purges past their deadline (admin, auditor, officer).
@@ -249,7 +250,7 @@ func (s *Service) overduePurges(ctx context.Context) ([]OverduePurge, error) {
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, OverduePurge{Purge: p, Reference: r.Reference, Deadline: deadline})
+			out = append(out, OverduePurge{Purge: p, Reference: r.Reference, Deadline: deadline, locale: r.Locale})
 		}
 	}
 	return out, nil
@@ -284,7 +285,7 @@ func (s *Service) ChaseOverduePurges(ctx context.Context) (BackupsResult, error)
 				"ExecutedAt": o.Purge.ExecutedAt.Format(time.RFC3339), "Deadline": o.Deadline.Format(time.RFC3339),
 				"Generations": fmt.Sprint(b.Generations), "Schedule": b.RefreshSchedule,
 				"Link": fmt.Sprintf("%s/api/v1/backup-systems/%s/refreshes", s.publicURL, b.ID)}
-			subject, text, err := renderMail("purge_overdue", "en", data)
+			subject, text, err := renderMail("purge_overdue", o.locale, data)
 			if err != nil {
 				return err
 			}

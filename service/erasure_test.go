@@ -439,3 +439,28 @@ func TestChaseOverduePurges(t *testing.T) {
 		}
 	})
 }
+
+// TestChasePurgeInRequestLocale: the chase about a request filed in Chinese is written in Chinese.
+func TestChasePurgeInRequestLocale(t *testing.T) {
+	forEachBackupDB(t, func(t *testing.T, e *env) {
+		e.clock.Set(atUTC(2026, 10, 18, 5, 0))
+		e.mustBackupSystem(t, "weekly-files", 1, 24)
+		cmd := receivedAt(time.Date(2026, 10, 12, 10, 0, 0, 0, shanghai))
+		cmd.Locale = "zh-CN"
+		r := e.mustFileInProgress(t, cmd)
+		e.mustRecordErasure(t, r.ID, atUTC(2026, 10, 14, 10, 0))
+		e.clock.Set(atUTC(2026, 10, 19, 4, 0))
+		if _, err := e.svc.ChaseOverduePurges(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		mails := mailsOfKind(t, e, "purge_overdue")
+		if len(mails) == 0 {
+			t.Fatal("no chase mailed")
+		}
+		for _, m := range mails {
+			if !strings.Contains(m.Subject, "备份") || !strings.Contains(m.Subject, r.Reference) {
+				t.Errorf("chase about a zh-CN request has subject %q, want Chinese with the reference", m.Subject)
+			}
+		}
+	})
+}
