@@ -105,8 +105,13 @@ type transmissionRow struct {
 func (transmissionRow) TableName() string { return "transmissions" }
 
 // CreateTransmission inserts a transmission.
+// The endpoint is sealed: a recipient's URL is the subject's choice and may carry the recipient's own token.
 func (s *Store) CreateTransmission(ctx context.Context, t *service.Transmission) error {
-	return formatError(s.w.WithContext(ctx).Create(&transmissionRow{ID: t.ID, RequestID: t.RequestID, Endpoint: t.Endpoint,
+	endpoint, err := s.seal(t.Endpoint)
+	if err != nil {
+		return err
+	}
+	return formatError(s.w.WithContext(ctx).Create(&transmissionRow{ID: t.ID, RequestID: t.RequestID, Endpoint: endpoint,
 		Status: string(t.Status), Attempts: t.Attempts, NextAttemptAt: utc(t.NextAttemptAt), LastError: t.LastError,
 		CreatedAt: utc(t.CreatedAt), DeliveredAt: utcPtr(t.DeliveredAt)}).Error)
 }
@@ -121,7 +126,11 @@ func (s *Store) DueTransmissions(ctx context.Context, now time.Time, limit int) 
 	}
 	out := make([]*service.Transmission, len(rows))
 	for i, r := range rows {
-		out[i] = &service.Transmission{ID: r.ID, RequestID: r.RequestID, Endpoint: r.Endpoint,
+		endpoint, err := s.open(r.Endpoint)
+		if err != nil {
+			return nil, fmt.Errorf("transmission %s: %w", r.ID, err)
+		}
+		out[i] = &service.Transmission{ID: r.ID, RequestID: r.RequestID, Endpoint: endpoint,
 			Status: service.MailStatus(r.Status), Attempts: r.Attempts, NextAttemptAt: r.NextAttemptAt.UTC(),
 			LastError: r.LastError, CreatedAt: r.CreatedAt.UTC(), DeliveredAt: utcPtr(r.DeliveredAt)}
 	}

@@ -73,6 +73,7 @@ var sealedColumns = []struct {
 	{"request_notes", "id", []string{"body"}},
 	{"outbox", "id", []string{"to_address", "body_text", "body_html"}},
 	{"keyring", "purpose", []string{"sealed"}},
+	{"transmissions", "id", []string{"endpoint"}},
 }
 
 // RotateSealed re-seals under the current key every value sealed under another key (or not sealed at all), in
@@ -154,7 +155,9 @@ func (s *Store) rotateExports(ctx context.Context, batch int) (int, error) {
 			if err != nil {
 				return n, err
 			}
-			if err := s.w.WithContext(ctx).Model(&exportRow{}).Where("id = ?", r.ID).Update("content", []byte(sealed)).Error; err != nil {
+			// Only if unchanged since read: retention may have deleted the file meanwhile, and must stay deleted.
+			if err := s.w.WithContext(ctx).Model(&exportRow{}).Where("id = ? AND content = ?", r.ID, r.Content).
+				Update("content", []byte(sealed)).Error; err != nil {
 				return n, formatError(err)
 			}
 			n++

@@ -153,6 +153,7 @@ var sealedColumnsByTable = map[string][]string{
 	"outbox":        {"to_address", "body_text", "body_html"},
 	"keyring":       {"sealed"},
 	"exports":       {"content"},
+	"transmissions": {"endpoint"},
 }
 
 // checkSealedUnder fails unless every non-empty value of every sealed column is sealed under the key keyID.
