@@ -48,14 +48,21 @@ func TestFilingLimitPerToken(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			var formUser string
 			intake := func(name string) string {
 				p, err := svc.CreatePrincipal(ctx, service.SystemActor, service.NewPrincipal{Name: name, Role: service.RoleIntake})
 				if err != nil {
 					t.Fatal(err)
 				}
+				formUser = p.User.ID
 				return p.Secret
 			}
-			form, kiosk := intake("web-form"), intake("kiosk")
+			kiosk, form := intake("kiosk"), intake("web-form")
+			// A second token of the web form's principal (a second form) has a budget of its own.
+			second, err := svc.IssueToken(ctx, service.SystemActor, formUser, "second-form")
+			if err != nil {
+				t.Fatal(err)
+			}
 			e, err := api.New(api.Config{Service: svc, Logger: zerolog.Nop(), FilingsPerMinute: 5, FilingsPerMinutePerAddress: 1 << 20})
 			if err != nil {
 				t.Fatal(err)
@@ -71,11 +78,14 @@ func TestFilingLimitPerToken(t *testing.T) {
 			}
 			wantTooMany(t, "the token's sixth filing", c.Do(t, "POST", "/api/v1/requests", form, deletion()))
 			if res := c.Do(t, "POST", "/api/v1/requests", kiosk, deletion()); res.Status != 201 {
-				t.Errorf("another token from the same address: %d %s, want 201", res.Status, res.Body)
+				t.Errorf("another principal's token from the same address: %d %s, want 201", res.Status, res.Body)
+			}
+			if res := c.Do(t, "POST", "/api/v1/requests", second.Secret, deletion()); res.Status != 201 {
+				t.Errorf("the same principal's other token: %d %s, want 201", res.Status, res.Body)
 			}
 			if res := c.Do(t, "GET", "/api/v1/requests?limit=100", admin, nil); res.Status != 200 ||
-				len(res.Map(t)["items"].([]any)) != 6 {
-				t.Errorf("requests filed: %d %s, want 6 (the refused one not filed)", res.Status, res.Body)
+				len(res.Map(t)["items"].([]any)) != 7 {
+				t.Errorf("requests filed: %d %s, want 7 (the refused one not filed)", res.Status, res.Body)
 			}
 		})
 	}

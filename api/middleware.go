@@ -145,10 +145,10 @@ func limitFilings(perMinute int, identify func(echo.Context) string) echo.Middle
 	})
 }
 
-// limitFilingsPerToken limits filings per authenticated principal (a web form's intake token serves many people).
+// limitFilingsPerToken limits filings per API token (a web form's intake token serves many people); two tokens
+// of one principal are two budgets, as two web forms would be.
 func limitFilingsPerToken(perMinute int) echo.MiddlewareFunc {
 	return limitFilings(perMinute, func(c echo.Context) string {
-		id, _ := c.Get("actor_id").(string)
-		return id
+		return actorFrom(c.Request().Context()).TokenID
 	})
 }
