@@ -133,12 +133,21 @@ func toAPIExport(e *service.Export) Export {
 	return Export{Id: parseUUID(e.ID), Name: e.Name, Size: e.Size, Sha256: e.SHA256, CreatedAt: e.CreatedAt, DeletedAt: e.DeletedAt}
 }
 
+// tooLarge reports whether err is the body limit's: the upload is over the limit, not malformed. A body
+// without Content-Length is cut off by the limit while the multipart reader reads it.
+func tooLarge(err error) bool {
+	var maxErr *http.MaxBytesError
+	return errors.Is(err, echo.ErrStatusRequestEntityTooLarge) || errors.As(err, &maxErr)
+}
+
 // AttachExport reads the "file" part of a multipart upload, at most service.MaxExportSize bytes.
 func (s *Server) AttachExport(ctx context.Context, req AttachExportRequestObject) (AttachExportResponseObject, error) {
 	for {
 		part, err := req.Body.NextPart()
 		if errors.Is(err, io.EOF) {
 			return nil, service.Invalid(service.FieldError{Field: "file", Message: "is required: a multipart part named file"})
+		} else if tooLarge(err) {
+			return nil, echo.ErrStatusRequestEntityTooLarge
 		} else if err != nil {
 			return nil, &malformedError{detail: "the multipart body could not be read"}
 		}
@@ -146,11 +155,9 @@ func (s *Server) AttachExport(ctx context.Context, req AttachExportRequestObject
 			continue
 		}
 		content, err := io.ReadAll(io.LimitReader(part, service.MaxExportSize+1))
-		if err != nil {
-			var maxErr *http.MaxBytesError
-			if errors.As(err, &maxErr) {
-				return nil, echo.ErrStatusRequestEntityTooLarge
-			}
+		if tooLarge(err) {
+			return nil, echo.ErrStatusRequestEntityTooLarge
+		} else if err != nil {
 			return nil, &malformedError{detail: "the file could not be read"}
 		}
 		e, err := s.svc.AttachExport(ctx, actorFrom(ctx), req.Id.String(), part.FileName(), content)

@@ -49,6 +49,17 @@ func validateRequests(doc *openapi3.T) echo.MiddlewareFunc {
 		AuthenticationFunc:      openapi3filter.NoopAuthenticationFunc, // authentication is its own middleware
 		SchemaValidationOptions: doc.GetSchemaValidationOptions(),
 	}
+	// kin-openapi checks an operation's security requirements by reading the whole body into memory first (for
+	// authentication functions that might read it). Authentication is its own middleware, so each operation is
+	// validated as a copy without security requirements: an upload is then read only by its handler.
+	withoutSecurity := map[*openapi3.Operation]*openapi3.Operation{}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			cp := *op
+			cp.Security = &openapi3.SecurityRequirements{}
+			withoutSecurity[op] = &cp
+		}
+	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			path, item, op := specOperation(doc, c)
@@ -62,8 +73,9 @@ func validateRequests(doc *openapi3.T) echo.MiddlewareFunc {
 			in := &openapi3filter.RequestValidationInput{
 				Request:    c.Request(),
 				PathParams: params,
-				Route:      &routers.Route{Spec: doc, Path: path, PathItem: item, Method: c.Request().Method, Operation: op},
-				Options:    opts,
+				Route: &routers.Route{Spec: doc, Path: path, PathItem: item, Method: c.Request().Method,
+					Operation: withoutSecurity[op]},
+				Options: opts,
 			}
 			if err := requireOneJSONValue(c); err != nil {
 				return err
