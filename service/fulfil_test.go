@@ -270,7 +270,7 @@ func TestRectificationCorrectionOutcomes(t *testing.T) {
 	})
 }
 
-var linkToken = regexp.MustCompile(`/(download|withdraw)\?token=([A-Za-z0-9_-]+)`)
+var linkToken = regexp.MustCompile(`/(download|withdraw|verify)\?token=([A-Za-z0-9_-]+)`)
 
 // mustLinkToken finds the token of a link (download, withdraw) in the mail of a kind sent for a request.
 func mustLinkToken(tb testing.TB, e *env, id, kind, link string) string {
@@ -280,8 +280,13 @@ func mustLinkToken(tb testing.TB, e *env, id, kind, link string) string {
 		tb.Fatal(err)
 	}
 	for _, m := range mails {
-		if sub := linkToken.FindStringSubmatch(m.Text); m.Kind == kind && m.RequestID == id && sub != nil && sub[1] == link {
-			return sub[2]
+		if m.Kind != kind || m.RequestID != id {
+			continue
+		}
+		for _, sub := range linkToken.FindAllStringSubmatch(m.Text, -1) {
+			if sub[1] == link {
+				return sub[2]
+			}
 		}
 	}
 	tb.Fatalf("the %s mail of %s carries no /%s?token= link", kind, id, link)
