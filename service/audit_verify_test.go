@@ -77,21 +77,6 @@ func mustVerify(tb testing.TB, svc *service.Service, a service.Actor) service.Au
 	return v
 }
 
-// rawDB opens db around the store, as someone with access to the database file or server would.
-func rawDB(tb testing.TB, db storetest.DB) *sql.DB {
-	tb.Helper()
-	driver := "sqlite3"
-	if db.Dialect == store.Postgres {
-		driver = "pgx"
-	}
-	raw, err := sql.Open(driver, db.DSN)
-	if err != nil {
-		tb.Fatalf("open %s directly: %v", db.Dialect, err)
-	}
-	tb.Cleanup(func() { raw.Close() })
-	return raw
-}
-
 // mustExec runs a statement on raw; placeholders are $1, $2… in order, which both dialects read.
 func mustExec(tb testing.TB, raw *sql.DB, query string, args ...any) {
 	tb.Helper()
@@ -260,7 +245,7 @@ func TestVerifyAuditDetectsTampering(t *testing.T) {
 				t.Run(db.Dialect, func(t *testing.T) {
 					e := mustEnv(t, db)
 					evs := mustChain(t, e)
-					tt.tamper(t, rawDB(t, db), evs)
+					tt.tamper(t, storetest.Raw(t, db), evs)
 					want := tt.want
 					if tt.named {
 						bad := *want.FirstBad

@@ -165,7 +165,7 @@ func TestConsentWithdrawalSuppresses(t *testing.T) {
 		// The table holds keyed hashes only: neither the address (in any case) nor the phone number appear.
 		var rows, leaking int
 		row := "lower(subject_hash || ' ' || purpose || ' ' || request_id || ' ' || reference)"
-		err = rawDB(t, db).QueryRow("SELECT COUNT(*), COUNT(CASE WHEN "+row+" LIKE $1 OR "+row+" LIKE $2 OR "+row+
+		err = storetest.Raw(t, db).QueryRow("SELECT COUNT(*), COUNT(CASE WHEN "+row+" LIKE $1 OR "+row+" LIKE $2 OR "+row+
 			" LIKE $3 THEN 1 END) FROM suppressions", "%li.wei@example.com%", "%8613800000000%", "%138 0000 0000%").Scan(&rows, &leaking)
 		if err != nil || rows != 4 || leaking != 0 {
 			t.Errorf("suppressions: %d rows, %d holding the subject's address or phone (%v); want 4 (2 purposes by e-mail "+
@@ -428,7 +428,7 @@ func TestPortabilityTransmission(t *testing.T) {
 					}
 				}
 				var status string
-				if err := rawDB(t, db).QueryRow("SELECT status FROM transmissions WHERE request_id = $1", r.ID).Scan(&status); err != nil {
+				if err := storetest.Raw(t, db).QueryRow("SELECT status FROM transmissions WHERE request_id = $1", r.ID).Scan(&status); err != nil {
 					t.Fatal(err)
 				}
 				if status != tt.wantStatus {

@@ -93,7 +93,7 @@ func TestRetentionJobRedactsAndDeletesExports(t *testing.T) {
 			}
 		}
 		var withContent int
-		if err := rawDB(t, db).QueryRow("SELECT COUNT(*) FROM exports WHERE request_id = $1 AND content IS NOT NULL", old.ID).
+		if err := storetest.Raw(t, db).QueryRow("SELECT COUNT(*) FROM exports WHERE request_id = $1 AND content IS NOT NULL", old.ID).
 			Scan(&withContent); err != nil {
 			t.Fatal(err)
 		}

@@ -2,12 +2,10 @@ package store_test
 
 import (
 	"bytes"
-	"database/sql"
 	"strings"
 	"testing"
 
 	"github.com/rightsdesk/rightsdesk/service"
-	"github.com/rightsdesk/rightsdesk/store"
 	"github.com/rightsdesk/rightsdesk/store/storetest"
 )
 
@@ -36,21 +34,31 @@ func TestTransmissionEndpointIsSealed(t *testing.T) {
 			if len(due) != 1 || due[0].Endpoint != endpoint {
 				t.Fatalf("DueTransmissions = %+v, want t-1 with its endpoint opened", due)
 			}
-			driver := "sqlite3"
-			if db.Dialect == store.Postgres {
-				driver = "pgx"
-			}
-			raw, err := sql.Open(driver, db.DSN)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer raw.Close()
 			var stored string
-			if err := raw.QueryRowContext(ctx, "SELECT endpoint FROM transmissions WHERE id = 't-1'").Scan(&stored); err != nil {
+			if err := storetest.Raw(t, db).QueryRowContext(ctx, "SELECT endpoint FROM transmissions WHERE id = 't-1'").Scan(&stored); err != nil {
 				t.Fatal(err)
 			}
 			if !strings.HasPrefix(stored, "rd1:"+keys.KeyID()+":") || strings.Contains(stored, "recipient-secret") {
 				t.Errorf("transmissions.endpoint stored as %.40q, want it sealed", stored)
+			}
+
+			// Rotation re-seals it under the new key, and it still opens.
+			rotated, err := service.NewKeyring(bytes.Repeat([]byte{8}, 32), bytes.Repeat([]byte{7}, 32))
+			if err != nil {
+				t.Fatal(err)
+			}
+			st.SetSealer(rotated)
+			if _, err := st.RotateSealed(ctx, 100); err != nil {
+				t.Fatal(err)
+			}
+			if err := storetest.Raw(t, db).QueryRowContext(ctx, "SELECT endpoint FROM transmissions WHERE id = 't-1'").Scan(&stored); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(stored, "rd1:"+rotated.KeyID()+":") {
+				t.Errorf("after rotation transmissions.endpoint is %.40q, want it under the new key", stored)
+			}
+			if due, err := st.DueTransmissions(ctx, testNow, 10); err != nil || len(due) != 1 || due[0].Endpoint != endpoint {
+				t.Errorf("DueTransmissions after rotation = %+v, %v", due, err)
 			}
 		})
 	}

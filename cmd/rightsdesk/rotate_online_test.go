@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -17,7 +16,6 @@ import (
 
 	"github.com/rightsdesk/rightsdesk/api/apitest"
 	"github.com/rightsdesk/rightsdesk/service"
-	"github.com/rightsdesk/rightsdesk/store"
 	"github.com/rightsdesk/rightsdesk/store/storetest"
 )
 
@@ -153,21 +151,12 @@ var sealedColumnsByTable = map[string][]string{
 	"outbox":        {"to_address", "body_text", "body_html"},
 	"keyring":       {"sealed"},
 	"exports":       {"content"},
-	"transmissions": {"endpoint"},
 }
 
 // checkSealedUnder fails unless every non-empty value of every sealed column is sealed under the key keyID.
 func checkSealedUnder(t *testing.T, db storetest.DB, keyID string) {
 	t.Helper()
-	driver := "sqlite3"
-	if db.Dialect == store.Postgres {
-		driver = "pgx"
-	}
-	raw, err := sql.Open(driver, db.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
+	raw := storetest.Raw(t, db)
 	prefix := "rd1:" + keyID + ":"
 	for table, cols := range sealedColumnsByTable {
 		for _, col := range cols {

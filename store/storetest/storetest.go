@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"net/url"
 	"os"
@@ -139,4 +140,20 @@ func (c *Clock) Set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = t
+}
+
+// Raw opens db around the store, as someone with access to the database file or server would: to look at what
+// is stored, or to tamper with it. It is closed when the test ends.
+func Raw(tb testing.TB, db DB) *sql.DB {
+	tb.Helper()
+	driver := "sqlite3"
+	if db.Dialect == store.Postgres {
+		driver = "pgx"
+	}
+	raw, err := sql.Open(driver, db.DSN)
+	if err != nil {
+		tb.Fatalf("open %s directly: %v", db.Dialect, err)
+	}
+	tb.Cleanup(func() { raw.Close() })
+	return raw
 }
