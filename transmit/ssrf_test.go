@@ -39,10 +39,10 @@ func TestTransmitRefusesMalformedEndpoints(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ts := mustReceiver(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-			cfg, dials := receiverConfig(t, ts, "example.com")
+			cfg, dials := receiverConfig(t, ts)
 			lookup, lookups := fakeResolver(t, nil)
 			cfg.LookupIP = lookup
-			err := mustClient(t, cfg).Transmit(t.Context(), tt.endpoint, testDelivery())
+			err := mustClient(t, cfg).Transmit(t.Context(), tt.endpoint, testDelivery("example.com"))
 			if !isPermanent(err) {
 				t.Fatalf("Transmit(%q) = %v, want a permanent error", tt.endpoint, err)
 			}
@@ -103,14 +103,14 @@ func TestTransmitRefusesNonPublicTargets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, dials := receiverConfig(t, ts, tt.allow...)
+			cfg, dials := receiverConfig(t, ts)
 			table := map[string][]string{}
 			if tt.resolves != nil {
 				table["evil.example"], table["localhost"] = tt.resolves, tt.resolves
 			}
 			lookup, lookups := fakeResolver(t, table)
 			cfg.LookupIP = lookup
-			err := mustClient(t, cfg).Transmit(t.Context(), tt.endpoint, testDelivery())
+			err := mustClient(t, cfg).Transmit(t.Context(), tt.endpoint, testDelivery(tt.allow...))
 			if !isPermanent(err) {
 				t.Fatalf("Transmit = %v, want a permanent error", err)
 			}
@@ -278,11 +278,6 @@ func TestTransmitDeliveryAllowList(t *testing.T) {
 	port := strconv.Itoa(ts.Listener.Addr().(*net.TCPAddr).Port)
 	cfg, dials := receiverConfig(t, ts)
 	c := mustClient(t, cfg)
-	with := func(hosts ...string) service.Delivery {
-		d := testDelivery()
-		d.AllowedHosts = hosts
-		return d
-	}
 	steps := []struct {
 		name      string
 		endpoint  string
@@ -290,12 +285,12 @@ func TestTransmitDeliveryAllowList(t *testing.T) {
 		want      outcome
 		wantDials int32 // in total, so far
 	}{
-		{"not listed", "https://127.0.0.1:" + port + "/hook", with(), permanent, 0},
-		{"another host listed", "https://127.0.0.1:" + port + "/hook", with("hooks.internal", "10.0.0.7"), permanent, 0},
-		{"listed", "https://127.0.0.1:" + port + "/hook", with("hooks.internal", "127.0.0.1"), delivered, 1},
-		{"listed again: a new connection", "https://127.0.0.1:" + port + "/hook", with("127.0.0.1"), delivered, 2},
-		{"name listed in another case", "https://EXAMPLE.com:" + port + "/hook", with("example.com"), delivered, 3},
-		{"removed: no kept connection", "https://127.0.0.1:" + port + "/hook", with(), permanent, 3},
+		{"not listed", "https://127.0.0.1:" + port + "/hook", testDelivery(), permanent, 0},
+		{"another host listed", "https://127.0.0.1:" + port + "/hook", testDelivery("hooks.internal", "10.0.0.7"), permanent, 0},
+		{"listed", "https://127.0.0.1:" + port + "/hook", testDelivery("hooks.internal", "127.0.0.1"), delivered, 1},
+		{"listed again: a new connection", "https://127.0.0.1:" + port + "/hook", testDelivery("127.0.0.1"), delivered, 2},
+		{"name listed in another case", "https://EXAMPLE.com:" + port + "/hook", testDelivery("example.com"), delivered, 3},
+		{"removed: no kept connection", "https://127.0.0.1:" + port + "/hook", testDelivery(), permanent, 3},
 	}
 	for _, s := range steps {
 		err := c.Transmit(t.Context(), s.endpoint, s.delivery)

@@ -48,15 +48,11 @@ var (
 	ErrStale        = errors.New("transmit: timestamp outside the accepted window")
 )
 
-// Config configures a Client. Only Secret is required; the other fields exist for operators (AllowHosts) and
-// tests.
+// Config configures a Client. Only Secret is required; the other fields exist for tests. The allow-list comes
+// with each delivery (service.Delivery.AllowedHosts), as it stands at that attempt.
 type Config struct {
 	// Secret is the HMAC-SHA256 key shared with receivers; at least 32 bytes.
 	Secret []byte
-	// AllowHosts are hostnames or IP addresses (exact, case-insensitive) trusted for every delivery: these may
-	// resolve to private and loopback addresses, for recipients inside our own network. Each delivery adds its
-	// own service.Delivery.AllowedHosts, the allow-list as it stands at that attempt.
-	AllowHosts []string
 	// Timeout bounds one whole delivery, from lookup to the answer; default 30s.
 	Timeout time.Duration
 	// Now is the clock for the signature timestamp; default time.Now.
@@ -73,14 +69,13 @@ type Config struct {
 // Client transmits deliveries; it is safe for concurrent use. It keeps connections to public recipients alive,
 // never those to allow-listed ones: a pooled connection would outlive the host's removal from the allow-list.
 type Client struct {
-	secret     []byte
-	allowHosts map[string]bool // keys by allowKey
-	timeout    time.Duration
-	now        func() time.Time
-	dial       func(ctx context.Context, network, addr string) (net.Conn, error)
-	lookupIP   func(ctx context.Context, host string) ([]netip.Addr, error)
-	public     *http.Client // dials public addresses only
-	allowed    *http.Client // for allow-listed hosts: may dial private addresses, one connection per delivery
+	secret   []byte
+	timeout  time.Duration
+	now      func() time.Time
+	dial     func(ctx context.Context, network, addr string) (net.Conn, error)
+	lookupIP func(ctx context.Context, host string) ([]netip.Addr, error)
+	public   *http.Client // dials public addresses only
+	allowed  *http.Client // for allow-listed hosts: may dial private addresses, one connection per delivery
 }
 
 var _ service.Transmitter = (*Client)(nil)
@@ -94,14 +89,8 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Timeout < 0 {
 		return nil, fmt.Errorf("transmit: timeout %s is negative", cfg.Timeout)
 	}
-	c := &Client{secret: bytes.Clone(cfg.Secret), allowHosts: map[string]bool{}, timeout: cfg.Timeout,
-		now: cfg.Now, dial: cfg.DialContext, lookupIP: cfg.LookupIP}
-	for _, h := range cfg.AllowHosts {
-		if err := checkAllowHost(h); err != nil {
-			return nil, err
-		}
-		c.allowHosts[allowKey(h)] = true
-	}
+	c := &Client{secret: bytes.Clone(cfg.Secret), timeout: cfg.Timeout, now: cfg.Now, dial: cfg.DialContext,
+		lookupIP: cfg.LookupIP}
 	if c.timeout == 0 {
 		c.timeout = defaultTimeout
 	}
@@ -154,31 +143,15 @@ func allowKey(host string) string {
 	return strings.TrimSuffix(strings.ToLower(host), ".")
 }
 
-// allowListed reports whether host is on the client's fixed list or the delivery's.
-func (c *Client) allowListed(host string, d service.Delivery) bool {
+// allowListed reports whether host is on the delivery's allow-list.
+func allowListed(host string, d service.Delivery) bool {
 	key := allowKey(host)
-	if c.allowHosts[key] {
-		return true
-	}
 	for _, h := range d.AllowedHosts {
 		if allowKey(h) == key {
 			return true
 		}
 	}
 	return false
-}
-
-// checkAllowHost refuses entries that could never match a URL's host, such as a URL or host:port.
-func checkAllowHost(h string) error {
-	if h == "" || strings.ContainsAny(h, "/@[] \t") {
-		return fmt.Errorf("transmit: allow-listed host %q must be a bare hostname or IP address", h)
-	}
-	if strings.Contains(h, ":") {
-		if _, err := netip.ParseAddr(h); err != nil {
-			return fmt.Errorf("transmit: allow-listed host %q must be a bare hostname or IP address", h)
-		}
-	}
-	return nil
 }
 
 // Transmit POSTs d to endpoint. A *service.PermanentError means retrying cannot help: a malformed or refused
@@ -211,7 +184,7 @@ func (c *Client) Transmit(ctx context.Context, endpoint string, d service.Delive
 	req.Header.Set(HeaderSignature, Sign(c.secret, timestamp, d.ID, d.Body))
 
 	client := c.public
-	if c.allowListed(u.Hostname(), d) {
+	if allowListed(u.Hostname(), d) {
 		client = c.allowed
 	}
 	resp, err := client.Do(req)

@@ -31,8 +31,10 @@ var (
 	testBody   = []byte("PK\x03\x04 the subject's data copy")
 )
 
-func testDelivery() service.Delivery {
-	return service.Delivery{ID: "6f1c2a9e-delivery", Reference: "RD-2026-0042", ContentType: "application/zip", Body: testBody}
+// testDelivery is a delivery whose allow-list is allow.
+func testDelivery(allow ...string) service.Delivery {
+	return service.Delivery{ID: "6f1c2a9e-delivery", Reference: "RD-2026-0042", ContentType: "application/zip", Body: testBody,
+		AllowedHosts: allow}
 }
 
 // mustReceiver starts an httptest TLS server on 127.0.0.1 and closes it when the test ends.
@@ -79,13 +81,13 @@ func fakeResolver(tb testing.TB, table map[string][]string) (func(ctx context.Co
 }
 
 // receiverConfig is a Config that trusts ts's certificate, dials only ts and resolves example.com to it.
-func receiverConfig(tb testing.TB, ts *httptest.Server, allow ...string) (Config, *atomic.Int32) {
+func receiverConfig(tb testing.TB, ts *httptest.Server) (Config, *atomic.Int32) {
 	tb.Helper()
 	roots := x509.NewCertPool()
 	roots.AddCert(ts.Certificate())
 	dial, calls := loopbackOnly(tb, ts.Listener.Addr().String())
 	lookup, _ := fakeResolver(tb, map[string][]string{"example.com": {"127.0.0.1"}})
-	return Config{Secret: testSecret, AllowHosts: allow, Timeout: 5 * time.Second, Now: func() time.Time { return testNow },
+	return Config{Secret: testSecret, Timeout: 5 * time.Second, Now: func() time.Time { return testNow },
 		RootCAs: roots, DialContext: dial, LookupIP: lookup}, calls
 }
 
@@ -111,13 +113,9 @@ func TestNew(t *testing.T) {
 		wantErr string
 	}{
 		{"minimal", Config{Secret: testSecret}, ""},
-		{"allow-list", Config{Secret: testSecret, AllowHosts: []string{"hooks.internal", "10.0.0.7", "::1"}}, ""},
 		{"short secret", Config{Secret: testSecret[:31]}, "at least 32"},
 		{"no secret", Config{}, "at least 32"},
 		{"negative timeout", Config{Secret: testSecret, Timeout: -time.Second}, "negative"},
-		{"allow-list URL", Config{Secret: testSecret, AllowHosts: []string{"https://hooks.internal"}}, "bare hostname"},
-		{"allow-list host:port", Config{Secret: testSecret, AllowHosts: []string{"hooks.internal:8443"}}, "bare hostname"},
-		{"allow-list empty", Config{Secret: testSecret, AllowHosts: []string{""}}, "bare hostname"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -180,8 +178,8 @@ func TestTransmitDelivers(t *testing.T) {
 			mu.Lock()
 			got, hdrs = nil, nil
 			mu.Unlock()
-			cfg, dials := receiverConfig(t, ts, tt.allow...)
-			if err := mustClient(t, cfg).Transmit(t.Context(), tt.endpoint, testDelivery()); err != nil {
+			cfg, dials := receiverConfig(t, ts)
+			if err := mustClient(t, cfg).Transmit(t.Context(), tt.endpoint, testDelivery(tt.allow...)); err != nil {
 				t.Fatalf("Transmit: %v", err)
 			}
 			mu.Lock()
@@ -306,8 +304,8 @@ func TestTransmitAnswers(t *testing.T) {
 				w.WriteHeader(tt.status)
 				fmt.Fprint(w, "the recipient's reason")
 			}))
-			cfg, _ := receiverConfig(t, ts, "127.0.0.1")
-			err := mustClient(t, cfg).Transmit(t.Context(), ts.URL+"/hook?token=s3cret", testDelivery())
+			cfg, _ := receiverConfig(t, ts)
+			err := mustClient(t, cfg).Transmit(t.Context(), ts.URL+"/hook?token=s3cret", testDelivery("127.0.0.1"))
 			if got := classify(err); got != tt.want {
 				t.Fatalf("Transmit = %v (%s), want %s", err, got, tt.want)
 			}
@@ -339,8 +337,8 @@ func TestTransmitRefusesRedirects(t *testing.T) {
 			})
 			mux.HandleFunc("/elsewhere", func(w http.ResponseWriter, r *http.Request) { targetHits.Add(1) })
 			ts := mustReceiver(t, mux)
-			cfg, _ := receiverConfig(t, ts, "127.0.0.1")
-			err := mustClient(t, cfg).Transmit(t.Context(), ts.URL+"/hook", testDelivery())
+			cfg, _ := receiverConfig(t, ts)
+			err := mustClient(t, cfg).Transmit(t.Context(), ts.URL+"/hook", testDelivery("127.0.0.1"))
 			if !isPermanent(err) {
 				t.Fatalf("Transmit = %v, want a permanent error", err)
 			}
@@ -363,10 +361,10 @@ func TestTransmitTimeout(t *testing.T) {
 		}
 	}))
 	t.Cleanup(func() { close(release) }) // runs before ts.Close, so a stuck handler cannot hold the server
-	cfg, _ := receiverConfig(t, ts, "127.0.0.1")
+	cfg, _ := receiverConfig(t, ts)
 	cfg.Timeout = 200 * time.Millisecond
 	start := time.Now()
-	err := mustClient(t, cfg).Transmit(t.Context(), ts.URL+"/hook", testDelivery())
+	err := mustClient(t, cfg).Transmit(t.Context(), ts.URL+"/hook", testDelivery("127.0.0.1"))
 	if got := classify(err); got != retryable {
 		t.Fatalf("Transmit = %v (%s), want retryable", err, got)
 	}
@@ -380,10 +378,10 @@ func TestTransmitTimeout(t *testing.T) {
 
 func TestTransmitCallerCancelled(t *testing.T) {
 	ts := mustReceiver(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	cfg, _ := receiverConfig(t, ts, "127.0.0.1")
+	cfg, _ := receiverConfig(t, ts)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	err := mustClient(t, cfg).Transmit(ctx, ts.URL+"/hook", testDelivery())
+	err := mustClient(t, cfg).Transmit(ctx, ts.URL+"/hook", testDelivery("127.0.0.1"))
 	if got := classify(err); got != retryable {
 		t.Errorf("Transmit = %v (%s), want retryable", err, got)
 	}
@@ -394,8 +392,8 @@ func TestTransmitBoundsAnswer(t *testing.T) {
 		w.WriteHeader(http.StatusBadRequest)
 		_, _ = w.Write(bytes.Repeat([]byte("x\x00\n"), (1<<20)/3))
 	}))
-	cfg, _ := receiverConfig(t, ts, "127.0.0.1")
-	err := mustClient(t, cfg).Transmit(t.Context(), ts.URL+"/hook", testDelivery())
+	cfg, _ := receiverConfig(t, ts)
+	err := mustClient(t, cfg).Transmit(t.Context(), ts.URL+"/hook", testDelivery("127.0.0.1"))
 	if !isPermanent(err) {
 		t.Fatalf("Transmit = %v, want a permanent error", err)
 	}
@@ -420,8 +418,8 @@ func TestTransmitRejectsDelivery(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ts := mustReceiver(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-			cfg, dials := receiverConfig(t, ts, "127.0.0.1")
-			d := testDelivery()
+			cfg, dials := receiverConfig(t, ts)
+			d := testDelivery("127.0.0.1")
 			tt.edit(&d)
 			if err := mustClient(t, cfg).Transmit(t.Context(), ts.URL+"/hook", d); !isPermanent(err) {
 				t.Errorf("Transmit = %v, want a permanent error", err)
