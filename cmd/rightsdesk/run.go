@@ -126,6 +126,13 @@ func open(ctx context.Context, name string, args []string, getenv func(string) s
 		st.Close()
 		return nil, fs, fmt.Errorf("keys: %w", err)
 	}
+	// Text an older version kept in clear is sealed now, as part of migrating.
+	if n, err := st.SealClearText(ctx, 500); err != nil {
+		st.Close()
+		return nil, fs, fmt.Errorf("seal text kept in clear: %w (after %d values)", err, n)
+	} else if n > 0 {
+		log.Info().Int("values", n).Msg("sealed text an older version kept in clear")
+	}
 	var mailer service.Mailer
 	if cfg.SMTPURL != "" {
 		smtpCfg, err := mail.ParseURL(cfg.SMTPURL)
