@@ -13,7 +13,7 @@ func (s *Server) VerifyAudit(ctx context.Context, _ VerifyAuditRequestObject) (V
 	if err != nil {
 		return nil, err
 	}
-	out := VerifyAudit200JSONResponse{Ok: v.OK, Checked: v.Checked}
+	out := VerifyAudit200JSONResponse{Ok: v.OK, Checked: v.Checked, Head: &AuditHead{Seq: v.Head.Seq, Hash: v.Head.Hash}}
 	if f := v.FirstBad; f != nil {
 		out.FirstBad = &AuditFault{Seq: f.Seq, EventId: strPtr(f.EventID), Reason: AuditFaultReason(f.Reason)}
 	}

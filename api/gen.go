@@ -38,10 +38,11 @@ func (e AllowedHostSource) Valid() bool {
 
 // Defines values for AuditFaultReason.
 const (
-	ContentMismatch AuditFaultReason = "content_mismatch"
-	HeadMismatch    AuditFaultReason = "head_mismatch"
-	LinkMismatch    AuditFaultReason = "link_mismatch"
-	MissingEvent    AuditFaultReason = "missing_event"
+	ContentMismatch     AuditFaultReason = "content_mismatch"
+	HeadMismatch        AuditFaultReason = "head_mismatch"
+	HeadUnauthenticated AuditFaultReason = "head_unauthenticated"
+	LinkMismatch        AuditFaultReason = "link_mismatch"
+	MissingEvent        AuditFaultReason = "missing_event"
 )
 
 // Valid indicates whether the value is a known member of the AuditFaultReason enum.
@@ -50,6 +51,8 @@ func (e AuditFaultReason) Valid() bool {
 	case ContentMismatch:
 		return true
 	case HeadMismatch:
+		return true
+	case HeadUnauthenticated:
 		return true
 	case LinkMismatch:
 		return true
@@ -577,20 +580,37 @@ type Assignment struct {
 
 // AuditFault defines model for AuditFault.
 type AuditFault struct {
-	EventId *string          `json:"event_id,omitempty"`
-	Reason  AuditFaultReason `json:"reason"`
-	Seq     int64            `json:"seq"`
+	EventId *string `json:"event_id,omitempty"`
+
+	// Reason `head_unauthenticated`: the head's MAC does not verify under the data key: the head was set back (the
+	// newest events deleted) or written by someone without the key.
+	Reason AuditFaultReason `json:"reason"`
+	Seq    int64            `json:"seq"`
 }
 
-// AuditFaultReason defines model for AuditFault.Reason.
+// AuditFaultReason `head_unauthenticated`: the head's MAC does not verify under the data key: the head was set back (the
+// newest events deleted) or written by someone without the key.
 type AuditFaultReason string
+
+// AuditHead The head the check ran against. Record its `seq` and `hash` outside the database from time to time (a log
+// system, a ticket, a signed e-mail): a later check whose chain does not hold that hash at that `seq`, or
+// whose head is below it, shows history rewritten by someone holding the key.
+type AuditHead struct {
+	Hash string `json:"hash"`
+	Seq  int64  `json:"seq"`
+}
 
 // AuditVerification defines model for AuditVerification.
 type AuditVerification struct {
 	// Checked Events verified before the first fault, or all.
 	Checked  int64       `json:"checked"`
 	FirstBad *AuditFault `json:"first_bad,omitempty"`
-	Ok       bool        `json:"ok"`
+
+	// Head The head the check ran against. Record its `seq` and `hash` outside the database from time to time (a log
+	// system, a ticket, a signed e-mail): a later check whose chain does not hold that hash at that `seq`, or
+	// whose head is below it, shows history rewritten by someone holding the key.
+	Head *AuditHead `json:"head,omitempty"`
+	Ok   bool       `json:"ok"`
 }
 
 // BackupPurge defines model for BackupPurge.

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/rightsdesk/rightsdesk/service"
@@ -62,17 +61,8 @@ func (s *Server) RunJob(ctx context.Context, req RunJobRequestObject) (RunJobRes
 	return RunJob201JSONResponse(toAPIJobRun(run)), nil
 }
 
-// maskAddress keeps an address recognisable to its owner without showing it: l***@example.com.
-func maskAddress(addr string) string {
-	local, domain, ok := strings.Cut(addr, "@")
-	if !ok || local == "" {
-		return "***"
-	}
-	return local[:1] + "***@" + domain
-}
-
 func toAPIMail(m *service.Mail) OutboxMail {
-	return OutboxMail{Id: parseUUID(m.ID), Kind: m.Kind, RequestId: uuidPtr(m.RequestID), To: maskAddress(m.To),
+	return OutboxMail{Id: parseUUID(m.ID), Kind: m.Kind, RequestId: uuidPtr(m.RequestID), To: service.MaskAddress(m.To),
 		Subject: m.Subject, Status: OutboxMailStatus(m.Status), Attempts: m.Attempts, NextAttemptAt: m.NextAttemptAt,
 		LastError: strPtr(m.LastError), CreatedAt: m.CreatedAt, SentAt: m.SentAt}
 }

@@ -24,10 +24,11 @@ type Event struct {
 	Hash      string
 }
 
-// AuditHead is the newest link of the chain.
+// AuditHead is the newest link of the chain, with its MAC (see Keys.HeadMAC).
 type AuditHead struct {
 	Seq  int64
 	Hash string
+	MAC  string
 }
 
 // AuditStore keeps the audit trail.
@@ -35,8 +36,11 @@ type AuditStore interface {
 	// LockAuditHead returns the chain's head, holding it until the transaction ends so that appends are
 	// serialised. Only inside WithTx.
 	LockAuditHead(ctx context.Context) (AuditHead, error)
-	// AppendEvent inserts e and makes it the head.
-	AppendEvent(ctx context.Context, e *Event) error
+	// AppendEvent inserts e and makes it the head, with headMAC (keyHead's MAC of the new head).
+	AppendEvent(ctx context.Context, e *Event, headMAC string) error
+	// SetAuditHeadMAC replaces the MAC of the head if it is still h (same Seq and Hash). Only inside WithTx,
+	// after LockAuditHead.
+	SetAuditHeadMAC(ctx context.Context, h AuditHead) error
 	// RequestEvents returns the events of one request, in Seq order.
 	RequestEvents(ctx context.Context, requestID string) ([]*Event, error)
 }
@@ -64,11 +68,31 @@ func eventHash(e *Event) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// keyHead returns h with its MAC under the current key. It is the one place the head's MAC is made: whatever
+// writes a head (one append, a batch of them, rotation) calls it with the final head.
+func (s *Service) keyHead(h AuditHead) AuditHead {
+	h.MAC = s.keys.HeadMAC(h)
+	return h
+}
+
+// headAuthentic reports whether the head is one this service (or one with its keys) wrote: its MAC verifies.
+func (s *Service) headAuthentic(h AuditHead) bool { return s.keys.HeadAuthentic(h) }
+
+// errHeadForged stops appends onto a head that does not authenticate: chaining onto it would seal a rewound
+// chain with a valid MAC and hide the truncation for good.
+func errHeadForged(h AuditHead) error {
+	return fmt.Errorf("the audit head (event %d) does not authenticate: the newest events were removed or the "+
+		"head edited (GET /api/v1/audit/verify); no event is appended until an operator restores the database", h.Seq)
+}
+
 // appendEvent chains and stores an event inside tx.
 func (s *Service) appendEvent(ctx context.Context, tx Store, a Actor, action, requestID string, data map[string]string) error {
 	head, err := tx.LockAuditHead(ctx)
 	if err != nil {
 		return fmt.Errorf("lock audit head: %w", err)
+	}
+	if !s.headAuthentic(head) {
+		return errHeadForged(head)
 	}
 	prev := head.Hash
 	if head.Seq == 0 {
@@ -84,7 +108,7 @@ func (s *Service) appendEvent(ctx context.Context, tx Store, a Actor, action, re
 		RequestID: requestID, Data: data, PrevHash: prev,
 	}
 	e.Hash = eventHash(e)
-	if err := tx.AppendEvent(ctx, e); err != nil {
+	if err := tx.AppendEvent(ctx, e, s.keyHead(AuditHead{Seq: e.Seq, Hash: e.Hash}).MAC); err != nil {
 		return fmt.Errorf("append audit event %s: %w", action, err)
 	}
 	return nil

@@ -25,6 +25,10 @@ const (
 	// AuditHeadMismatch: the head does not name the last event (events were truncated or the head was edited).
 	// Seq is the head's.
 	AuditHeadMismatch = "head_mismatch"
+	// AuditHeadUnauthenticated: the head's MAC does not verify under any configured key: the head was set back
+	// (the newest events deleted and the head rewound to the last one left) or otherwise written by someone
+	// without the data key. Seq is the head's.
+	AuditHeadUnauthenticated = "head_unauthenticated"
 )
 
 // auditVerifyBatch is how many events verification reads at once: its memory does not grow with the chain.
@@ -33,6 +37,9 @@ const auditVerifyBatch = 1000
 // AuditVerification is the outcome of checking the audit chain.
 type AuditVerification struct {
 	OK bool
+	// Head is the head the check ran against: record its Seq and Hash outside the database from time to time,
+	// and a later check whose chain no longer holds that hash at that Seq shows a rewind.
+	Head AuditHead
 	// Checked counts the events found intact before the first fault, or all of them.
 	Checked int64
 	// FirstBad is the first fault in Seq order; nil when OK.
@@ -59,7 +66,13 @@ func (s *Service) VerifyAudit(ctx context.Context, a Actor) (AuditVerification, 
 	} else if err != nil {
 		return AuditVerification{}, fmt.Errorf("read audit head: %w", err)
 	}
+	v, err := s.verifyChain(ctx, head)
+	v.Head = AuditHead{Seq: head.Seq, Hash: head.Hash}
+	return v, err
+}
 
+// verifyChain checks the chain against head.
+func (s *Service) verifyChain(ctx context.Context, head AuditHead) (AuditVerification, error) {
 	var (
 		checked  int64
 		lastSeq  int64
@@ -114,6 +127,11 @@ func (s *Service) VerifyAudit(ctx context.Context, a Actor) (AuditVerification, 
 		if err != nil || now.Seq < beyond.Seq {
 			return faulty(checked, headFault), nil
 		}
+	}
+	// The chain ends where the head says; only the key's holder can have written that head.
+	if !s.headAuthentic(head) {
+		headFault.Reason = AuditHeadUnauthenticated
+		return faulty(checked, headFault), nil
 	}
 	return AuditVerification{OK: true, Checked: checked}, nil
 }

@@ -74,6 +74,7 @@ func mustVerify(tb testing.TB, svc *service.Service, a service.Actor) service.Au
 	if err != nil {
 		tb.Fatalf("VerifyAudit: %v", err)
 	}
+	v.Head = service.AuditHead{} // TestVerifyAuditNamesItsHead checks it
 	return v
 }
 
@@ -115,8 +116,8 @@ func TestVerifyAuditForbidden(t *testing.T) {
 }
 
 // Each case tampers with a chain of chainLen events directly in the database, bypassing the store, and names
-// the fault verification must report first. Rewriting the head to match a truncated chain is not among them:
-// whoever may rewrite both the events and the head can rewrite history undetected, by design of a hash chain.
+// the fault verification must report first. Rewriting the head to match a truncated chain is detected by the
+// head's MAC: only whoever holds the data key can rewrite history undetected.
 func TestVerifyAuditDetectsTampering(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -222,6 +223,32 @@ func TestVerifyAuditDetectsTampering(t *testing.T) {
 			},
 			want:  faultAfter(17, 17, service.AuditHeadMismatch),
 			named: true,
+		},
+		{
+			name: "newest events deleted and the head rewound to the last one left",
+			tamper: func(t *testing.T, raw *sql.DB, evs []*service.Event) {
+				mustExec(t, raw, "DELETE FROM audit_events WHERE seq > 17")
+				mustExec(t, raw, "UPDATE audit_head SET seq = 17, hash = $1", evs[16].Hash)
+			},
+			want:  faultAfter(17, 17, service.AuditHeadUnauthenticated),
+			named: true,
+		},
+		{
+			name: "newest events deleted, the head rewound and its MAC removed",
+			tamper: func(t *testing.T, raw *sql.DB, evs []*service.Event) {
+				mustExec(t, raw, "DELETE FROM audit_events WHERE seq > 17")
+				mustExec(t, raw, "UPDATE audit_head SET seq = 17, hash = $1, mac = ''", evs[16].Hash)
+			},
+			want:  faultAfter(17, 17, service.AuditHeadUnauthenticated),
+			named: true,
+		},
+		{
+			name: "every event deleted and the head reset to empty",
+			tamper: func(t *testing.T, raw *sql.DB, evs []*service.Event) {
+				mustExec(t, raw, "DELETE FROM audit_events")
+				mustExec(t, raw, "UPDATE audit_head SET seq = 0, hash = ''")
+			},
+			want: faultAfter(0, 0, service.AuditHeadUnauthenticated),
 		},
 		{
 			name: "head reset to empty",
@@ -379,7 +406,7 @@ func mustAppendChain(tb testing.TB, st service.Store, n int) {
 				Data: map[string]string{"n": strconv.FormatInt(seq, 10)}, PrevHash: prev,
 			}
 			e.Hash = service.EventHash(e)
-			if err := tx.AppendEvent(ctx, e); err != nil {
+			if err := tx.AppendEvent(ctx, e, service.HeadMACOfTests(service.AuditHead{Seq: e.Seq, Hash: e.Hash})); err != nil {
 				return err
 			}
 			prev = e.Hash

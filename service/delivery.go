@@ -78,10 +78,10 @@ func (s *Service) SendOutbox(ctx context.Context) (OutboxResult, error) {
 				m.Status, m.SentAt, m.LastError = MailSent, &now, ""
 				res.Sent++
 			case errors.As(err, &perm) || m.Attempts >= MaxMailAttempts:
-				m.Status, m.LastError = MailFailed, err.Error()
+				m.Status, m.LastError = MailFailed, failureText(err)
 				res.Failed++
 			default:
-				m.NextAttemptAt, m.LastError = now.Add(retryBackoff(m.Attempts)), err.Error()
+				m.NextAttemptAt, m.LastError = now.Add(retryBackoff(m.Attempts)), failureText(err)
 				res.Retrying++
 			}
 			if err := s.store.SaveMailDelivery(ctx, m); err != nil {
@@ -109,7 +109,11 @@ func (s *Service) OutboxMail(ctx context.Context, a Actor, status MailStatus, li
 	if limit < 1 || limit > MaxPageSize {
 		return nil, Invalid(FieldError{"limit", fmt.Sprintf("must be between 1 and %d", MaxPageSize)})
 	}
-	return s.store.ListMail(ctx, status, limit)
+	mails, err := s.store.ListMail(ctx, status, limit)
+	for _, m := range mails {
+		m.LastError = MaskAddresses(m.LastError) // kept before masking was: shown masked all the same
+	}
+	return mails, err
 }
 
 // RetryMail puts a failed mail back in the queue for a full new round of attempts (admin).

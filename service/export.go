@@ -285,10 +285,10 @@ func (s *Service) Transmit(ctx context.Context) (TransmissionsResult, error) {
 			t.Status, t.DeliveredAt, t.LastError = MailSent, &now, ""
 			res.Delivered++
 		case ErrorCode(err) == ECONFLICT || errors.As(err, &perm) || t.Attempts >= MaxMailAttempts:
-			t.Status, t.LastError, action = MailFailed, err.Error(), "export.transmission_failed"
+			t.Status, t.LastError, action = MailFailed, failureText(err), "export.transmission_failed"
 			res.Failed++
 		default:
-			t.NextAttemptAt, t.LastError, action = now.Add(retryBackoff(t.Attempts)), err.Error(), ""
+			t.NextAttemptAt, t.LastError, action = now.Add(retryBackoff(t.Attempts)), failureText(err), ""
 			res.Retrying++
 		}
 		err = s.store.WithTx(ctx, func(tx Store) error {

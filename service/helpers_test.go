@@ -45,6 +45,7 @@ type env struct {
 	svc   *service.Service
 	store *store.Store
 	clock *storetest.Clock
+	db    storetest.DB
 }
 
 // forEachDB runs fn on a fresh env for every available dialect.
@@ -60,7 +61,7 @@ func mustEnv(tb testing.TB, db storetest.DB) *env {
 	tb.Helper()
 	clk := storetest.NewClock(testNow)
 	st := storetest.MustOpen(tb, db, clk.Now)
-	return &env{svc: mustService(tb, st, clk), store: st, clock: clk}
+	return &env{svc: mustService(tb, st, clk), store: st, clock: clk, db: db}
 }
 
 func mustService(tb testing.TB, st *store.Store, clk *storetest.Clock) *service.Service {

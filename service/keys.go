@@ -28,6 +28,7 @@ type Keys struct {
 type dataKey struct {
 	id   string
 	aead cipher.AEAD
+	head []byte // the MAC key of the audit head, derived from the data key
 }
 
 // sealPrefix starts every sealed value: version, key ID, then base64 of nonce and ciphertext.
@@ -49,7 +50,7 @@ func NewKeyring(current []byte, previous ...[]byte) (*Keys, error) {
 			return nil, err
 		}
 		sum := sha256.Sum256(raw)
-		dk := &dataKey{id: hex.EncodeToString(sum[:8]), aead: aead}
+		dk := &dataKey{id: hex.EncodeToString(sum[:8]), aead: aead, head: derive(raw, "rightsdesk audit head v1")}
 		k.all[dk.id] = dk
 		if i == 0 {
 			k.current = dk
@@ -68,6 +69,16 @@ func NewKeys(master []byte) (*Keys, error) {
 	k.setIndexSecret(derive(master, "rightsdesk index secret v1"))
 	return k, nil
 }
+
+// testKeys are the keys of a service configured without any (tests): one fixed key, so that services opened on
+// the same test database agree on the audit head's MAC. The program always configures its own.
+var testKeys = func() *Keys {
+	k, err := NewKeys(derive([]byte("rightsdesk"), "keys of tests, never of a deployment"))
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
 
 func (k *Keys) setIndexSecret(secret []byte) {
 	k.index = derive(secret, "rightsdesk subject index v1")
@@ -125,6 +136,33 @@ func (k *Keys) Open(s string) ([]byte, error) {
 // Current reports whether a stored value is sealed under the current key (or empty): rotation skips it.
 func (k *Keys) Current(s string) bool {
 	return s == "" || strings.HasPrefix(s, sealPrefix+k.current.id+":")
+}
+
+// HeadMAC authenticates the audit head under the current data key: the key's ID, then the HMAC-SHA256 of the
+// head's sequence and hash under a key derived from the data key. Without the data key nobody can write a head
+// that verifies, so whoever can only write the database cannot set the head back.
+func (k *Keys) HeadMAC(h AuditHead) string {
+	return k.current.id + ":" + hex.EncodeToString(headMAC(k.current.head, h))
+}
+
+// HeadAuthentic reports whether h.MAC authenticates h under the key it names, current or previous.
+func (k *Keys) HeadAuthentic(h AuditHead) bool {
+	id, sum, ok := strings.Cut(h.MAC, ":")
+	dk := k.all[id]
+	if !ok || dk == nil {
+		return false
+	}
+	raw, err := hex.DecodeString(sum)
+	return err == nil && hmac.Equal(raw, headMAC(dk.head, h))
+}
+
+// HeadCurrent reports whether a head's MAC is under the current key.
+func (k *Keys) HeadCurrent(h AuditHead) bool { return strings.HasPrefix(h.MAC, k.current.id+":") }
+
+func headMAC(key []byte, h AuditHead) []byte {
+	m := hmac.New(sha256.New, key)
+	fmt.Fprintf(m, "rightsdesk audit head\x00%d\x00%s", h.Seq, h.Hash)
+	return m.Sum(nil)
 }
 
 // KeyringStore keeps the sealed index secret.

@@ -4,8 +4,8 @@ package service
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -15,16 +15,18 @@ import (
 
 // Service carries out every use case of Rightsdesk. Safe for concurrent use.
 type Service struct {
-	store       Store
-	clock       func() time.Time
-	newID       func() string
-	keys        *Keys
-	publicURL   string
-	mailer      Mailer
-	transmitter Transmitter
-	allowHosts  []string // the operator's fixed part of the transmit allow-list, checked and sorted
-	dpoEmail    string
-	retention   time.Duration
+	store Store
+	clock func() time.Time
+	newID func() string
+	keys  *Keys
+	// headKeyedAtStart is the head New gave its first MAC to (see HeadKeyedAtStart).
+	headKeyedAtStart AuditHead
+	publicURL        string
+	mailer           Mailer
+	transmitter      Transmitter
+	allowHosts       []string // the operator's fixed part of the transmit allow-list, checked and sorted
+	dpoEmail         string
+	retention        time.Duration
 	// subjectDailyCap bounds web-form filings per subject per 24 hours, so that nobody can have the service mail
 	// a person again and again in their name.
 	subjectDailyCap int
@@ -39,7 +41,7 @@ type Config struct {
 	Now func() time.Time
 	// NewID returns a new unique ID; default random UUIDs.
 	NewID func() string
-	// Keys are derived from the operator's master key; nil: a random key, for tests (the program always
+	// Keys are derived from the operator's master key; nil: a fixed key known to all, for tests (the program always
 	// passes the operator's, so that keyed hashes survive restarts).
 	Keys *Keys
 	// PublicURL is the base of links in e-mails, e.g. https://privacy.example.com; default http://localhost:8080.
@@ -87,14 +89,17 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		s.publicURL = "http://localhost:8080"
 	}
 	if s.keys == nil {
-		var master [32]byte
-		if _, err := rand.Read(master[:]); err != nil {
-			return nil, err
-		}
-		s.keys, _ = NewKeys(master[:])
+		s.keys = testKeys
 	}
 	if err := s.RefreshCalendars(ctx); err != nil {
 		return nil, err
+	}
+	head, keyed, err := s.keyAuditHead(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("key the audit head: %w", err)
+	}
+	if keyed {
+		s.headKeyedAtStart = head
 	}
 	return s, nil
 }

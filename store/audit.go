@@ -29,6 +29,7 @@ type auditHeadRow struct {
 	ID   int `gorm:"primaryKey"`
 	Seq  int64
 	Hash string
+	MAC  string `gorm:"column:mac"`
 }
 
 func (auditHeadRow) TableName() string { return "audit_head" }
@@ -44,11 +45,27 @@ func (s *Store) LockAuditHead(ctx context.Context) (service.AuditHead, error) {
 	if err != nil {
 		return service.AuditHead{}, formatError(err)
 	}
-	return service.AuditHead{Seq: row.Seq, Hash: row.Hash}, nil
+	return service.AuditHead{Seq: row.Seq, Hash: row.Hash, MAC: row.MAC}, nil
 }
 
-// AppendEvent inserts an event and advances the head to it.
-func (s *Store) AppendEvent(ctx context.Context, e *service.Event) error {
+// SetAuditHeadMAC replaces the head's MAC if the head is still h.
+func (s *Store) SetAuditHeadMAC(ctx context.Context, h service.AuditHead) error {
+	if !s.inTx {
+		return fmt.Errorf("SetAuditHeadMAC outside a transaction")
+	}
+	res := s.w.WithContext(ctx).Model(&auditHeadRow{}).Where("id = 1 AND seq = ? AND hash = ?", h.Seq, h.Hash).
+		Update("mac", h.MAC)
+	if res.Error != nil {
+		return formatError(res.Error)
+	}
+	if res.RowsAffected != 1 {
+		return fmt.Errorf("audit head moved from event %d", h.Seq)
+	}
+	return nil
+}
+
+// AppendEvent inserts an event and advances the head to it, with the head's new MAC.
+func (s *Store) AppendEvent(ctx context.Context, e *service.Event, headMAC string) error {
 	if !s.inTx {
 		return fmt.Errorf("AppendEvent outside a transaction")
 	}
@@ -63,7 +80,7 @@ func (s *Store) AppendEvent(ctx context.Context, e *service.Event) error {
 		return formatError(err)
 	}
 	res := db.Model(&auditHeadRow{}).Where("id = 1 AND seq = ?", e.Seq-1).
-		Updates(map[string]any{"seq": e.Seq, "hash": e.Hash})
+		Updates(map[string]any{"seq": e.Seq, "hash": e.Hash, "mac": headMAC})
 	if res.Error != nil {
 		return formatError(res.Error)
 	}

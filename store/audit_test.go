@@ -51,7 +51,7 @@ func appendEvents(tb testing.TB, st service.Store, events ...*service.Event) {
 			if head.Seq != e.Seq-1 {
 				return fmt.Errorf("head is %d before event %d", head.Seq, e.Seq)
 			}
-			return tx.AppendEvent(ctx, e)
+			return tx.AppendEvent(ctx, e, "")
 		})
 		if err != nil {
 			tb.Fatalf("append event %d: %v", e.Seq, err)
@@ -80,7 +80,7 @@ func TestAuditHeadAdvances(t *testing.T) {
 			}
 			err := st.WithTx(ctx, func(tx service.Store) error {
 				for seq := int64(1); seq <= 2; seq++ {
-					if err := tx.AppendEvent(ctx, event(seq, "", nil)); err != nil {
+					if err := tx.AppendEvent(ctx, event(seq, "", nil), ""); err != nil {
 						return err
 					}
 					head, err := tx.LockAuditHead(ctx)
@@ -121,7 +121,7 @@ func TestAppendEventOutOfSequence(t *testing.T) {
 			} {
 				t.Run(tc.name, func(t *testing.T) {
 					tc.e.ID = "e-" + tc.name // a fresh ID, so only the sequence can be at fault
-					err := st.WithTx(ctx, func(tx service.Store) error { return tx.AppendEvent(ctx, tc.e) })
+					err := st.WithTx(ctx, func(tx service.Store) error { return tx.AppendEvent(ctx, tc.e, "") })
 					if err == nil {
 						t.Fatalf("AppendEvent with seq %d after head 2 succeeded", tc.e.Seq)
 					}
@@ -149,7 +149,7 @@ func TestAppendEventOutsideTxFailsWhole(t *testing.T) {
 			ctx := t.Context()
 			st := storetest.MustOpen(t, db, clock)
 			appendEvents(t, st, event(1, "r-1", nil))
-			if err := st.AppendEvent(ctx, event(3, "r-1", nil)); err == nil {
+			if err := st.AppendEvent(ctx, event(3, "r-1", nil), ""); err == nil {
 				t.Fatalf("AppendEvent with seq 3 after head 1 succeeded")
 			}
 			if diff := cmp.Diff(service.AuditHead{Seq: 1, Hash: "h1"}, lockedHead(t, st)); diff != "" {
@@ -230,7 +230,7 @@ func TestAuditAppendsConcurrent(t *testing.T) {
 						}
 						e := event(head.Seq+1, "r-1", map[string]string{"writer": fmt.Sprint(i)})
 						e.PrevHash = head.Hash
-						return tx.AppendEvent(ctx, e)
+						return tx.AppendEvent(ctx, e, "")
 					})
 					if err != nil {
 						t.Errorf("writer %d: %v", i, err)

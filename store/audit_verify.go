@@ -48,5 +48,5 @@ func (s *Store) AuditHeadNow(ctx context.Context) (service.AuditHead, error) {
 	if err := s.r.WithContext(ctx).Where("id = 1").Take(&row).Error; err != nil {
 		return service.AuditHead{}, formatError(err)
 	}
-	return service.AuditHead{Seq: row.Seq, Hash: row.Hash}, nil
+	return service.AuditHead{Seq: row.Seq, Hash: row.Hash, MAC: row.MAC}, nil
 }

@@ -126,7 +126,7 @@ func TestAuditHeadNowDoesNotWaitForAppends(t *testing.T) {
 				if _, err := tx.LockAuditHead(ctx); err != nil {
 					return err
 				}
-				if err := tx.AppendEvent(ctx, event(2, "r-a", nil)); err != nil {
+				if err := tx.AppendEvent(ctx, event(2, "r-a", nil), ""); err != nil {
 					return err
 				}
 				rctx, cancel := context.WithTimeout(ctx, 5*time.Second)

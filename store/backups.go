@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -118,9 +119,14 @@ func (s *Store) SaveErasure(ctx context.Context, e *service.Erasure) error {
 	if err != nil {
 		return err
 	}
+	// The systems are the officer's words, and may name the person ("Li Wei's mailbox"): sealed.
+	sealedSystems, err := s.seal(string(systems))
+	if err != nil {
+		return err
+	}
 	return s.WithTx(ctx, func(tx service.Store) error {
 		db := tx.(*Store).w.WithContext(ctx)
-		row := &erasureRow{RequestID: e.RequestID, ExecutedAt: utc(e.ExecutedAt), Systems: string(systems), State: e.State,
+		row := &erasureRow{RequestID: e.RequestID, ExecutedAt: utc(e.ExecutedAt), Systems: sealedSystems, State: e.State,
 			RecordedAt: utc(e.RecordedAt), RecordedBy: e.RecordedBy, CompletedAt: utcPtr(e.CompletedAt)}
 		if err := db.Clauses(clause.OnConflict{UpdateAll: true}).Create(row).Error; err != nil {
 			return formatError(err)
@@ -146,8 +152,12 @@ func (s *Store) FindErasure(ctx context.Context, requestID string) (*service.Era
 	}
 	e := &service.Erasure{RequestID: row.RequestID, ExecutedAt: row.ExecutedAt.UTC(), State: row.State,
 		RecordedAt: row.RecordedAt.UTC(), RecordedBy: row.RecordedBy, CompletedAt: utcPtr(row.CompletedAt)}
-	if err := json.Unmarshal([]byte(row.Systems), &e.Systems); err != nil {
-		return nil, err
+	systems, err := s.open(row.Systems)
+	if err != nil {
+		return nil, fmt.Errorf("erasure of %s: systems: %w", requestID, err)
+	}
+	if err := json.Unmarshal([]byte(systems), &e.Systems); err != nil {
+		return nil, fmt.Errorf("erasure of %s: systems: %w", requestID, err)
 	}
 	purges, err := s.purges(ctx, "p.request_id = ?", requestID)
 	if err != nil {

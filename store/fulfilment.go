@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -51,8 +53,12 @@ type exportRow struct {
 
 func (exportRow) TableName() string { return "exports" }
 
-// CreateExport inserts an export with its content.
+// CreateExport inserts an export with its content. Its name is sealed too: file names often name the person.
 func (s *Store) CreateExport(ctx context.Context, e *service.Export) error {
+	name, err := s.seal(e.Name)
+	if err != nil {
+		return err
+	}
 	content := e.Content
 	if s.sealer != nil {
 		sealed, err := s.sealer.Seal(e.Content)
@@ -61,18 +67,18 @@ func (s *Store) CreateExport(ctx context.Context, e *service.Export) error {
 		}
 		content = []byte(sealed)
 	}
-	return formatError(s.w.WithContext(ctx).Create(&exportRow{ID: e.ID, RequestID: e.RequestID, Name: e.Name,
+	return formatError(s.w.WithContext(ctx).Create(&exportRow{ID: e.ID, RequestID: e.RequestID, Name: name,
 		Size: e.Size, SHA256: e.SHA256, Content: content, CreatedAt: utc(e.CreatedAt), CreatedBy: e.CreatedBy}).Error)
 }
 
-// RequestExports returns a request's exports by name.
+// RequestExports returns a request's exports by name (sorted here: the stored names are sealed).
 func (s *Store) RequestExports(ctx context.Context, requestID string, withContent bool) ([]*service.Export, error) {
 	cols := []string{"id", "request_id", "name", "size", "sha256", "created_at", "created_by", "deleted_at"}
 	if withContent {
 		cols = append(cols, "content")
 	}
 	var rows []exportRow
-	if err := s.r.WithContext(ctx).Select(cols).Where("request_id = ?", requestID).Order("name").Find(&rows).Error; err != nil {
+	if err := s.r.WithContext(ctx).Select(cols).Where("request_id = ?", requestID).Order("id").Find(&rows).Error; err != nil {
 		return nil, formatError(err)
 	}
 	out := make([]*service.Export, len(rows))
@@ -84,9 +90,14 @@ func (s *Store) RequestExports(ctx context.Context, requestID string, withConten
 			}
 			r.Content = plain
 		}
-		out[i] = &service.Export{ID: r.ID, RequestID: r.RequestID, Name: r.Name, Size: r.Size, SHA256: r.SHA256,
+		name, err := s.open(r.Name)
+		if err != nil {
+			return nil, fmt.Errorf("export %s: name: %w", r.ID, err)
+		}
+		out[i] = &service.Export{ID: r.ID, RequestID: r.RequestID, Name: name, Size: r.Size, SHA256: r.SHA256,
 			Content: r.Content, CreatedAt: r.CreatedAt.UTC(), CreatedBy: r.CreatedBy, DeletedAt: utcPtr(r.DeletedAt)}
 	}
+	slices.SortStableFunc(out, func(a, b *service.Export) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }
 
@@ -105,14 +116,19 @@ type transmissionRow struct {
 func (transmissionRow) TableName() string { return "transmissions" }
 
 // CreateTransmission inserts a transmission.
-// The endpoint is sealed: a recipient's URL is the subject's choice and may carry the recipient's own token.
+// The endpoint is sealed: a recipient's URL is the subject's choice and may carry the recipient's own token. So
+// is the last error, which names the recipient's host.
 func (s *Store) CreateTransmission(ctx context.Context, t *service.Transmission) error {
 	endpoint, err := s.seal(t.Endpoint)
 	if err != nil {
 		return err
 	}
+	lastError, err := s.seal(t.LastError)
+	if err != nil {
+		return err
+	}
 	return formatError(s.w.WithContext(ctx).Create(&transmissionRow{ID: t.ID, RequestID: t.RequestID, Endpoint: endpoint,
-		Status: string(t.Status), Attempts: t.Attempts, NextAttemptAt: utc(t.NextAttemptAt), LastError: t.LastError,
+		Status: string(t.Status), Attempts: t.Attempts, NextAttemptAt: utc(t.NextAttemptAt), LastError: lastError,
 		CreatedAt: utc(t.CreatedAt), DeliveredAt: utcPtr(t.DeliveredAt)}).Error)
 }
 
@@ -130,18 +146,26 @@ func (s *Store) DueTransmissions(ctx context.Context, now time.Time, limit int) 
 		if err != nil {
 			return nil, fmt.Errorf("transmission %s: %w", r.ID, err)
 		}
+		lastError, err := s.open(r.LastError)
+		if err != nil {
+			return nil, fmt.Errorf("transmission %s: %w", r.ID, err)
+		}
 		out[i] = &service.Transmission{ID: r.ID, RequestID: r.RequestID, Endpoint: endpoint,
 			Status: service.MailStatus(r.Status), Attempts: r.Attempts, NextAttemptAt: r.NextAttemptAt.UTC(),
-			LastError: r.LastError, CreatedAt: r.CreatedAt.UTC(), DeliveredAt: utcPtr(r.DeliveredAt)}
+			LastError: lastError, CreatedAt: r.CreatedAt.UTC(), DeliveredAt: utcPtr(r.DeliveredAt)}
 	}
 	return out, nil
 }
 
 // SaveTransmission saves a transmission's delivery state.
 func (s *Store) SaveTransmission(ctx context.Context, t *service.Transmission) error {
+	lastError, err := s.seal(t.LastError)
+	if err != nil {
+		return err
+	}
 	return formatError(s.w.WithContext(ctx).Model(&transmissionRow{}).Where("id = ?", t.ID).Updates(map[string]any{
 		"status": string(t.Status), "attempts": t.Attempts, "next_attempt_at": utc(t.NextAttemptAt),
-		"last_error": t.LastError, "delivered_at": utcPtr(t.DeliveredAt)}).Error)
+		"last_error": lastError, "delivered_at": utcPtr(t.DeliveredAt)}).Error)
 }
 
 // ClosedUnredactedBefore returns closed requests past retention that still hold personal data.

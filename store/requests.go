@@ -84,10 +84,15 @@ func (s *Store) toRequestRow(r *service.Request) (*requestRow, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The external ID is the caller's own reference of the person (a CRM or ticket number): sealed.
+	externalID, err := s.seal(r.ExternalID)
+	if err != nil {
+		return nil, err
+	}
 	row := &requestRow{
 		ID: r.ID, Reference: r.Reference, Type: string(r.Type), Status: string(r.Status),
 		Subject: sealedSubject, Details: sealedDetails, Channel: string(r.Channel), Policy: r.Policy,
-		ExternalID: r.ExternalID, ReceivedAt: utc(r.ReceivedAt), DueDate: r.Due.Date.String(),
+		ExternalID: externalID, ReceivedAt: utc(r.ReceivedAt), DueDate: r.Due.Date.String(),
 		DueAt: utc(r.Due.At), DueProvisional: r.Due.Provisional, ClockStart: r.Clock.Start.String(),
 		ClockUsed: r.Clock.Used, ClockBudget: r.Clock.Budget, QueueID: nullable(r.QueueID),
 		AssigneeID: nullable(r.AssigneeID), EscalationLevel: r.EscalationLevel, RepliedAt: utcPtr(r.RepliedAt),
@@ -117,10 +122,10 @@ func (s *Store) toRequest(row *requestRow) (*service.Request, error) {
 	r := &service.Request{
 		ID: row.ID, Reference: row.Reference, Type: service.RequestType(row.Type),
 		Status: service.Status(row.Status), Channel: service.Channel(row.Channel), Policy: row.Policy,
-		ExternalID: row.ExternalID, ReceivedAt: row.ReceivedAt.UTC(),
-		Due:     service.Due{At: row.DueAt.UTC(), Provisional: row.DueProvisional},
-		Clock:   service.Clock{Used: row.ClockUsed, Budget: row.ClockBudget},
-		QueueID: deref(row.QueueID), AssigneeID: deref(row.AssigneeID), EscalationLevel: row.EscalationLevel,
+		ReceivedAt: row.ReceivedAt.UTC(),
+		Due:        service.Due{At: row.DueAt.UTC(), Provisional: row.DueProvisional},
+		Clock:      service.Clock{Used: row.ClockUsed, Budget: row.ClockBudget},
+		QueueID:    deref(row.QueueID), AssigneeID: deref(row.AssigneeID), EscalationLevel: row.EscalationLevel,
 		ClosedAt: utcPtr(row.ClosedAt), Outcome: service.Status(row.Outcome), DenialReason: service.DenialReason(row.DenialReason),
 		DuplicateOf:         deref(row.DuplicateOf),
 		PossibleDuplicateOf: deref(row.PossibleDuplicateOf), SubjectIndex: row.SubjectIndex,
@@ -145,6 +150,9 @@ func (s *Store) toRequest(row *requestRow) (*service.Request, error) {
 			return nil, fmt.Errorf("request %s: clock_paused: %w", row.ID, err)
 		}
 		r.Clock.Paused = &p
+	}
+	if r.ExternalID, err = s.open(row.ExternalID); err != nil {
+		return nil, fmt.Errorf("request %s: external_id: %w", row.ID, err)
 	}
 	if r.ReplyMessage, err = s.open(row.ReplyMessage); err != nil {
 		return nil, fmt.Errorf("request %s: reply: %w", row.ID, err)

@@ -35,10 +35,15 @@ func (s *Store) DueMail(ctx context.Context, now time.Time, limit int) ([]*servi
 }
 
 // SaveMailDelivery saves the delivery state of a mail.
+// The last error is sealed: a server's refusal may quote the recipient or other personal data.
 func (s *Store) SaveMailDelivery(ctx context.Context, m *service.Mail) error {
+	lastError, err := s.seal(m.LastError)
+	if err != nil {
+		return err
+	}
 	res := s.w.WithContext(ctx).Model(&outboxRow{}).Where("id = ?", m.ID).Updates(map[string]any{
 		"status": string(m.Status), "attempts": m.Attempts, "next_attempt_at": utc(m.NextAttemptAt),
-		"last_error": m.LastError, "sent_at": utcPtr(m.SentAt),
+		"last_error": lastError, "sent_at": utcPtr(m.SentAt),
 	})
 	if res.Error != nil {
 		return formatError(res.Error)
@@ -86,7 +91,7 @@ func (s *Store) toMails(rows []outboxRow) ([]*service.Mail, error) {
 	for i, r := range rows {
 		m := &service.Mail{ID: r.ID, DedupeKey: r.DedupeKey, Kind: r.Kind, RequestID: deref(r.RequestID),
 			Subject: r.Subject, Status: service.MailStatus(r.Status), Attempts: r.Attempts,
-			NextAttemptAt: r.NextAttemptAt.UTC(), LastError: r.LastError, CreatedAt: r.CreatedAt.UTC(), SentAt: utcPtr(r.SentAt)}
+			NextAttemptAt: r.NextAttemptAt.UTC(), CreatedAt: r.CreatedAt.UTC(), SentAt: utcPtr(r.SentAt)}
 		var err error
 		if m.To, err = s.open(r.ToAddress); err != nil {
 			return nil, fmt.Errorf("mail %s: %w", r.ID, err)
@@ -95,6 +100,9 @@ func (s *Store) toMails(rows []outboxRow) ([]*service.Mail, error) {
 			return nil, fmt.Errorf("mail %s: %w", r.ID, err)
 		}
 		if m.HTML, err = s.open(r.BodyHTML); err != nil {
+			return nil, fmt.Errorf("mail %s: %w", r.ID, err)
+		}
+		if m.LastError, err = s.open(r.LastError); err != nil {
 			return nil, fmt.Errorf("mail %s: %w", r.ID, err)
 		}
 		out[i] = m

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"gorm.io/gorm/clause"
 
@@ -32,6 +33,9 @@ func (s *Store) seal(plain string) (string, error) {
 }
 
 func (s *Store) open(sealed string) (string, error) {
+	if clear, ok := strings.CutPrefix(sealed, legacyClearPrefix); ok {
+		return clear, nil
+	}
 	if s.sealer == nil || sealed == "" {
 		return sealed, nil
 	}
@@ -41,6 +45,14 @@ func (s *Store) open(sealed string) (string, error) {
 	}
 	return string(out), nil
 }
+
+// legacyClearPrefix marks the values migration 00013 found in clear in the columns it began to seal: a clear
+// value (an external ID, say) could itself start like a sealed one, and the mark tells them apart until the
+// program seals them (SealClearText, at every start) or a rotation does.
+const legacyClearPrefix = "rd0:"
+
+// sealedPrefix starts every value the sealer wrote (service.Keys' format).
+const sealedPrefix = "rd1:"
 
 type keyringRow struct {
 	Purpose string `gorm:"primaryKey"`
@@ -69,11 +81,49 @@ var sealedColumns = []struct {
 	table, key string
 	columns    []string
 }{
-	{"requests", "id", []string{"subject", "details", "reply_message", "correction_outcomes"}},
+	{"requests", "id", []string{"subject", "details", "reply_message", "correction_outcomes", "external_id"}},
 	{"request_notes", "id", []string{"body"}},
-	{"outbox", "id", []string{"to_address", "body_text", "body_html"}},
+	{"outbox", "id", []string{"to_address", "body_text", "body_html", "last_error"}},
 	{"keyring", "purpose", []string{"sealed"}},
-	{"transmissions", "id", []string{"endpoint"}},
+	{"transmissions", "id", []string{"endpoint", "last_error"}},
+	{"exports", "id", []string{"name"}},
+	{"erasures", "request_id", []string{"systems"}},
+}
+
+// clearTextColumns are the columns stored in clear before migration 00013 began to seal them: the external ID
+// a web form gives (its own reference of the person), export file names (often the person's name), the systems
+// an erasure names, and delivery failures (an SMTP reply quotes the recipient, a transmission error names the
+// recipient's host). Nothing is looked up by them, so nothing of them needs to stay in clear.
+var clearTextColumns = []struct {
+	table, key string
+	columns    []string
+}{
+	{"requests", "id", []string{"external_id"}},
+	{"exports", "id", []string{"name"}},
+	{"erasures", "request_id", []string{"systems"}},
+	{"outbox", "id", []string{"last_error"}},
+	{"transmissions", "id", []string{"last_error"}},
+}
+
+// SealClearText seals the values of clearTextColumns still in clear: those migration 00013 found (and marked),
+// and any a replica of an older version wrote since. The program runs it at every start, after migrating; it
+// answers how many values it sealed. Each value is replaced only if unchanged since it was read.
+func (s *Store) SealClearText(ctx context.Context, batch int) (int, error) {
+	if s.sealer == nil {
+		return 0, fmt.Errorf("no keys configured")
+	}
+	n := 0
+	for _, t := range clearTextColumns {
+		for _, col := range t.columns {
+			m, err := s.reseal(ctx, t.table, t.key, col, batch,
+				fmt.Sprintf("substr(%s, 1, %d) <> '%s'", col, len(sealedPrefix), sealedPrefix))
+			n += m
+			if err != nil {
+				return n, err
+			}
+		}
+	}
+	return n, nil
 }
 
 // RotateSealed re-seals under the current key every value sealed under another key (or not sealed at all), in
@@ -85,49 +135,62 @@ func (s *Store) RotateSealed(ctx context.Context, batch int) (int, error) {
 	n := 0
 	for _, t := range sealedColumns {
 		for _, col := range t.columns {
-			after := ""
-			for {
-				var rows []struct{ K, V string }
-				err := s.r.WithContext(ctx).Raw(fmt.Sprintf(`SELECT %s AS k, %s AS v FROM %s WHERE %s > ? AND %s <> ''
-					ORDER BY %s LIMIT ?`, t.key, col, t.table, t.key, col, t.key), after, batch).Scan(&rows).Error
-				if err != nil {
-					return n, formatError(err)
-				}
-				if len(rows) == 0 {
-					break
-				}
-				err = s.WithTx(ctx, func(tx service.Store) error {
-					db := tx.(*Store).w.WithContext(ctx)
-					for _, r := range rows {
-						if s.sealer.Current(r.V) {
-							continue
-						}
-						plain, err := s.sealer.Open(r.V)
-						if err != nil {
-							return fmt.Errorf("%s.%s of %s: %w", t.table, col, r.K, err)
-						}
-						sealed, err := s.sealer.Seal(plain)
-						if err != nil {
-							return err
-						}
-						res := db.Exec(fmt.Sprintf("UPDATE %s SET %s = ? WHERE %s = ? AND %s = ?", t.table, col, t.key, col),
-							sealed, r.K, r.V)
-						if res.Error != nil {
-							return formatError(res.Error)
-						}
-						n += int(res.RowsAffected)
-					}
-					return nil
-				})
-				if err != nil {
-					return n, err
-				}
-				after = rows[len(rows)-1].K
+			m, err := s.reseal(ctx, t.table, t.key, col, batch, "")
+			n += m
+			if err != nil {
+				return n, err
 			}
 		}
 	}
 	m, err := s.rotateExports(ctx, batch)
 	return n + m, err
+}
+
+// reseal seals under the current key every non-empty value of table.col (matching where, when given) that is
+// not sealed under it already, in batches by key. A value is replaced only if unchanged since it was read.
+func (s *Store) reseal(ctx context.Context, table, key, col string, batch int, where string) (int, error) {
+	if where != "" {
+		where = " AND " + where
+	}
+	n, after := 0, ""
+	for {
+		var rows []struct{ K, V string }
+		err := s.r.WithContext(ctx).Raw(fmt.Sprintf(`SELECT %s AS k, %s AS v FROM %s WHERE %s > ? AND %s <> ''%s
+			ORDER BY %s LIMIT ?`, key, col, table, key, col, where, key), after, batch).Scan(&rows).Error
+		if err != nil {
+			return n, formatError(err)
+		}
+		if len(rows) == 0 {
+			return n, nil
+		}
+		err = s.WithTx(ctx, func(tx service.Store) error {
+			db := tx.(*Store).w.WithContext(ctx)
+			for _, r := range rows {
+				if s.sealer.Current(r.V) {
+					continue
+				}
+				plain, err := s.open(r.V)
+				if err != nil {
+					return fmt.Errorf("%s.%s of %s: %w", table, col, r.K, err)
+				}
+				sealed, err := s.sealer.Seal([]byte(plain))
+				if err != nil {
+					return err
+				}
+				res := db.Exec(fmt.Sprintf("UPDATE %s SET %s = ? WHERE %s = ? AND %s = ?", table, col, key, col),
+					sealed, r.K, r.V)
+				if res.Error != nil {
+					return formatError(res.Error)
+				}
+				n += int(res.RowsAffected)
+			}
+			return nil
+		})
+		if err != nil {
+			return n, err
+		}
+		after = rows[len(rows)-1].K
+	}
 }
 
 // rotateExports re-seals export files, whose content column holds bytes.

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -95,6 +96,9 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		s.commit = newCommitter(s, sqlDB)
 		return s, nil
 	}
+	if err := createPrivateFile(dsn); err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
+	}
 	w, err := gorm.Open(sqlite.Open(sqliteDSN(dsn, false)), cfg())
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
@@ -123,6 +127,21 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	s := &Store{dialect: SQLite, w: w, r: r, closers: []*sql.DB{wDB, rDB}}
 	s.commit = newCommitter(s, wDB)
 	return s, nil
+}
+
+// createPrivateFile creates the database file readable and writable by its owner only (0600), before SQLite
+// would create it with the process's default mode (commonly 0644: readable by every local user). SQLite gives
+// the -wal and -shm files it makes the mode of the database file, so they are 0600 too. An existing file is
+// left as it is: its mode is the operator's choice. A missing directory is not created (Open fails).
+func createPrivateFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database rather than a SQLite file.

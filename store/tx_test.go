@@ -163,7 +163,7 @@ func TestConcurrentFilingsWithReaders(t *testing.T) {
 						}
 						return tx.AppendEvent(ctx, &service.Event{ID: "e-" + r.ID, Seq: head.Seq + 1, At: testNow,
 							ActorID: "u-intake", Action: "request.filed", RequestID: r.ID,
-							PrevHash: head.Hash, Hash: fmt.Sprintf("h-%d", head.Seq+1)})
+							PrevHash: head.Hash, Hash: fmt.Sprintf("h-%d", head.Seq+1)}, "")
 					})
 					if err != nil {
 						t.Errorf("filing %d: %v", i, err)

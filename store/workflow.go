@@ -161,9 +161,13 @@ func (s *Store) EnqueueMail(ctx context.Context, m *service.Mail) (bool, error) 
 	if err != nil {
 		return false, err
 	}
+	lastError, err := s.seal(m.LastError)
+	if err != nil {
+		return false, err
+	}
 	row := &outboxRow{ID: m.ID, DedupeKey: m.DedupeKey, Kind: m.Kind, RequestID: nullable(m.RequestID),
 		ToAddress: to, Subject: m.Subject, BodyText: text, BodyHTML: html, Status: string(m.Status),
-		Attempts: m.Attempts, NextAttemptAt: utc(m.NextAttemptAt), LastError: m.LastError,
+		Attempts: m.Attempts, NextAttemptAt: utc(m.NextAttemptAt), LastError: lastError,
 		CreatedAt: utc(m.CreatedAt), SentAt: utcPtr(m.SentAt)}
 	res := s.w.WithContext(ctx).Exec(`INSERT INTO outbox (id, dedupe_key, kind, request_id, to_address, subject,
 		body_text, body_html, status, attempts, next_attempt_at, last_error, created_at, sent_at)

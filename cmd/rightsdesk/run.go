@@ -126,6 +126,13 @@ func open(ctx context.Context, name string, args []string, getenv func(string) s
 		st.Close()
 		return nil, fs, fmt.Errorf("keys: %w", err)
 	}
+	// Text an older version kept in clear is sealed now, as part of migrating.
+	if n, err := st.SealClearText(ctx, 500); err != nil {
+		st.Close()
+		return nil, fs, fmt.Errorf("seal text kept in clear: %w (after %d values)", err, n)
+	} else if n > 0 {
+		log.Info().Int("values", n).Msg("sealed text an older version kept in clear")
+	}
 	var mailer service.Mailer
 	if cfg.SMTPURL != "" {
 		smtpCfg, err := mail.ParseURL(cfg.SMTPURL)
@@ -157,6 +164,11 @@ func open(ctx context.Context, name string, args []string, getenv func(string) s
 	if err != nil {
 		st.Close()
 		return nil, fs, err
+	}
+	if head, ok := svc.HeadKeyedAtStart(); ok {
+		log.Warn().Int64("seq", head.Seq).Msg("the audit head had no MAC and was keyed now: expected once, on the " +
+			"first start after the upgrade that introduced it; at any later start someone removed the MAC " +
+			"(compare the head with a recorded GET /api/v1/audit/verify)")
 	}
 	return &app{cfg: cfg, log: log, store: st, svc: svc}, fs, nil
 }
@@ -325,5 +337,9 @@ func keysCommand(ctx context.Context, args []string, getenv func(string) string,
 		return fmt.Errorf("rotate: %w (after %d values)", err, n)
 	}
 	fmt.Fprintf(stdout, "re-sealed %d value(s) under key %s\n", n, keys.KeyID())
+	// The service of open was made with the same keys: it moves the audit head's MAC to the current key.
+	if _, err := a.svc.RekeyAuditHead(ctx); err != nil {
+		return fmt.Errorf("rotate the audit head's MAC: %w", err)
+	}
 	return nil
 }
