@@ -54,7 +54,7 @@ func errorHandler(log zerolog.Logger) echo.HTTPErrorHandler {
 
 func writeProblem(c echo.Context, p Problem) {
 	c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
-	if c.Request().Method == http.MethodHead {
+	if requestMethod(c) == http.MethodHead {
 		_ = c.NoContent(p.Status)
 		return
 	}
@@ -72,6 +72,8 @@ func problemOf(err error) Problem {
 	switch {
 	case errors.As(err, &me):
 		return newProblem(http.StatusBadRequest, "malformed", me.detail)
+	case errors.Is(err, http.ErrNotMultipart) || errors.Is(err, http.ErrMissingBoundary):
+		return newProblem(http.StatusBadRequest, "malformed", "the body must be multipart/form-data with a boundary")
 	case errors.As(err, &bmv):
 		return newProblem(http.StatusBadRequest, "malformed", "the request body or a parameter could not be read")
 	case errors.As(err, &se):

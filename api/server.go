@@ -98,7 +98,9 @@ func New(cfg Config) (*echo.Echo, error) {
 	if srv.holder == "" {
 		srv.holder = "api"
 	}
-	e.Use(middleware.RequestID())
+	e.Pre(headAsGet)
+	e.Use(assignRequestIDs())
+	e.Use(noStoreAndCharset())
 	e.Use(logRequests(cfg.Logger, srv.metrics))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {

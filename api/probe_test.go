@@ -1,0 +1,169 @@
+package api_test
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/rightsdesk/rightsdesk/store/storetest"
+)
+
+// The attacks of issue 12's outside probe on the HTTP layer: media types, request IDs, caching, HEAD.
+// docs/security.md lists each with its defence and the test that proves it.
+
+// TestMediaTypesAreCaseInsensitive (issue 12, item 2): `Application/JSON` is application/json, so a body with
+// trailing text, invalid UTF-8 or a lone surrogate is refused under any case of the media type, and nothing is
+// filed; a well-formed body under that spelling is filed as usual.
+func TestMediaTypesAreCaseInsensitive(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	filing := `{"type":"deletion","subject":{"name":"Li Wei","email":"li.wei@example.com"},` +
+		`"details":{"ground":"no_longer_using_service"},"channel":"letter"}`
+	for _, ct := range []string{"Application/JSON", "APPLICATION/JSON; charset=UTF-8", "application/Json"} {
+		for _, body := range []string{
+			filing + ` trailing`,
+			filing + `{}`,
+			strings.Replace(filing, "Li Wei", "Li \xff\xfeWei", 1),
+			strings.Replace(filing, "Li Wei", `Li \ud800Wei`, 1),
+		} {
+			res := h.Do(t, http.MethodPost, "/api/v1/requests", h.admin, body, "Content-Type", ct)
+			if res.Status != http.StatusBadRequest {
+				t.Errorf("%s, %.40q...: %d, want 400: %.200s", ct, body[len(body)-12:], res.Status, res.Body)
+			}
+		}
+	}
+	if n := len(h.Do(t, http.MethodGet, "/api/v1/requests", h.admin, nil).Map(t)["items"].([]any)); n != 0 {
+		t.Errorf("%d requests filed from malformed bodies, want 0", n)
+	}
+	if res := h.Do(t, http.MethodPost, "/api/v1/requests", h.admin, filing, "Content-Type", "Application/JSON"); res.Status != http.StatusCreated {
+		t.Errorf("a well-formed body as Application/JSON: %d %.200s, want 201", res.Status, res.Body)
+	}
+}
+
+// TestMultipartWithoutBoundaryIsMalformed (issue 12, item 3): an upload whose Content-Type is
+// multipart/form-data without a boundary answered 500; it is a 400 problem that says what is missing.
+func TestMultipartWithoutBoundaryIsMalformed(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	id := h.startWork(t, accessBody())
+	for _, ct := range []string{"multipart/form-data", "Multipart/Form-Data; charset=utf-8"} {
+		res := h.Do(t, http.MethodPost, "/api/v1/requests/"+id+"/exports", h.admin, "--x\r\n\r\nhello\r\n--x--\r\n",
+			"Content-Type", ct)
+		if res.Status != http.StatusBadRequest || !strings.Contains(string(res.Body), "boundary") {
+			t.Errorf("%q: %d %s, want 400 naming the boundary", ct, res.Status, res.Body)
+		}
+	}
+	if res := h.Do(t, http.MethodGet, "/api/v1/requests/"+id+"/exports", h.admin, nil); len(res.Map(t)["items"].([]any)) != 0 {
+		t.Errorf("exports after refused uploads: %s", res.Body)
+	}
+}
+
+// TestClientRequestIDsAreBounded (issue 12, item 6): a client's X-Request-Id is kept only when it is at most
+// 64 of [A-Za-z0-9._-]; otherwise the server makes its own, and the client's text is neither echoed nor logged.
+func TestClientRequestIDsAreBounded(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	for _, tt := range []struct {
+		name, id string
+		kept     bool
+	}{
+		{"short token", "req-2026.12_06", true},
+		{"64 characters", strings.Repeat("a", 64), true},
+		{"65 characters", strings.Repeat("b", 65), false},
+		{"forged JSON", `x","level":"error","email":"li.wei@example.com`, false},
+		{"an e-mail address", "li.wei@example.com", false},
+		{"spaces", "a b", false},
+		{"non-ASCII", "请求-1", false},
+	} {
+		res := h.Do(t, http.MethodGet, "/api/v1/me", h.admin, nil, "X-Request-Id", tt.id)
+		got := res.Header.Get("X-Request-Id")
+		if tt.kept && got != tt.id {
+			t.Errorf("%s: X-Request-Id %q, want it kept", tt.name, got)
+		}
+		if !tt.kept {
+			if got == tt.id || got == "" || strings.Contains(got, tt.id) {
+				t.Errorf("%s: X-Request-Id %q, want a fresh one", tt.name, got)
+			}
+			if strings.Contains(h.logs.String(), tt.id) {
+				t.Errorf("%s: the client's request ID reached the log", tt.name)
+			}
+		}
+		if !strings.Contains(h.logs.String(), `"request_id":"`+got+`"`) {
+			t.Errorf("%s: the log does not carry the request ID %q", tt.name, got)
+		}
+	}
+}
+
+// TestAnswersAreNotStoredAndPagesNameTheirCharset (issue 12, item 12): API answers (which carry personal data)
+// and the subjects' pages say Cache-Control: no-store; HTML says charset=utf-8.
+func TestAnswersAreNotStoredAndPagesNameTheirCharset(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	id := h.startWork(t, accessBody())
+	for _, tt := range []struct {
+		name, path, token, contentType string
+	}{
+		{"a request with personal data", "/api/v1/requests/" + id, h.admin, "application/json"},
+		{"a problem", "/api/v1/requests", "", "application/problem+json"},
+		{"verification page", "/verify?token=" + strings.Repeat("x", 43), "", "text/html; charset=utf-8"},
+		{"download page", "/download?token=" + strings.Repeat("x", 43), "", "text/html; charset=utf-8"},
+	} {
+		res := h.Do(t, http.MethodGet, tt.path, tt.token, nil)
+		if got := res.Header.Get("Cache-Control"); got != "no-store" {
+			t.Errorf("%s: Cache-Control %q, want no-store", tt.name, got)
+		}
+		if got := res.Header.Get("Content-Type"); !strings.EqualFold(got, tt.contentType) {
+			t.Errorf("%s: Content-Type %q, want %q", tt.name, got, tt.contentType)
+		}
+	}
+}
+
+// TestHeadAnswersLikeGet (issue 12, item 12): HEAD on a readable path answers as GET does (status and
+// headers), without a body, instead of 405; it is authorised like GET.
+func TestHeadAnswersLikeGet(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	do := func(method, path, token string) (*http.Response, []byte) {
+		t.Helper()
+		req, err := http.NewRequest(method, h.BaseURL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, err := io.ReadAll(res.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, body
+	}
+	for _, tt := range []struct {
+		name, path, token string
+		status            int
+	}{
+		{"me", "/api/v1/me", h.admin, 200},
+		{"health", "/healthz", "", 200},
+		{"a list", "/api/v1/requests", h.admin, 200},
+		{"without a token", "/api/v1/requests", "", 401},
+		{"verification page", "/verify?token=" + strings.Repeat("x", 43), "", 200},
+	} {
+		get, _ := do(http.MethodGet, tt.path, tt.token)
+		head, body := do(http.MethodHead, tt.path, tt.token)
+		if head.StatusCode != tt.status || get.StatusCode != tt.status {
+			t.Errorf("%s: HEAD %d, GET %d, want %d", tt.name, head.StatusCode, get.StatusCode, tt.status)
+		}
+		if len(body) != 0 {
+			t.Errorf("%s: HEAD answered a body of %d bytes", tt.name, len(body))
+		}
+		for _, k := range []string{"Content-Type", "Cache-Control", "X-Content-Type-Options"} {
+			if head.Header.Get(k) != get.Header.Get(k) {
+				t.Errorf("%s: HEAD %s %q, GET %q", tt.name, k, head.Header.Get(k), get.Header.Get(k))
+			}
+		}
+	}
+	if res, _ := do(http.MethodHead, "/api/v1/queues", ""); res.StatusCode != 401 {
+		t.Errorf("HEAD without a token: %d, want 401", res.StatusCode)
+	}
+}
