@@ -1,7 +1,6 @@
 package service
 
 import (
-	"net/mail"
 	"net/url"
 	"strconv"
 	"strings"
@@ -166,20 +165,6 @@ func list(f *fieldErrors, field string, vs []string, required bool) {
 	}
 	for i, v := range vs {
 		text(f, field+"["+itoa(i)+"]", v, maxShortTextLen, true)
-	}
-}
-
-func email(f *fieldErrors, field, v string) {
-	if v == "" {
-		return
-	}
-	if !utf8.ValidString(v) || len(v) > maxEmailLen {
-		f.add(field, "must be at most %d characters", maxEmailLen)
-		return
-	}
-	addr, err := mail.ParseAddress(v)
-	if err != nil || addr.Address != v || addr.Name != "" {
-		f.add(field, "must be a plain e-mail address such as name@example.com")
 	}
 }
 
