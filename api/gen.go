@@ -5331,6 +5331,30 @@ func (response AttachExport422ApplicationProblemPlusJSONResponse) VisitAttachExp
 	return err
 }
 
+type AttachExport503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AttachExport503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AttachExport503ResponseHeaders
+}
+
+func (response AttachExport503ApplicationProblemPlusJSONResponse) VisitAttachExportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ExtendRequestRequestObject struct {
 	Id   RequestID `json:"id"`
 	Body *ExtendRequestJSONRequestBody

@@ -45,6 +45,9 @@ func errorHandler(log zerolog.Logger) echo.HTTPErrorHandler {
 		if p.Status == http.StatusTooManyRequests && c.Response().Header().Get("Retry-After") == "" {
 			c.Response().Header().Set("Retry-After", "3600")
 		}
+		if errors.Is(err, errUploadsBusy) {
+			c.Response().Header().Set("Retry-After", "5")
+		}
 		if p.Status == http.StatusUnauthorized {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="rightsdesk"`)
 		}

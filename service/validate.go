@@ -214,6 +214,18 @@ func hasControl(v string, multiline bool) bool {
 	return false
 }
 
+// hasFormatCharacter reports whether v holds an invisible formatting character (Unicode category Cf: the
+// bidirectional controls U+202A to U+202E and U+2066 to U+2069, zero-width characters), or a line or paragraph
+// separator, any of which can make a text show as something other than it is.
+func hasFormatCharacter(v string) bool {
+	for _, r := range v {
+		if unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) {
+			return true
+		}
+	}
+	return false
+}
+
 func oneOf[T comparable](v T, set []T) bool {
 	for _, s := range set {
 		if v == s {
