@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rightsdesk/rightsdesk/store/storetest"
 )
@@ -166,4 +167,49 @@ func TestHeadAnswersLikeGet(t *testing.T) {
 	if res, _ := do(http.MethodHead, "/api/v1/queues", ""); res.StatusCode != 401 {
 		t.Errorf("HEAD without a token: %d, want 401", res.StatusCode)
 	}
+}
+
+// TestDuplicateHintOnlyForThoseWhoMaySeeIt (issue 12, item 1): possible_duplicate_of names another request,
+// so it is shown only to callers who may see that request: never to an intake token (a web form's token would
+// tell anyone whether an address has an open request), not to an officer outside its queue, whether in the
+// filing's answer, a read, a listing or a change; admins and the duplicate's officers see it.
+func TestDuplicateHintOnlyForThoseWhoMaySeeIt(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	olga, olgaToken := h.officer(t, "olga")
+	oscar, oscarToken := h.officer(t, "oscar")
+	h.queue(t, map[string]any{"name": "Letters", "members": []string{olga},
+		"routes": map[string]any{"channels": []string{"letter"}}})
+	h.queue(t, map[string]any{"name": "Web", "members": []string{oscar}, "default": true})
+	intake, _ := h.token(t, "intake", "web-form")
+	byLetter := func(b map[string]any) { b["channel"] = "letter" }
+
+	first := h.Do(t, http.MethodPost, "/api/v1/requests", h.admin, deletion(byLetter)).Map(t)["id"]
+	h.clock.Set(h.clock.Now().Add(time.Minute)) // the oldest open request is the duplicate named
+	hint := func(what string, res map[string]any, want any) {
+		t.Helper()
+		if got := res["possible_duplicate_of"]; got != want {
+			t.Errorf("%s: possible_duplicate_of %v, want %v", what, got, want)
+		}
+	}
+	fromForm := h.Do(t, http.MethodPost, "/api/v1/requests", intake, deletion())
+	if fromForm.Status != http.StatusCreated {
+		t.Fatalf("intake filing: %d %s", fromForm.Status, fromForm.Body)
+	}
+	hint("the intake token's filing", fromForm.Map(t), nil)
+	formID := fromForm.Map(t)["id"].(string)
+
+	byOscar := h.Do(t, http.MethodPost, "/api/v1/requests", oscarToken, deletion()).Map(t)
+	hint("a filing by an officer outside the duplicate's queue", byOscar, nil)
+	hint("his read of a request in his queue", h.Do(t, http.MethodGet, "/api/v1/requests/"+formID, oscarToken, nil).Map(t), nil)
+	for _, item := range h.Do(t, http.MethodGet, "/api/v1/requests", oscarToken, nil).Map(t)["items"].([]any) {
+		hint("an item of his listing", item.(map[string]any), nil)
+	}
+	assigned := h.Do(t, http.MethodPost, "/api/v1/requests/"+formID+"/assignment", oscarToken, map[string]any{"assignee_id": oscar})
+	if assigned.Status != http.StatusOK {
+		t.Fatalf("assign: %d %s", assigned.Status, assigned.Body)
+	}
+	hint("his assignment's answer", assigned.Map(t), nil)
+
+	hint("a filing by the duplicate's officer", h.Do(t, http.MethodPost, "/api/v1/requests", olgaToken, deletion(byLetter)).Map(t), first)
+	hint("the admin's read", h.Do(t, http.MethodGet, "/api/v1/requests/"+formID, h.admin, nil).Map(t), first)
 }
