@@ -3,6 +3,7 @@ package api_test
 import (
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -212,4 +213,65 @@ func TestDuplicateHintOnlyForThoseWhoMaySeeIt(t *testing.T) {
 
 	hint("a filing by the duplicate's officer", h.Do(t, http.MethodPost, "/api/v1/requests", olgaToken, deletion(byLetter)).Map(t), first)
 	hint("the admin's read", h.Do(t, http.MethodGet, "/api/v1/requests/"+formID, h.admin, nil).Map(t), first)
+}
+
+// TestOfficersSeeTheirQueuesInPurgesAndReports (issue 12, item 7): the overdue purges and the summary report
+// told an officer about other queues' requests (their references, their counts). An officer sees her queues'
+// only; admins and auditors see all.
+func TestOfficersSeeTheirQueuesInPurgesAndReports(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	olga, olgaToken := h.officer(t, "olga")
+	oscar, oscarToken := h.officer(t, "oscar")
+	h.queue(t, map[string]any{"name": "Letters", "members": []string{olga},
+		"routes": map[string]any{"channels": []string{"letter"}}})
+	h.queue(t, map[string]any{"name": "Web", "members": []string{oscar}, "default": true})
+	auditor, _ := h.token(t, "auditor", "auditor")
+	if res := h.Do(t, http.MethodPost, "/api/v1/backup-systems", h.admin, map[string]any{"name": "tape",
+		"owner_email": "ops@staff.example", "refresh_schedule": "0 3 * * 0", "generations": 1}); res.Status != 201 {
+		t.Fatalf("backup system: %d %s", res.Status, res.Body)
+	}
+	refs := map[string]string{}
+	for _, tt := range []struct{ name, channel, email string }{
+		{"letter", "letter", "a@example.com"}, {"web", "web_form", "b@example.com"},
+	} {
+		res := h.Do(t, http.MethodPost, "/api/v1/requests", h.admin, deletion(func(b map[string]any) {
+			b["channel"] = tt.channel
+			b["subject"].(map[string]any)["email"] = tt.email
+		}))
+		id, ref := res.Map(t)["id"].(string), res.Map(t)["reference"].(string)
+		refs[tt.name] = ref
+		h.Do(t, http.MethodPost, "/api/v1/requests/"+id+"/transitions", h.admin, map[string]any{"to": "in_progress"})
+		if res := h.Do(t, http.MethodPost, "/api/v1/requests/"+id+"/erasure", h.admin, map[string]any{
+			"executed_at": "2026-11-20T10:00:00+08:00", "systems": []string{"crm"}}); res.Status != 200 {
+			t.Fatalf("erasure: %d %s", res.Status, res.Body)
+		}
+	}
+	h.Do(t, http.MethodPost, "/api/v1/requests", h.admin, accessBody(func(b map[string]any) { b["channel"] = "letter" }))
+	h.clock.Set(time.Date(2026, 12, 20, 12, 0, 0, 0, shanghai))
+
+	for _, tt := range []struct {
+		name, token    string
+		purges         []string
+		received, open float64
+	}{
+		{"olga (Letters)", olgaToken, []string{refs["letter"]}, 2, 2},
+		{"oscar (Web)", oscarToken, []string{refs["web"]}, 1, 1},
+		{"admin", h.admin, []string{refs["letter"], refs["web"]}, 3, 3},
+		{"auditor", auditor, []string{refs["letter"], refs["web"]}, 3, 3},
+	} {
+		var got []string
+		for _, item := range h.Do(t, http.MethodGet, "/api/v1/backup-purges/overdue", tt.token, nil).Map(t)["items"].([]any) {
+			got = append(got, item.(map[string]any)["reference"].(string))
+		}
+		slices.Sort(got)
+		if strings.Join(got, " ") != strings.Join(tt.purges, " ") {
+			t.Errorf("%s: overdue purges of %v, want %v", tt.name, got, tt.purges)
+		}
+		res := h.Do(t, http.MethodGet, "/api/v1/reports/summary?from=2026-11-01&to=2026-11-30", tt.token, nil)
+		total, _ := res.Map(t)["total"].(map[string]any)
+		if total["received"] != tt.received || total["open_now"] != tt.open {
+			t.Errorf("%s: summary received %v, open now %v; want %v, %v", tt.name, total["received"], total["open_now"],
+				tt.received, tt.open)
+		}
+	}
 }
