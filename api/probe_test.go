@@ -3,6 +3,7 @@ package api_test
 import (
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -272,6 +273,28 @@ func TestOfficersSeeTheirQueuesInPurgesAndReports(t *testing.T) {
 		if total["received"] != tt.received || total["open_now"] != tt.open {
 			t.Errorf("%s: summary received %v, open now %v; want %v, %v", tt.name, total["received"], total["open_now"],
 				tt.received, tt.open)
+		}
+	}
+}
+
+// TestAllowListRefusesAddressesTheDialRefuses (issue 12, item 14): the unspecified, broadcast and multicast
+// addresses are refused when an admin adds them (422 naming host), since the transmitter never connects to them;
+// nothing is listed.
+func TestAllowListRefusesAddressesTheDialRefuses(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t))
+	for _, host := range []string{"0.0.0.0", "::", "255.255.255.255", "224.0.0.1", "239.255.255.250", "ff02::1",
+		"::ffff:0.0.0.0", "::ffff:224.0.0.251"} {
+		res := h.Do(t, http.MethodPut, "/api/v1/transmissions/allowed-hosts/"+url.PathEscape(host), h.admin, map[string]any{})
+		if res.Status != http.StatusUnprocessableEntity || !strings.Contains(string(res.Body), `"field":"host"`) {
+			t.Errorf("PUT %s: %d %s, want 422 naming host", host, res.Status, res.Body)
+		}
+	}
+	if items := h.Do(t, http.MethodGet, "/api/v1/transmissions/allowed-hosts", h.admin, nil).Map(t)["items"].([]any); len(items) != 0 {
+		t.Errorf("allow-list after refused additions: %v", items)
+	}
+	for _, host := range []string{"10.0.0.1", "::1", "127.0.0.1"} {
+		if res := h.Do(t, http.MethodPut, "/api/v1/transmissions/allowed-hosts/"+url.PathEscape(host), h.admin, map[string]any{}); res.Status != 201 {
+			t.Errorf("PUT %s: %d %s, want 201", host, res.Status, res.Body)
 		}
 	}
 }
