@@ -298,3 +298,31 @@ func TestAllowListRefusesAddressesTheDialRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestBackupScheduleThatNeverRunsIsRefused (issue 12, item 15): a refresh_schedule with no run in the next 400
+// days (30 February, 31 April, 29 February three years off) is refused, naming refresh_schedule: its purges
+// could never become overdue. Yearly schedules are accepted.
+func TestBackupScheduleThatNeverRunsIsRefused(t *testing.T) {
+	h := newHarness(t, storetest.SQLite(t)) // the clock stands at 20 November 2026
+	for i, tt := range []struct {
+		schedule string
+		status   int
+	}{
+		{"0 0 30 2 *", 422},
+		{"0 0 31 4 *", 422},
+		{"CRON_TZ=Asia/Shanghai 0 0 30 2 *", 422},
+		{"0 0 29 2 *", 422}, // next on 29 February 2028, 466 days off
+		{"0 3 * * 0", 201},
+		{"0 0 1 1 *", 201},
+		{"@monthly", 201},
+	} {
+		res := h.Do(t, http.MethodPost, "/api/v1/backup-systems", h.admin, map[string]any{"name": "backup-" + string(rune('a'+i)),
+			"owner_email": "ops@staff.example", "refresh_schedule": tt.schedule, "generations": 1})
+		if res.Status != tt.status {
+			t.Errorf("%q: %d %s, want %d", tt.schedule, res.Status, res.Body, tt.status)
+		}
+		if tt.status == 422 && !strings.Contains(string(res.Body), `"field":"refresh_schedule"`) {
+			t.Errorf("%q: %s, want refresh_schedule named", tt.schedule, res.Body)
+		}
+	}
+}
