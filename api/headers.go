@@ -100,6 +100,21 @@ func requestMethod(c echo.Context) string {
 	return c.Request().Method
 }
 
+// canonicalContentType rewrites a request's Content-Type in its canonical form (media type and parameter names
+// lowercase), so that every reader after it (validation, Echo's binder, the multipart reader), each comparing
+// in its own way, sees application/json whether the client wrote Application/JSON or APPLICATION/JSON.
+func canonicalContentType(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if mt, params, err := mediaType(req); err == nil && mt != "" {
+			if ct := mime.FormatMediaType(mt, params); ct != "" {
+				req.Header.Set(echo.HeaderContentType, ct)
+			}
+		}
+		return next(c)
+	}
+}
+
 // mediaType is the request's media type, lowercase, and its parameters; "" when the header is absent. Media
 // types are case-insensitive (RFC 9110), so every comparison goes through this.
 func mediaType(req *http.Request) (string, map[string]string, error) {

@@ -41,6 +41,14 @@ func TestMediaTypesAreCaseInsensitive(t *testing.T) {
 	if res := h.Do(t, http.MethodPost, "/api/v1/requests", h.admin, filing, "Content-Type", "Application/JSON"); res.Status != http.StatusCreated {
 		t.Errorf("a well-formed body as Application/JSON: %d %.200s, want 201", res.Status, res.Body)
 	}
+	// The subjects' form posts are read alike whatever the case of their media type.
+	form := "token=" + strings.Repeat("x", 43)
+	lower := h.Do(t, http.MethodPost, "/verify", "", form, "Content-Type", "application/x-www-form-urlencoded")
+	upper := h.Do(t, http.MethodPost, "/verify", "", form, "Content-Type", "Application/X-WWW-Form-Urlencoded")
+	if upper.Status != lower.Status || upper.Header.Get("Content-Type") != lower.Header.Get("Content-Type") {
+		t.Errorf("form post as Application/X-WWW-Form-Urlencoded: %d %s, as lowercase %d %s", upper.Status,
+			upper.Header.Get("Content-Type"), lower.Status, lower.Header.Get("Content-Type"))
+	}
 }
 
 // TestMultipartWithoutBoundaryIsMalformed (issue 12, item 3): an upload whose Content-Type is
