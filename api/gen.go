@@ -895,7 +895,10 @@ type NewBackupSystem struct {
 	Name        string `json:"name"`
 	OwnerEmail  string `json:"owner_email"`
 
-	// RefreshSchedule Example: 0 3 * * 0
+	// RefreshSchedule A cron spec (UTC unless it starts with `CRON_TZ=Zone`); refused if it has no run in the next 400 days.
+	//
+	//
+	// Example: 0 3 * * 0
 	RefreshSchedule string `json:"refresh_schedule"`
 }
 
@@ -1150,7 +1153,8 @@ type Request struct {
 	Outcome       *RequestOutcome     `json:"outcome"`
 	Policy        string              `json:"policy"`
 
-	// PossibleDuplicateOf An open request of the same type and subject found at filing.
+	// PossibleDuplicateOf An open request of the same type and subject found at filing; shown only to callers who may see that
+	// request (admins, auditors, officers of its queue), never to intake tokens.
 	PossibleDuplicateOf *openapi_types.UUID `json:"possible_duplicate_of"`
 	Queue               *openapi_types.UUID `json:"queue"`
 	ReceivedAt          time.Time           `json:"received_at"`
