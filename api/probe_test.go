@@ -219,6 +219,13 @@ func TestDuplicateHintOnlyForThoseWhoMaySeeIt(t *testing.T) {
 		t.Fatalf("assign: %d %s", assigned.Status, assigned.Body)
 	}
 	hint("his assignment's answer", assigned.Map(t), nil)
+	events := h.Do(t, http.MethodGet, "/api/v1/requests/"+formID+"/events", oscarToken, nil)
+	if events.Status != http.StatusOK || strings.Contains(string(events.Body), first.(string)) {
+		t.Errorf("his read of the request's events names the duplicate: %d %s", events.Status, events.Body)
+	}
+	if events := h.Do(t, http.MethodGet, "/api/v1/requests/"+formID+"/events", h.admin, nil); !strings.Contains(string(events.Body), first.(string)) {
+		t.Errorf("the admin's read of the events lacks the duplicate: %s", events.Body)
+	}
 
 	hint("a filing by the duplicate's officer", h.Do(t, http.MethodPost, "/api/v1/requests", olgaToken, deletion(byLetter)).Map(t), first)
 	hint("the admin's read", h.Do(t, http.MethodGet, "/api/v1/requests/"+formID, h.admin, nil).Map(t), first)

@@ -32,6 +32,31 @@ func (s *Service) withDuplicateHints(ctx context.Context, a Actor, rs []*Request
 	return nil
 }
 
+// withoutUnseenDuplicates drops the possible_duplicate_of of filing events that a may not see, as
+// withDuplicateHint does for requests. The stored events, and so the audit chain, are unchanged.
+func (s *Service) withoutUnseenDuplicates(ctx context.Context, a Actor, events []*Event) error {
+	for _, e := range events {
+		dup := e.Data["possible_duplicate_of"]
+		if dup == "" {
+			continue
+		}
+		ok, err := s.mayKnowOf(ctx, a, dup)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			data := make(map[string]string, len(e.Data))
+			for k, v := range e.Data {
+				if k != "possible_duplicate_of" {
+					data[k] = v
+				}
+			}
+			e.Data = data
+		}
+	}
+	return nil
+}
+
 // mayKnowOf reports whether a may learn that request id exists: whether a may see it.
 func (s *Service) mayKnowOf(ctx context.Context, a Actor, id string) (bool, error) {
 	switch a.Role {

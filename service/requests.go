@@ -444,5 +444,8 @@ func (s *Service) RequestEvents(ctx context.Context, a Actor, id string) ([]*Eve
 		events, err = tx.RequestEvents(ctx, id)
 		return err
 	})
-	return events, err
+	if err != nil {
+		return nil, err
+	}
+	return events, s.withoutUnseenDuplicates(ctx, a, events)
 }
