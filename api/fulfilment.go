@@ -133,6 +133,9 @@ func toAPIExport(e *service.Export) Export {
 	return Export{Id: parseUUID(e.ID), Name: e.Name, Size: e.Size, Sha256: e.SHA256, CreatedAt: e.CreatedAt, DeletedAt: e.DeletedAt}
 }
 
+// errUploadsBusy refuses an upload while Config.MaxConcurrentUploads others are being read.
+var errUploadsBusy = service.Errorf(service.EUNAVAILABLE, "too many uploads are being received; retry in a few seconds")
+
 // tooLarge reports whether err is the body limit's: the upload is over the limit, not malformed. A body
 // without Content-Length is cut off by the limit while the multipart reader reads it.
 func tooLarge(err error) bool {
@@ -140,8 +143,19 @@ func tooLarge(err error) bool {
 	return errors.Is(err, echo.ErrStatusRequestEntityTooLarge) || errors.As(err, &maxErr)
 }
 
-// AttachExport reads the "file" part of a multipart upload, at most service.MaxExportSize bytes.
+// AttachExport reads the "file" part of a multipart upload, at most service.MaxExportSize bytes. The caller's
+// right to attach a file to the request is checked before a byte of the body is read, and only so many uploads
+// are read at once (Config.MaxConcurrentUploads), so that memory stays bounded whatever clients send.
 func (s *Server) AttachExport(ctx context.Context, req AttachExportRequestObject) (AttachExportResponseObject, error) {
+	if err := s.svc.CheckExportTarget(ctx, actorFrom(ctx), req.Id.String()); err != nil {
+		return nil, err
+	}
+	select {
+	case s.uploads <- struct{}{}:
+		defer func() { <-s.uploads }()
+	default:
+		return nil, errUploadsBusy
+	}
 	for {
 		part, err := req.Body.NextPart()
 		if errors.Is(err, io.EOF) {

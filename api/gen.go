@@ -915,7 +915,10 @@ type NewBackupSystem struct {
 	Name        string `json:"name"`
 	OwnerEmail  string `json:"owner_email"`
 
-	// RefreshSchedule Example: 0 3 * * 0
+	// RefreshSchedule A cron spec (UTC unless it starts with `CRON_TZ=Zone`); refused if it has no run in the next 400 days.
+	//
+	//
+	// Example: 0 3 * * 0
 	RefreshSchedule string `json:"refresh_schedule"`
 }
 
@@ -1170,7 +1173,8 @@ type Request struct {
 	Outcome       *RequestOutcome     `json:"outcome"`
 	Policy        string              `json:"policy"`
 
-	// PossibleDuplicateOf An open request of the same type and subject found at filing.
+	// PossibleDuplicateOf An open request of the same type and subject found at filing; shown only to callers who may see that
+	// request (admins, auditors, officers of its queue), never to intake tokens.
 	PossibleDuplicateOf *openapi_types.UUID `json:"possible_duplicate_of"`
 	Queue               *openapi_types.UUID `json:"queue"`
 	ReceivedAt          time.Time           `json:"received_at"`
@@ -5347,6 +5351,30 @@ func (response AttachExport422ApplicationProblemPlusJSONResponse) VisitAttachExp
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AttachExport503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type AttachExport503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers AttachExport503ResponseHeaders
+}
+
+func (response AttachExport503ApplicationProblemPlusJSONResponse) VisitAttachExportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }

@@ -86,7 +86,7 @@ func logRequests(log zerolog.Logger, m *metrics) echo.MiddlewareFunc {
 				ev = log.Warn()
 			}
 			actor, _ := c.Get("actor_id").(string)
-			ev.Str("request_id", requestID(c)).Str("method", c.Request().Method).Str("route", c.Path()).
+			ev.Str("request_id", requestID(c)).Str("method", requestMethod(c)).Str("route", c.Path()).
 				Int("status", status).Dur("latency", time.Since(start)).Str("actor", actor).Msg("http")
 			return nil
 		}

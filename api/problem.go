@@ -45,6 +45,9 @@ func errorHandler(log zerolog.Logger) echo.HTTPErrorHandler {
 		if p.Status == http.StatusTooManyRequests && c.Response().Header().Get("Retry-After") == "" {
 			c.Response().Header().Set("Retry-After", "3600")
 		}
+		if errors.Is(err, errUploadsBusy) {
+			c.Response().Header().Set("Retry-After", "5")
+		}
 		if p.Status == http.StatusUnauthorized {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="rightsdesk"`)
 		}
@@ -54,7 +57,7 @@ func errorHandler(log zerolog.Logger) echo.HTTPErrorHandler {
 
 func writeProblem(c echo.Context, p Problem) {
 	c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
-	if c.Request().Method == http.MethodHead {
+	if requestMethod(c) == http.MethodHead {
 		_ = c.NoContent(p.Status)
 		return
 	}
@@ -72,6 +75,8 @@ func problemOf(err error) Problem {
 	switch {
 	case errors.As(err, &me):
 		return newProblem(http.StatusBadRequest, "malformed", me.detail)
+	case errors.Is(err, http.ErrNotMultipart) || errors.Is(err, http.ErrMissingBoundary):
+		return newProblem(http.StatusBadRequest, "malformed", "the body must be multipart/form-data with a boundary")
 	case errors.As(err, &bmv):
 		return newProblem(http.StatusBadRequest, "malformed", "the request body or a parameter could not be read")
 	case errors.As(err, &se):

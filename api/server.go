@@ -25,6 +25,7 @@ type Server struct {
 	schedules Schedules
 	holder    string
 	metrics   *metrics
+	uploads   chan struct{} // one token per upload being read
 }
 
 var _ StrictServerInterface = (*Server)(nil)
@@ -50,6 +51,9 @@ type Config struct {
 	TrustedProxies []*net.IPNet
 	// TLS reports that the server terminates TLS itself, so browsers are told to insist on it (HSTS).
 	TLS bool
+	// MaxConcurrentUploads bounds the export uploads read at once (each holds up to 10 MiB in memory); more
+	// answer 503 with Retry-After. Default 4.
+	MaxConcurrentUploads int
 }
 
 // LoadSpec parses and validates the embedded openapi.yaml.
@@ -94,11 +98,17 @@ func New(cfg Config) (*echo.Echo, error) {
 	if cfg.FilingsPerMinutePerAddress <= 0 {
 		cfg.FilingsPerMinutePerAddress = 30
 	}
-	srv := &Server{svc: cfg.Service, schedules: cfg.Schedules, holder: cfg.Holder, metrics: newMetrics(cfg.Service)}
+	if cfg.MaxConcurrentUploads <= 0 {
+		cfg.MaxConcurrentUploads = 4
+	}
+	srv := &Server{svc: cfg.Service, schedules: cfg.Schedules, holder: cfg.Holder, metrics: newMetrics(cfg.Service),
+		uploads: make(chan struct{}, cfg.MaxConcurrentUploads)}
 	if srv.holder == "" {
 		srv.holder = "api"
 	}
-	e.Use(middleware.RequestID())
+	e.Pre(headAsGet)
+	e.Use(assignRequestIDs())
+	e.Use(noStoreAndCharset())
 	e.Use(logRequests(cfg.Logger, srv.metrics))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
@@ -128,6 +138,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	e.Use(limitFilings(cfg.FilingsPerMinutePerAddress, func(c echo.Context) string { return c.RealIP() }))
 	e.Use(authenticate(doc, cfg.Service))
 	e.Use(limitFilingsPerToken(cfg.FilingsPerMinute))
+	e.Use(canonicalContentType)
 	e.Use(validateRequests(doc))
 	RegisterHandlers(e, NewStrictHandler(srv, nil))
 	return e, nil

@@ -77,10 +77,19 @@ func validateRequests(doc *openapi3.T) echo.MiddlewareFunc {
 					Operation: withoutSecurity[op]},
 				Options: opts,
 			}
-			if err := requireOneJSONValue(c); err != nil {
-				return err
+			mt, mtParams, err := mediaType(c.Request())
+			if err != nil && op.RequestBody != nil {
+				return &malformedError{detail: "the Content-Type header is not a media type"}
 			}
-			if strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm) {
+			if mt == echo.MIMEApplicationJSON {
+				if err := requireOneJSONValue(c); err != nil {
+					return err
+				}
+			}
+			if mt == echo.MIMEMultipartForm && takesMultipart(op) {
+				if mtParams["boundary"] == "" {
+					return &malformedError{detail: "Content-Type multipart/form-data needs its boundary parameter"}
+				}
 				// Uploads are streamed to the handler, which reads and bounds the file itself.
 				multipartOpts := *opts
 				multipartOpts.ExcludeRequestBody = true
@@ -92,6 +101,12 @@ func validateRequests(doc *openapi3.T) echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
+}
+
+// takesMultipart reports whether the operation's body may be multipart/form-data (an upload).
+func takesMultipart(op *openapi3.Operation) bool {
+	return op.RequestBody != nil && op.RequestBody.Value != nil &&
+		op.RequestBody.Value.Content.Get(echo.MIMEMultipartForm) != nil
 }
 
 // requestValidationError turns kin-openapi's findings into a malformed (400) or invalid (422) error.
@@ -232,11 +247,12 @@ func operationIsPublic(op *openapi3.Operation) bool {
 	return op != nil && op.Security != nil && len(*op.Security) == 0
 }
 
-// requireOneJSONValue refuses a JSON body that is not exactly one valid UTF-8 JSON value: decoders stop at the
-// first value and would otherwise act on a body with trailing text, or replace invalid bytes silently.
+// requireOneJSONValue refuses an application/json body (in any case of the media type) that is not exactly
+// one valid UTF-8 JSON value: decoders stop at the first value and would otherwise act on a body with trailing
+// text, or replace invalid bytes silently.
 func requireOneJSONValue(c echo.Context) error {
 	req := c.Request()
-	if req.Body == nil || !strings.HasPrefix(req.Header.Get(echo.HeaderContentType), echo.MIMEApplicationJSON) {
+	if req.Body == nil {
 		return nil
 	}
 	body, err := io.ReadAll(req.Body)

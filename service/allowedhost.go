@@ -177,6 +177,8 @@ func fixedAllowList(entries []string) ([]string, error) {
 
 // validHost checks an allow-list entry: a lowercase hostname or an IP address in its canonical form, without
 // scheme, port, path or user info, because the transmitter compares it with the host of a recipient's URL.
+// The unspecified, broadcast and multicast addresses are refused: the transmitter's dial refuses them whatever
+// the list says, so an entry for one would only mislead.
 func validHost(f *fieldErrors, field, v string) {
 	switch {
 	case v == "":
@@ -192,6 +194,12 @@ func validHost(f *fieldErrors, field, v string) {
 			f.add(field, "must be an IP address without a zone")
 		case a.String() != v:
 			f.add(field, "must be written in canonical form, %s", a.String())
+		case a.Unmap().IsUnspecified():
+			f.add(field, "is the unspecified address, which names no host; the transmitter never connects to it")
+		case a.Unmap() == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
+			f.add(field, "is the broadcast address; the transmitter never connects to it")
+		case a.Unmap().IsMulticast():
+			f.add(field, "is a multicast address; the transmitter never connects to one")
 		}
 		return
 	}

@@ -82,6 +82,17 @@ type BackupStore interface {
 	CreateRestore(ctx context.Context, id, systemID string, snapshotTakenAt, recordedAt time.Time, by string) error
 }
 
+// maxRefreshInterval bounds the wait for a backup's next refresh: a schedule with no run within it (30 February,
+// 31 April) would leave its purges pending for ever, never overdue, never chased.
+const maxRefreshInterval = 400 * 24 * time.Hour
+
+// firesWithin reports whether sched runs within d after now. cron's Next answers the zero time for a schedule
+// that never runs.
+func firesWithin(sched cron.Schedule, now time.Time, d time.Duration) bool {
+	next := sched.Next(now)
+	return !next.IsZero() && !next.After(now.Add(d))
+}
+
 // cronParser reads refresh schedules as the scheduler reads job schedules.
 var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
@@ -105,8 +116,11 @@ func (s *Service) CreateBackupSystem(ctx context.Context, a Actor, in NewBackupS
 		f.add("owner_email", "is required: overdue purges are chased there")
 	}
 	email(&f, "owner_email", in.OwnerEmail)
-	if _, err := cronParser.Parse(in.RefreshSchedule); err != nil || len(in.RefreshSchedule) > 100 {
+	if sched, err := cronParser.Parse(in.RefreshSchedule); err != nil || len(in.RefreshSchedule) > 100 {
 		f.add("refresh_schedule", "must be a cron spec such as \"0 3 * * 0\" (UTC unless it starts with CRON_TZ=Zone)")
+	} else if now := s.now(); !firesWithin(sched, now, maxRefreshInterval) {
+		f.add("refresh_schedule", "never runs in the next %d days (a date such as 30 February?): its purges could "+
+			"never be due", int(maxRefreshInterval/(24*time.Hour)))
 	}
 	if in.Generations < 1 || in.Generations > 1000 {
 		f.add("generations", "must be between 1 and 1000")

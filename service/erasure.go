@@ -214,14 +214,31 @@ type OverduePurge struct {
 	Reference string
 	Deadline  time.Time
 	locale    string // the request's, for the chase e-mail
+	queueID   string // the request's, to show the purge only to those who may see the request
 }
 
-// OverduePurges lists the purges past their deadline (admin, auditor, officer).
+// OverduePurges lists the purges past their deadline: an officer's only of her queues' requests (their
+// references would otherwise tell her of requests she may not see); admins, auditors and the backup
+// integrations, which carry out the purges, see all.
 func (s *Service) OverduePurges(ctx context.Context, a Actor) ([]OverduePurge, error) {
 	if err := authorize(a, permReadBackups); err != nil {
 		return nil, err
 	}
-	return s.overduePurges(ctx)
+	all, err := s.overduePurges(ctx)
+	if err != nil || a.Role != RoleOfficer {
+		return all, err
+	}
+	queues, err := s.store.UserQueueIDs(ctx, a.UserID)
+	if err != nil {
+		return nil, err
+	}
+	var out []OverduePurge
+	for _, o := range all {
+		if o.queueID != "" && oneOf(o.queueID, queues) {
+			out = append(out, o)
+		}
+	}
+	return out, nil
 }
 
 func (s *Service) overduePurges(ctx context.Context) ([]OverduePurge, error) {
@@ -250,7 +267,8 @@ func (s *Service) overduePurges(ctx context.Context) ([]OverduePurge, error) {
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, OverduePurge{Purge: p, Reference: r.Reference, Deadline: deadline, locale: r.Locale})
+			out = append(out, OverduePurge{Purge: p, Reference: r.Reference, Deadline: deadline, locale: r.Locale,
+				queueID: r.QueueID})
 		}
 	}
 	return out, nil

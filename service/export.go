@@ -63,6 +63,34 @@ const (
 	downloadLife   = 7 * 24 * time.Hour
 )
 
+// CheckExportTarget reports whether a may attach a file to request id now, so that an upload is refused before
+// its body is read: ENOTFOUND for a request the actor may not see (audited as access.denied), ECONFLICT for
+// one that takes no export. AttachExport checks again in its transaction.
+func (s *Service) CheckExportTarget(ctx context.Context, a Actor, id string) error {
+	if err := authorize(a, permWorkRequests); err != nil {
+		return err
+	}
+	return s.withTx(ctx, a, func(tx Store) error {
+		_, err := s.exportTarget(ctx, tx, a, id)
+		return err
+	})
+}
+
+// exportTarget finds a request a may attach exports to: visible, of a type and in a status that takes them.
+func (s *Service) exportTarget(ctx context.Context, tx Store, a Actor, id string) (*Request, error) {
+	r, err := s.workableRequest(ctx, tx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case r.Type != TypeAccess && r.Type != TypePortability:
+		return nil, Errorf(ECONFLICT, "exports answer access and portability requests; this is a %s request", r.Type)
+	case r.Status != StatusInProgress && r.Status != StatusOnHold:
+		return nil, Errorf(ECONFLICT, "a %s request takes no export; it must be in_progress or on_hold", r.Status)
+	}
+	return r, nil
+}
+
 // AttachExport adds a file to the answer of an access or portability request.
 func (s *Service) AttachExport(ctx context.Context, a Actor, id, name string, content []byte) (*Export, error) {
 	if err := authorize(a, permWorkRequests); err != nil {
@@ -74,6 +102,8 @@ func (s *Service) AttachExport(ctx context.Context, a Actor, id, name string, co
 	case name == "" || name == "." || name == ".." || name == "/" || !utf8.ValidString(name) || len([]rune(name)) > 200 ||
 		hasControl(name, false):
 		f.add("file", "needs a file name of at most 200 printable characters")
+	case hasFormatCharacter(name):
+		f.add("file", "must not contain bidirectional or other invisible formatting characters (such as U+202E), which disguise a file's type")
 	case strings.EqualFold(name, "manifest.json"):
 		f.add("file", "manifest.json is the package's own list of files; rename the file")
 	case len(content) == 0:
@@ -88,15 +118,9 @@ func (s *Service) AttachExport(ctx context.Context, a Actor, id, name string, co
 	e := &Export{ID: s.newID(), RequestID: id, Name: name, Size: int64(len(content)), SHA256: hex.EncodeToString(sum[:]),
 		Content: content, CreatedAt: s.now(), CreatedBy: a.UserID}
 	err := s.withTx(ctx, a, func(tx Store) error {
-		r, err := s.workableRequest(ctx, tx, a, id)
+		r, err := s.exportTarget(ctx, tx, a, id)
 		if err != nil {
 			return err
-		}
-		switch {
-		case r.Type != TypeAccess && r.Type != TypePortability:
-			return Errorf(ECONFLICT, "exports answer access and portability requests; this is a %s request", r.Type)
-		case r.Status != StatusInProgress && r.Status != StatusOnHold:
-			return Errorf(ECONFLICT, "a %s request takes no export; it must be in_progress or on_hold", r.Status)
 		}
 		existing, err := tx.RequestExports(ctx, r.ID, false)
 		if err != nil {

@@ -105,7 +105,7 @@ func (s *Service) Extend(ctx context.Context, a Actor, id string, cmd ExtendComm
 			"count": fmt.Sprint(count), "unit": string(e.Unit), "due_date": r.Due.Date.String(), "extension_id": e.ID,
 		})
 	})
-	return out, err
+	return s.withDuplicateHint(ctx, a, out, err)
 }
 
 // extensionDays converts count units of extension into days of the clock's counting calendar, counted from the

@@ -116,5 +116,5 @@ func (s *Service) Merge(ctx context.Context, a Actor, id, intoID string) (*Reque
 		return s.appendEvent(ctx, tx, a, "request.merged_from", into.ID, map[string]string{"from": r.ID,
 			"from_reference": r.Reference})
 	})
-	return out, err
+	return s.withDuplicateHint(ctx, a, out, err)
 }

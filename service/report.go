@@ -15,12 +15,14 @@ import (
 // ReportStore reads what the compliance reports count. Neither method returns personal data.
 type ReportStore interface {
 	// ReportRequests calls fn for every request received in [from, to), ascending by receipt time then ID,
-	// without its subject and details. It reads in batches so that memory stays flat however long the range;
-	// the first error of fn stops the scan and is returned as is.
-	ReportRequests(ctx context.Context, from, to time.Time, fn func(*Request) error) error
+	// without its subject and details; only those of the officer visibleTo's queues when it is not nil. It
+	// reads in batches so that memory stays flat however long the range; the first error of fn stops the scan
+	// and is returned as is.
+	ReportRequests(ctx context.Context, from, to time.Time, visibleTo *string, fn func(*Request) error) error
 	// OpenRequestCounts counts, per type, the requests open at now (status not terminal and no reply sent)
-	// and those of them past their due time. Types with no open request are absent.
-	OpenRequestCounts(ctx context.Context, now time.Time) ([]OpenCount, error)
+	// and those of them past their due time; only those of the officer visibleTo's queues when it is not nil.
+	// Types with no open request are absent.
+	OpenRequestCounts(ctx context.Context, now time.Time, visibleTo *string) ([]OpenCount, error)
 }
 
 // OpenCount is the backlog of one type of request.
@@ -72,8 +74,9 @@ type TypeSummary struct {
 	OverdueNow        int
 }
 
-// Summary counts the requests received in q's range and the backlog now. EINVALID naming "from" or "to" for
-// a bad range; EFORBIDDEN for roles that may not read reports.
+// Summary counts the requests received in q's range and the backlog now: for an officer, only her queues'
+// requests; for admins and auditors, all. EINVALID naming "from" or "to" for a bad range; EFORBIDDEN for roles
+// that may not read reports.
 func (s *Service) Summary(ctx context.Context, a Actor, q SummaryQuery) (*Summary, error) {
 	if err := authorize(a, permReadReports); err != nil {
 		return nil, err
@@ -88,10 +91,14 @@ func (s *Service) Summary(ctx context.Context, a Actor, q SummaryQuery) (*Summar
 	now := s.now()
 	t := newSummaryTally(s.cals.Load(), s.policies)
 	from, to := q.From.Start(def.Location), q.To.AddDays(1).Start(def.Location)
-	if err := s.store.ReportRequests(ctx, from, to, t.add); err != nil {
+	var visibleTo *string
+	if a.Role == RoleOfficer {
+		visibleTo = &a.UserID
+	}
+	if err := s.store.ReportRequests(ctx, from, to, visibleTo, t.add); err != nil {
 		return nil, fmt.Errorf("summary %s to %s: %w", q.From, q.To, err)
 	}
-	open, err := s.store.OpenRequestCounts(ctx, now)
+	open, err := s.store.OpenRequestCounts(ctx, now, visibleTo)
 	if err != nil {
 		return nil, fmt.Errorf("summary open requests: %w", err)
 	}

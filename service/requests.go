@@ -68,6 +68,7 @@ func (s *Service) FileRequest(ctx context.Context, a Actor, cmd FileRequestComma
 	if cmd.IdempotencyKey != "" { // a retry is answered before any limit could refuse it
 		prior, found, err := s.replay(ctx, s.store, a, cmd.IdempotencyKey, fp)
 		if err != nil || found {
+			prior, err = s.withDuplicateHint(ctx, a, prior, err)
 			return prior, found, err
 		}
 	}
@@ -98,7 +99,8 @@ func (s *Service) FileRequest(ctx context.Context, a Actor, cmd FileRequestComma
 	if err != nil {
 		return nil, false, err
 	}
-	return r, replayed, nil
+	r, err = s.withDuplicateHint(ctx, a, r, nil)
+	return r, replayed, err
 }
 
 // replay finds the request a key filed before. ECONFLICT if the key came with another command.
@@ -240,7 +242,7 @@ func (s *Service) Request(ctx context.Context, a Actor, id string) (*Request, er
 		}
 		return s.appendEvent(ctx, tx, a, "request.read", r.ID, nil)
 	})
-	return r, err
+	return s.withDuplicateHint(ctx, a, r, err)
 }
 
 // canSee reports whether a may see r: admins and auditors see all; officers see their queues' requests. Every
@@ -302,6 +304,9 @@ func (s *Service) ListRequests(ctx context.Context, a Actor, q ListRequestsQuery
 	items, err := s.store.ListRequests(ctx, f)
 	if err != nil {
 		return RequestPage{}, fmt.Errorf("list requests: %w", err)
+	}
+	if err := s.withDuplicateHints(ctx, a, items); err != nil {
+		return RequestPage{}, err
 	}
 	page := RequestPage{Items: items}
 	if len(items) > limit {
@@ -439,5 +444,8 @@ func (s *Service) RequestEvents(ctx context.Context, a Actor, id string) ([]*Eve
 		events, err = tx.RequestEvents(ctx, id)
 		return err
 	})
-	return events, err
+	if err != nil {
+		return nil, err
+	}
+	return events, s.withoutUnseenDuplicates(ctx, a, events)
 }

@@ -200,5 +200,5 @@ func (s *Service) RequestCounts(ctx context.Context) (map[RequestType]map[Status
 
 // OpenCounts counts the open and overdue requests by type now, for metrics.
 func (s *Service) OpenCounts(ctx context.Context) ([]OpenCount, error) {
-	return s.store.OpenRequestCounts(ctx, s.now())
+	return s.store.OpenRequestCounts(ctx, s.now(), nil)
 }

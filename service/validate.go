@@ -1,7 +1,6 @@
 package service
 
 import (
-	"net/mail"
 	"net/url"
 	"strconv"
 	"strings"
@@ -169,20 +168,6 @@ func list(f *fieldErrors, field string, vs []string, required bool) {
 	}
 }
 
-func email(f *fieldErrors, field, v string) {
-	if v == "" {
-		return
-	}
-	if !utf8.ValidString(v) || len(v) > maxEmailLen {
-		f.add(field, "must be at most %d characters", maxEmailLen)
-		return
-	}
-	addr, err := mail.ParseAddress(v)
-	if err != nil || addr.Address != v || addr.Name != "" {
-		f.add(field, "must be a plain e-mail address such as name@example.com")
-	}
-}
-
 func phone(f *fieldErrors, field, v string) {
 	if v == "" {
 		return
@@ -223,6 +208,18 @@ func httpsURL(f *fieldErrors, field, v string) {
 func hasControl(v string, multiline bool) bool {
 	for _, r := range v {
 		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t')) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasFormatCharacter reports whether v holds an invisible formatting character (Unicode category Cf: the
+// bidirectional controls U+202A to U+202E and U+2066 to U+2069, zero-width characters), or a line or paragraph
+// separator, any of which can make a text show as something other than it is.
+func hasFormatCharacter(v string) bool {
+	for _, r := range v {
+		if unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) {
 			return true
 		}
 	}

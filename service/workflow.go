@@ -109,7 +109,7 @@ func (s *Service) Transition(ctx context.Context, a Actor, id string, cmd Transi
 		out = r
 		return s.appendEvent(ctx, tx, a, "request.transitioned", r.ID, data)
 	})
-	return out, err
+	return s.withDuplicateHint(ctx, a, out, err)
 }
 
 // HoldReasons are the coded reasons for on_hold that are recorded in the audit trail as such.
@@ -225,7 +225,7 @@ func (s *Service) Assign(ctx context.Context, a Actor, id string, cmd AssignComm
 		out = r
 		return s.appendEvent(ctx, tx, a, "request.assigned", r.ID, data)
 	})
-	return out, err
+	return s.withDuplicateHint(ctx, a, out, err)
 }
 
 // ReplyCommand is the answer to the subject.
@@ -319,5 +319,5 @@ func (s *Service) Reply(ctx context.Context, a Actor, id string, cmd ReplyComman
 			"on_time": fmt.Sprint(!now.After(r.Due.At)),
 		})
 	})
-	return out, err
+	return s.withDuplicateHint(ctx, a, out, err)
 }

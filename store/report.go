@@ -14,7 +14,7 @@ const reportBatch = 1000
 
 // ReportRequests is a keyset scan of the (received_at, id) order over the receipt range, one batch at a time,
 // so that no read stays open while fn runs and memory holds one batch.
-func (s *Store) ReportRequests(ctx context.Context, from, to time.Time, fn func(*service.Request) error) error {
+func (s *Store) ReportRequests(ctx context.Context, from, to time.Time, visibleTo *string, fn func(*service.Request) error) error {
 	var (
 		afterAt time.Time
 		afterID string
@@ -22,6 +22,9 @@ func (s *Store) ReportRequests(ctx context.Context, from, to time.Time, fn func(
 	for first := true; ; first = false {
 		q := s.r.WithContext(ctx).Model(&requestRow{}).Select(summaryColumns).
 			Where("received_at >= ? AND received_at < ?", utc(from), utc(to))
+		if visibleTo != nil {
+			q = q.Where(visibleToOfficer, *visibleTo)
+		}
 		if !first {
 			q = q.Where("(received_at > ? OR (received_at = ? AND id > ?))", afterAt, afterAt, afterID)
 		}
@@ -56,7 +59,7 @@ type openCountRow struct {
 }
 
 // OpenRequestCounts groups the requests not replied to and not closed by type.
-func (s *Store) OpenRequestCounts(ctx context.Context, now time.Time) ([]service.OpenCount, error) {
+func (s *Store) OpenRequestCounts(ctx context.Context, now time.Time, visibleTo *string) ([]service.OpenCount, error) {
 	var terminal []string
 	for _, st := range service.Statuses {
 		if st.Terminal() {
@@ -64,10 +67,13 @@ func (s *Store) OpenRequestCounts(ctx context.Context, now time.Time) ([]service
 		}
 	}
 	var rows []openCountRow
-	err := s.r.WithContext(ctx).Raw(`SELECT type, COUNT(*) AS open_count,
-		SUM(CASE WHEN due_at < ? THEN 1 ELSE 0 END) AS overdue_count
-		FROM requests WHERE replied_at IS NULL AND status NOT IN ? GROUP BY type ORDER BY type`,
-		utc(now), terminal).Scan(&rows).Error
+	q := s.r.WithContext(ctx).Model(&requestRow{}).Select(`type, COUNT(*) AS open_count,
+		SUM(CASE WHEN due_at < ? THEN 1 ELSE 0 END) AS overdue_count`, utc(now)).
+		Where("replied_at IS NULL AND status NOT IN ?", terminal)
+	if visibleTo != nil {
+		q = q.Where(visibleToOfficer, *visibleTo)
+	}
+	err := q.Group("type").Order("type").Scan(&rows).Error
 	if err != nil {
 		return nil, formatError(err)
 	}

@@ -50,7 +50,7 @@ func mustCreateInTx(tb testing.TB, st service.Store, rs ...*service.Request) {
 func reportAll(tb testing.TB, st service.Store, from, to time.Time) []*service.Request {
 	tb.Helper()
 	var got []*service.Request
-	err := st.ReportRequests(context.Background(), from, to, func(r *service.Request) error {
+	err := st.ReportRequests(context.Background(), from, to, nil, func(r *service.Request) error {
 		got = append(got, r)
 		return nil
 	})
@@ -111,7 +111,7 @@ func TestReportRequestsStopsAtError(t *testing.T) {
 			mustCreateInTx(t, st, reportFixture(20)...)
 			stop := errors.New("stop")
 			calls := 0
-			err := st.ReportRequests(t.Context(), time.Time{}, time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC),
+			err := st.ReportRequests(t.Context(), time.Time{}, time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC), nil,
 				func(*service.Request) error {
 					calls++
 					if calls == 3 {
@@ -167,7 +167,7 @@ func TestOpenRequestCounts(t *testing.T) {
 		t.Run(db.Dialect, func(t *testing.T) {
 			st := storetest.MustOpen(t, db, clock)
 			mustCreateInTx(t, st, rs...)
-			got, err := st.OpenRequestCounts(t.Context(), now)
+			got, err := st.OpenRequestCounts(t.Context(), now, nil)
 			if err != nil {
 				t.Fatalf("OpenRequestCounts: %v", err)
 			}
@@ -179,7 +179,7 @@ func TestOpenRequestCounts(t *testing.T) {
 				t.Errorf("OpenRequestCounts (-want +got):\n%s", diff)
 			}
 
-			got, err = st.OpenRequestCounts(t.Context(), future.Add(time.Second))
+			got, err = st.OpenRequestCounts(t.Context(), future.Add(time.Second), nil)
 			if err != nil {
 				t.Fatalf("OpenRequestCounts: %v", err)
 			}

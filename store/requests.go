@@ -292,10 +292,13 @@ func applyRequestFilter(q *gorm.DB, f service.RequestFilter) *gorm.DB {
 		q = q.Where("due_date < ?", f.DueBefore.String())
 	}
 	if f.VisibleTo != nil {
-		q = q.Where("queue_id IN (SELECT queue_id FROM queue_members WHERE user_id = ?)", *f.VisibleTo)
+		q = q.Where(visibleToOfficer, *f.VisibleTo)
 	}
 	return q
 }
+
+// visibleToOfficer restricts a query of requests to the queues of the officer given as its argument.
+const visibleToOfficer = "queue_id IN (SELECT queue_id FROM queue_members WHERE user_id = ?)"
 
 // OpenRequestBySubject finds the oldest request not replied to of a subject and type.
 func (s *Store) OpenRequestBySubject(ctx context.Context, subjectIndex string, t service.RequestType, exceptID string) (*service.Request, error) {

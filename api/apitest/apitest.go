@@ -122,6 +122,12 @@ func (c *Client) Send(tb testing.TB, req *http.Request) (*Response, error) {
 	return out, nil
 }
 
+// Check checks a response to req that the test read itself (from a connection of its own, say) against the spec.
+func (c *Client) Check(tb testing.TB, req *http.Request, resp *Response) {
+	tb.Helper()
+	c.check(tb, req, resp)
+}
+
 // check validates a response against the operation the request matches. A response to a path the spec does not
 // have must be a problem.
 func (c *Client) check(tb testing.TB, req *http.Request, resp *Response) {
