@@ -7308,9 +7308,7 @@ func (response VerifyPage200TexthtmlResponse) VisitVerifyPageResponse(w http.Res
 	return err
 }
 
-type VerifyPage400ApplicationProblemPlusJSONResponse struct {
-	BadRequestApplicationProblemPlusJSONResponse
-}
+type VerifyPage400ApplicationProblemPlusJSONResponse Problem
 
 func (response VerifyPage400ApplicationProblemPlusJSONResponse) VisitVerifyPageResponse(w http.ResponseWriter) error {
 
@@ -7324,9 +7322,27 @@ func (response VerifyPage400ApplicationProblemPlusJSONResponse) VisitVerifyPageR
 	return err
 }
 
-type VerifyPage422ApplicationProblemPlusJSONResponse struct {
-	UnprocessableApplicationProblemPlusJSONResponse
+type VerifyPage400TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
 }
+
+func (response VerifyPage400TexthtmlResponse) VisitVerifyPageResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type VerifyPage422ApplicationProblemPlusJSONResponse Problem
 
 func (response VerifyPage422ApplicationProblemPlusJSONResponse) VisitVerifyPageResponse(w http.ResponseWriter) error {
 
@@ -7337,6 +7353,26 @@ func (response VerifyPage422ApplicationProblemPlusJSONResponse) VisitVerifyPageR
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyPage422TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response VerifyPage422TexthtmlResponse) VisitVerifyPageResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(422)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
 	return err
 }
 
@@ -7387,9 +7423,7 @@ func (response VerifyForm200TexthtmlResponse) VisitVerifyFormResponse(w http.Res
 	return err
 }
 
-type VerifyForm400ApplicationProblemPlusJSONResponse struct {
-	BadRequestApplicationProblemPlusJSONResponse
-}
+type VerifyForm400ApplicationProblemPlusJSONResponse Problem
 
 func (response VerifyForm400ApplicationProblemPlusJSONResponse) VisitVerifyFormResponse(w http.ResponseWriter) error {
 
@@ -7400,6 +7434,26 @@ func (response VerifyForm400ApplicationProblemPlusJSONResponse) VisitVerifyFormR
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyForm400TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response VerifyForm400TexthtmlResponse) VisitVerifyFormResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
 	return err
 }
 
@@ -7526,9 +7580,7 @@ func (response WithdrawPage200TexthtmlResponse) VisitWithdrawPageResponse(w http
 	return err
 }
 
-type WithdrawPage400ApplicationProblemPlusJSONResponse struct {
-	BadRequestApplicationProblemPlusJSONResponse
-}
+type WithdrawPage400ApplicationProblemPlusJSONResponse Problem
 
 func (response WithdrawPage400ApplicationProblemPlusJSONResponse) VisitWithdrawPageResponse(w http.ResponseWriter) error {
 
@@ -7542,9 +7594,27 @@ func (response WithdrawPage400ApplicationProblemPlusJSONResponse) VisitWithdrawP
 	return err
 }
 
-type WithdrawPage422ApplicationProblemPlusJSONResponse struct {
-	UnprocessableApplicationProblemPlusJSONResponse
+type WithdrawPage400TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
 }
+
+func (response WithdrawPage400TexthtmlResponse) VisitWithdrawPageResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type WithdrawPage422ApplicationProblemPlusJSONResponse Problem
 
 func (response WithdrawPage422ApplicationProblemPlusJSONResponse) VisitWithdrawPageResponse(w http.ResponseWriter) error {
 
@@ -7555,6 +7625,26 @@ func (response WithdrawPage422ApplicationProblemPlusJSONResponse) VisitWithdrawP
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
+	return err
+}
+
+type WithdrawPage422TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response WithdrawPage422TexthtmlResponse) VisitWithdrawPageResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(422)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
 	return err
 }
 
@@ -7605,9 +7695,7 @@ func (response WithdrawForm200TexthtmlResponse) VisitWithdrawFormResponse(w http
 	return err
 }
 
-type WithdrawForm400ApplicationProblemPlusJSONResponse struct {
-	BadRequestApplicationProblemPlusJSONResponse
-}
+type WithdrawForm400ApplicationProblemPlusJSONResponse Problem
 
 func (response WithdrawForm400ApplicationProblemPlusJSONResponse) VisitWithdrawFormResponse(w http.ResponseWriter) error {
 
@@ -7618,6 +7706,26 @@ func (response WithdrawForm400ApplicationProblemPlusJSONResponse) VisitWithdrawF
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
+	return err
+}
+
+type WithdrawForm400TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response WithdrawForm400TexthtmlResponse) VisitWithdrawFormResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
 	return err
 }
 

@@ -94,9 +94,9 @@ func (s *Service) AttachExport(ctx context.Context, a Actor, id, name string, co
 		}
 		switch {
 		case r.Type != TypeAccess && r.Type != TypePortability:
-			return Errorf(ECONFLICT, "exports answer access and portability requests; this is a %s request", r.Type)
+			return Errorf(ECONFLICT, "exports answer access and portability requests; this is %s request", withArticle(string(r.Type)))
 		case r.Status != StatusInProgress && r.Status != StatusOnHold:
-			return Errorf(ECONFLICT, "a %s request takes no export; it must be in_progress or on_hold", r.Status)
+			return Errorf(ECONFLICT, "%s request takes no export; it must be in_progress or on_hold", withArticle(string(r.Status)))
 		}
 		existing, err := tx.RequestExports(ctx, r.ID, false)
 		if err != nil {

@@ -185,7 +185,7 @@ func authorize(a Actor, p permission) error {
 			return nil
 		}
 	}
-	return Errorf(EFORBIDDEN, "role %s may not %s", a.Role, p)
+	return Forbidden(a.Role, grants[p])
 }
 
 // RequestCounts counts every request by type and status, for metrics.
