@@ -281,7 +281,7 @@ func (s *Service) ChaseOverduePurges(ctx context.Context) (BackupsResult, error)
 				return err
 			}
 			now := s.now()
-			data := map[string]string{"Reference": o.Reference, "Backup": b.Name,
+			data := map[string]string{"Org": s.orgName, "Reference": o.Reference, "Backup": b.Name,
 				"ExecutedAt": o.Purge.ExecutedAt.Format(time.RFC3339), "Deadline": o.Deadline.Format(time.RFC3339),
 				"Generations": fmt.Sprint(b.Generations), "Schedule": b.RefreshSchedule,
 				"Link": fmt.Sprintf("%s/api/v1/backup-systems/%s/refreshes", s.publicURL, b.ID)}
