@@ -52,7 +52,7 @@ func TestEveryMailReadsAsWords(t *testing.T) {
 	base := Request{ID: "r-1", Reference: "DSR-2026-000042", Policy: DefaultPolicy, ReplyMessage: "Here is what we did.",
 		ReceivedAt: time.Date(2026, 9, 15, 10, 0, 0, 0, shanghai),
 		Due:        Due{Date: calendar.NewDate(2026, 10, 12), At: time.Date(2026, 10, 12, 23, 59, 59, 0, shanghai)},
-		Subject: Subject{Name: "Li Wei", Email: "li.wei@example.com"}}
+		Subject:    Subject{Name: "Li Wei", Email: "li.wei@example.com"}}
 	var requests []Request
 	for _, typ := range RequestTypes {
 		r := base
@@ -222,7 +222,7 @@ func TestMailTellsTheTruthAboutTheDueDate(t *testing.T) {
 	}
 
 	rect := Request{Reference: "DSR-2026-000043", Type: TypeRectification, Policy: DefaultPolicy, Outcome: StatusFulfilled,
-		Details: Details{Corrections: []Correction{{Field: "phone", CorrectedValue: "+86 139 0000 0000"}, {Field: "address", CorrectedValue: "1 Road"}}},
+		Details:            Details{Corrections: []Correction{{Field: "phone", CorrectedValue: "+86 139 0000 0000"}, {Field: "address", CorrectedValue: "1 Road"}}},
 		CorrectionOutcomes: []CorrectionOutcome{{Index: 0, Outcome: "applied"}, {Index: 1, Outcome: "refused", Reason: "We hold no address."}}}
 	for locale, want := range map[string][]string{
 		"en":    {`- phone, to "+86 139 0000 0000": corrected.`, `- address, to "1 Road": not corrected. We hold no address.`},
