@@ -7356,9 +7356,7 @@ func (response VerifyPage200TexthtmlResponse) VisitVerifyPageResponse(w http.Res
 	return err
 }
 
-type VerifyPage400ApplicationProblemPlusJSONResponse struct {
-	BadRequestApplicationProblemPlusJSONResponse
-}
+type VerifyPage400ApplicationProblemPlusJSONResponse Problem
 
 func (response VerifyPage400ApplicationProblemPlusJSONResponse) VisitVerifyPageResponse(w http.ResponseWriter) error {
 
@@ -7372,9 +7370,27 @@ func (response VerifyPage400ApplicationProblemPlusJSONResponse) VisitVerifyPageR
 	return err
 }
 
-type VerifyPage422ApplicationProblemPlusJSONResponse struct {
-	UnprocessableApplicationProblemPlusJSONResponse
+type VerifyPage400TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
 }
+
+func (response VerifyPage400TexthtmlResponse) VisitVerifyPageResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type VerifyPage422ApplicationProblemPlusJSONResponse Problem
 
 func (response VerifyPage422ApplicationProblemPlusJSONResponse) VisitVerifyPageResponse(w http.ResponseWriter) error {
 
@@ -7385,6 +7401,26 @@ func (response VerifyPage422ApplicationProblemPlusJSONResponse) VisitVerifyPageR
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyPage422TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response VerifyPage422TexthtmlResponse) VisitVerifyPageResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(422)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
 	return err
 }
 
@@ -7435,9 +7471,7 @@ func (response VerifyForm200TexthtmlResponse) VisitVerifyFormResponse(w http.Res
 	return err
 }
 
-type VerifyForm400ApplicationProblemPlusJSONResponse struct {
-	BadRequestApplicationProblemPlusJSONResponse
-}
+type VerifyForm400ApplicationProblemPlusJSONResponse Problem
 
 func (response VerifyForm400ApplicationProblemPlusJSONResponse) VisitVerifyFormResponse(w http.ResponseWriter) error {
 
@@ -7448,6 +7482,26 @@ func (response VerifyForm400ApplicationProblemPlusJSONResponse) VisitVerifyFormR
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyForm400TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response VerifyForm400TexthtmlResponse) VisitVerifyFormResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
 	return err
 }
 
@@ -7574,9 +7628,7 @@ func (response WithdrawPage200TexthtmlResponse) VisitWithdrawPageResponse(w http
 	return err
 }
 
-type WithdrawPage400ApplicationProblemPlusJSONResponse struct {
-	BadRequestApplicationProblemPlusJSONResponse
-}
+type WithdrawPage400ApplicationProblemPlusJSONResponse Problem
 
 func (response WithdrawPage400ApplicationProblemPlusJSONResponse) VisitWithdrawPageResponse(w http.ResponseWriter) error {
 
@@ -7590,9 +7642,27 @@ func (response WithdrawPage400ApplicationProblemPlusJSONResponse) VisitWithdrawP
 	return err
 }
 
-type WithdrawPage422ApplicationProblemPlusJSONResponse struct {
-	UnprocessableApplicationProblemPlusJSONResponse
+type WithdrawPage400TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
 }
+
+func (response WithdrawPage400TexthtmlResponse) VisitWithdrawPageResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type WithdrawPage422ApplicationProblemPlusJSONResponse Problem
 
 func (response WithdrawPage422ApplicationProblemPlusJSONResponse) VisitWithdrawPageResponse(w http.ResponseWriter) error {
 
@@ -7603,6 +7673,26 @@ func (response WithdrawPage422ApplicationProblemPlusJSONResponse) VisitWithdrawP
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
+	return err
+}
+
+type WithdrawPage422TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response WithdrawPage422TexthtmlResponse) VisitWithdrawPageResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(422)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
 	return err
 }
 
@@ -7653,9 +7743,7 @@ func (response WithdrawForm200TexthtmlResponse) VisitWithdrawFormResponse(w http
 	return err
 }
 
-type WithdrawForm400ApplicationProblemPlusJSONResponse struct {
-	BadRequestApplicationProblemPlusJSONResponse
-}
+type WithdrawForm400ApplicationProblemPlusJSONResponse Problem
 
 func (response WithdrawForm400ApplicationProblemPlusJSONResponse) VisitWithdrawFormResponse(w http.ResponseWriter) error {
 
@@ -7666,6 +7754,26 @@ func (response WithdrawForm400ApplicationProblemPlusJSONResponse) VisitWithdrawF
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
+	return err
+}
+
+type WithdrawForm400TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response WithdrawForm400TexthtmlResponse) VisitWithdrawFormResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
 	return err
 }
 

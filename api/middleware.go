@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,8 +41,8 @@ func authenticate(doc *openapi3.T, svc *service.Service) echo.MiddlewareFunc {
 				return err
 			}
 			c.Set("actor_id", a.UserID)
-			if !roleAllowed(op, a.Role) {
-				return service.Errorf(service.EFORBIDDEN, "role %s may not call %s", a.Role, op.OperationID)
+			if roles := operationRoles(op); !slices.Contains(roles, a.Role) {
+				return service.Forbidden(a.Role, roles)
 			}
 			c.SetRequest(c.Request().WithContext(context.WithValue(c.Request().Context(), actorKey{}, a)))
 			return next(c)
@@ -49,19 +50,17 @@ func authenticate(doc *openapi3.T, svc *service.Service) echo.MiddlewareFunc {
 	}
 }
 
-// roleAllowed reports whether the operation's x-roles list the role, so that a caller who may not call an
-// operation learns so before its body is read. The service checks again: this is the early, documented gate.
-func roleAllowed(op *openapi3.Operation, role service.Role) bool {
-	roles, ok := op.Extensions["x-roles"].([]any)
-	if !ok {
-		return false
-	}
+// operationRoles lists the roles the operation's x-roles allow, so that a caller who may not call an operation
+// learns so, and who may, before its body is read. The service checks again: this is the early, documented gate.
+func operationRoles(op *openapi3.Operation) []service.Role {
+	roles, _ := op.Extensions["x-roles"].([]any)
+	var out []service.Role
 	for _, r := range roles {
-		if r == string(role) {
-			return true
+		if s, ok := r.(string); ok {
+			out = append(out, service.Role(s))
 		}
 	}
-	return false
+	return out
 }
 
 // requestID is the ID the RequestID middleware gave the request, echoed in X-Request-Id.

@@ -96,6 +96,9 @@ func validateRequests(doc *openapi3.T) echo.MiddlewareFunc {
 				in.Options = &multipartOpts
 			}
 			if err := openapi3filter.ValidateRequest(c.Request().Context(), in); err != nil {
+				if isPage(op) {
+					return writeLinkPage(c)
+				}
 				return requestValidationError(err)
 			}
 			return next(c)
@@ -162,7 +165,7 @@ func parameterFields(re *openapi3filter.RequestError) []service.FieldError {
 	var pe *openapi3filter.ParseError
 	switch {
 	case errors.As(re.Err, &pe):
-		return []service.FieldError{{Field: name, Message: "has the wrong type or format"}}
+		return []service.FieldError{{Field: name, Message: "must be " + expected(re.Parameter.Schema)}}
 	case errors.Is(re.Err, openapi3filter.ErrInvalidRequired):
 		return []service.FieldError{{Field: name, Message: "is required"}}
 	}
@@ -191,7 +194,7 @@ func schemaFields(prefix string, err error) []service.FieldError {
 		return []service.FieldError{{Field: "body", Message: "is invalid"}}
 	}
 	field := fieldPath(se.JSONPointer())
-	msg := se.Reason
+	msg := schemaMessage(se)
 	if strings.HasSuffix(se.Reason, "is unsupported") {
 		if name := unknownProperty(se.Reason); name != "" {
 			field = join(field, name)

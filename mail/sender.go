@@ -39,7 +39,7 @@ type Sender struct {
 var _ service.Mailer = (*Sender)(nil)
 
 // NewSender checks the configuration up front, so that a bad RIGHTSDESK_MAIL_FROM stops the start rather than
-// failing every mail.
+// failing every mail. From shows cfg.FromName unless from names someone ("Privacy <privacy@example.com>").
 func NewSender(cfg Config, from string) (*Sender, error) {
 	if cfg.Host == "" {
 		return nil, errors.New("SMTP host is empty")
@@ -50,6 +50,9 @@ func NewSender(cfg Config, from string) (*Sender, error) {
 	addr, err := netmail.ParseAddress(from)
 	if err != nil {
 		return nil, fmt.Errorf("sender address %q is not an e-mail address: %w", from, err)
+	}
+	if addr.Name == "" {
+		addr.Name = strings.TrimSpace(cfg.FromName)
 	}
 	var d net.Dialer
 	return &Sender{

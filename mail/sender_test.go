@@ -101,6 +101,41 @@ func TestSendDeliversMessage(t *testing.T) {
 	}
 }
 
+// TestFromShowsTheOrganisation: the From header carries the organisation's name (RIGHTSDESK_ORG_NAME) as its
+// display name, RFC 2047-encoded when it is Chinese; a name given in the sender address itself wins.
+func TestFromShowsTheOrganisation(t *testing.T) {
+	for _, tc := range []struct{ from, orgName, wantName string }{
+		{testFrom, "Example Trading Ltd", "Example Trading Ltd"},
+		{testFrom, "示例科技有限公司", "示例科技有限公司"},
+		{"Privacy Office <" + testFrom + ">", "Example Trading Ltd", "Privacy Office"},
+	} {
+		srv := smtptest.NewServer(t)
+		cfg, err := ParseURL(srv.URL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.FromName = tc.orgName
+		s, err := NewSender(cfg, tc.from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Send(t.Context(), testMail()); err != nil {
+			t.Fatalf("Send: %v", err)
+		}
+		got := srv.WaitFor(t, 1, 10*time.Second)[0]
+		from, err := got.Header.AddressList("From")
+		if err != nil || len(from) != 1 {
+			t.Fatalf("From %q: %v", got.Header.Get("From"), err)
+		}
+		if from[0].Name != tc.wantName || from[0].Address != testFrom {
+			t.Errorf("From %q <%s>, want %q <%s>", from[0].Name, from[0].Address, tc.wantName, testFrom)
+		}
+		if got.From != testFrom {
+			t.Errorf("envelope sender %q, want %q", got.From, testFrom)
+		}
+	}
+}
+
 func TestSendTextOnly(t *testing.T) {
 	srv := smtptest.NewServer(t)
 	m := testMail()

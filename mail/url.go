@@ -18,6 +18,9 @@ type Config struct {
 	Port     int
 	Username string
 	Password string // sent only with AUTH PLAIN, and only over TLS or to localhost
+	// FromName is the display name of the From header when the sender address names none: the organisation
+	// answering (RIGHTSDESK_ORG_NAME), so that a subject sees who writes.
+	FromName string
 }
 
 // ParseURL reads smtp://[user:pass@]host:port. Its errors never repeat the URL, which may hold a password.

@@ -130,7 +130,7 @@ func TestEscalationsArriveBySMTP(t *testing.T) {
 			}{
 				{time.Date(2026, 10, 8, 9, 0, 0, 0, shanghai), []string{"olivia@staff.example"}, "Reminder"},
 				{time.Date(2026, 10, 13, 9, 0, 0, 0, shanghai), []string{"olivia@staff.example", "team@staff.example"}, "OVERDUE"},
-				{time.Date(2026, 10, 14, 9, 0, 0, 0, shanghai), []string{dpo}, "DPO"},
+				{time.Date(2026, 10, 14, 9, 0, 0, 0, shanghai), []string{dpo}, "data protection officer"},
 			}
 			for _, st := range steps {
 				clk.Set(st.at)
@@ -143,7 +143,7 @@ func TestEscalationsArriveBySMTP(t *testing.T) {
 					if !strings.Contains(m.Subject, st.subject) || !strings.Contains(m.Subject, r.Reference) {
 						t.Errorf("%s: subject %q", st.at, m.Subject)
 					}
-					for _, want := range []string{"2026-10-12", "deletion", "https://privacy.example.com/api/v1/requests/" + r.ID} {
+					for _, want := range []string{"12 October 2026", "deletion of personal data", "https://privacy.example.com/api/v1/requests/" + r.ID} {
 						if !strings.Contains(m.Text, want) || !strings.Contains(m.HTML, want) {
 							t.Errorf("%s: body lacks %q:\n%s", st.at, want, m.Text)
 						}

@@ -236,7 +236,7 @@ func (s *Service) CheckCalendars(ctx context.Context) ([]string, error) {
 	now := s.now()
 	err = s.store.WithTx(ctx, func(tx Store) error {
 		for _, g := range gaps {
-			data := map[string]any{"Year": g.Year, "Current": g.Current,
+			data := map[string]any{"Org": s.orgName, "Year": g.Year, "Current": g.Current,
 				"Link": fmt.Sprintf("%s/api/v1/calendars/cn/years/%d", s.publicURL, g.Year)}
 			subject, text, err := renderMail("calendar_missing", "en", data)
 			if err != nil {

@@ -154,12 +154,16 @@ var (
 `))
 )
 
-// htmlFromText renders a plain-text mail as its HTML alternative: the same paragraphs, links made clickable.
+// htmlFromText renders a plain-text mail as its HTML alternative: the same paragraphs, links to pages a person
+// can open in a browser made clickable; API addresses stay text.
 func htmlFromText(text string) string {
 	var paras []template.HTML
 	for _, p := range strings.Split(strings.TrimSpace(text), "\n\n") {
 		escaped := template.HTMLEscapeString(strings.TrimSpace(p))
 		linked := urlPattern.ReplaceAllStringFunc(escaped, func(u string) string {
+			if strings.Contains(u, "/api/") {
+				return u // an API address answers a browser with a JSON 401: the text says how to use it
+			}
 			return `<a href="` + u + `">` + u + `</a>`
 		})
 		paras = append(paras, template.HTML(linked))

@@ -38,9 +38,9 @@ func (s *Service) RecordErasure(ctx context.Context, a Actor, id string, cmd Era
 		}
 		switch {
 		case r.Type != TypeDeletion:
-			return Errorf(ECONFLICT, "an erasure is recorded on a deletion request; this is a %s request", r.Type)
+			return Errorf(ECONFLICT, "an erasure is recorded on a deletion request; this is %s request", withArticle(string(r.Type)))
 		case !oneOf(r.Status, []Status{StatusInProgress, StatusOnHold, StatusFulfilled}):
-			return Errorf(ECONFLICT, "a %s request records no erasure; start work on it first", r.Status)
+			return Errorf(ECONFLICT, "%s request records no erasure; start work on it first", withArticle(string(r.Status)))
 		case cmd.ExecutedAt.Before(r.ReceivedAt):
 			return Invalid(FieldError{"executed_at", "must not be before the request was received"})
 		}
@@ -299,7 +299,7 @@ func (s *Service) ChaseOverduePurges(ctx context.Context) (BackupsResult, error)
 				return err
 			}
 			now := s.now()
-			data := map[string]string{"Reference": o.Reference, "Backup": b.Name,
+			data := map[string]string{"Org": s.orgName, "Reference": o.Reference, "Backup": b.Name,
 				"ExecutedAt": o.Purge.ExecutedAt.Format(time.RFC3339), "Deadline": o.Deadline.Format(time.RFC3339),
 				"Generations": fmt.Sprint(b.Generations), "Schedule": b.RefreshSchedule,
 				"Link": fmt.Sprintf("%s/api/v1/backup-systems/%s/refreshes", s.publicURL, b.ID)}

@@ -3,6 +3,7 @@ package service
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Error codes: every error the service returns carries one, and the API maps each to one HTTP status.
@@ -94,4 +95,30 @@ func (f fieldErrors) err() error {
 		return nil
 	}
 	return Invalid(f...)
+}
+
+// Forbidden is the EFORBIDDEN answer to a caller of role whose role is not among allowed: it names the roles that
+// may, in words ("only an officer or an admin may do this; this is an intake token").
+func Forbidden(role Role, allowed []Role) *Error {
+	names := make([]string, len(allowed))
+	for i, r := range allowed {
+		names[i] = withArticle(string(r))
+	}
+	who := "nobody"
+	switch n := len(names); {
+	case n == 1:
+		who = "only " + names[0]
+	case n > 1:
+		who = "only " + strings.Join(names[:n-1], ", ") + " or " + names[n-1]
+	}
+	return Errorf(EFORBIDDEN, "%s may do this; this is %s token", who, withArticle(string(role)))
+}
+
+// withArticle puts "a" or "an" before a word, by its first letter: "an access request", "an intake token",
+// "a deletion request". Enough for the English words and codes of this service.
+func withArticle(word string) string {
+	if word != "" && strings.ContainsRune("aeiouAEIOU", rune(word[0])) {
+		return "an " + word
+	}
+	return "a " + word
 }

@@ -330,10 +330,11 @@ func nonEmptyUnique(vs []string) []string {
 	return out
 }
 
-// escalationMail is the data of escalation templates: references only, never the subject's personal data.
+// escalationMail is the data of escalation templates: references only, never the subject's personal data. Type
+// is in words ("deletion of personal data"), dates as people read them in the mail's language.
 type escalationMail struct {
-	Reference, Type, Level, DueDate, DueAt, Link, Queue string
-	WorkingDaysLeft, WorkingDaysLate                    int
+	Org, Reference, Type, DueDate, DueAt, Link string
+	WorkingDaysLeft, WorkingDaysLate           int
 }
 
 // renderEscalation renders one escalation e-mail to one recipient.
@@ -342,8 +343,12 @@ func (s *Service) renderEscalation(r *Request, p *Policy, level, to string, now 
 	if err != nil {
 		return nil, err
 	}
-	data := escalationMail{Reference: r.Reference, Type: string(r.Type), Level: level, DueDate: r.Due.Date.String(),
-		DueAt: r.Due.At.In(p.Location).Format(time.RFC3339), Link: s.publicURL + "/api/v1/requests/" + r.ID}
+	kind, err := word(r.Locale, "kind", string(r.Type))
+	if err != nil {
+		return nil, err
+	}
+	data := escalationMail{Org: s.orgName, Reference: r.Reference, Type: kind, DueDate: longDate(r.Locale, r.Due.Date),
+		DueAt: longTime(r.Locale, r.Due.At.In(p.Location)), Link: s.publicURL + "/api/v1/requests/" + r.ID}
 	day := today(p, now)
 	data.WorkingDaysLeft, _ = calendar.WorkingDaysBetween(cal, day, r.Due.Date)
 	data.WorkingDaysLate, _ = calendar.WorkingDaysBetween(cal, r.Due.Date, day)

@@ -141,7 +141,7 @@ func TestEscalationLadder(t *testing.T) {
 							t.Errorf("%s mail carries the subject's %q", level, pd)
 						}
 					}
-					for _, want := range []string{e.request.Reference, "2026-10-12", "deletion",
+					for _, want := range []string{e.request.Reference, "12 October 2026", "deletion of personal data",
 						"https://privacy.example.com/api/v1/requests/" + e.request.ID} {
 						if !strings.Contains(m.Text, want) || !strings.Contains(m.HTML, want) {
 							t.Errorf("%s mail lacks %q:\n%s", level, want, m.Text)

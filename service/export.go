@@ -84,9 +84,9 @@ func (s *Service) exportTarget(ctx context.Context, tx Store, a Actor, id string
 	}
 	switch {
 	case r.Type != TypeAccess && r.Type != TypePortability:
-		return nil, Errorf(ECONFLICT, "exports answer access and portability requests; this is a %s request", r.Type)
+		return nil, Errorf(ECONFLICT, "exports answer access and portability requests; this is %s request", withArticle(string(r.Type)))
 	case r.Status != StatusInProgress && r.Status != StatusOnHold:
-		return nil, Errorf(ECONFLICT, "a %s request takes no export; it must be in_progress or on_hold", r.Status)
+		return nil, Errorf(ECONFLICT, "%s request takes no export; it must be in_progress or on_hold", withArticle(string(r.Status)))
 	}
 	return r, nil
 }

@@ -62,7 +62,7 @@ func (s *Service) Extend(ctx context.Context, a Actor, id string, cmd ExtendComm
 		case p.Extension.Count == 0:
 			return Errorf(ECONFLICT, "policy %s allows no extension", p.Name)
 		case r.Status.Terminal():
-			return Errorf(ECONFLICT, "a %s request cannot be extended", r.Status)
+			return Errorf(ECONFLICT, "%s request cannot be extended", withArticle(string(r.Status)))
 		case now.After(r.Due.At):
 			return Errorf(ECONFLICT, "the deadline has passed; an extension must be decided before it")
 		}

@@ -82,6 +82,10 @@ func TestMailTemplatesInEveryLocale(t *testing.T) {
 				}
 			}
 			full["Extra"] = extra
+			if slices.Contains(want, "Corrections") { // a list: ranged over, item by item
+				full["Corrections"] = []map[string]any{{"Field": "«Field»", "Value": "«Value»", "Outcome": "«Outcome»",
+					"Applied": true, "Reason": "«Reason»"}}
+			}
 			for name, data := range map[string]map[string]any{"every field set": full, "every field empty": bare} {
 				subject, body, err := renderMail(kind, locale, data)
 				if err != nil {
@@ -116,9 +120,9 @@ func TestPurgeOverdueInChinese(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(subject, "备份清除逾期") || !strings.Contains(subject, data["Reference"]) ||
+	if !strings.Contains(subject, "备份数据删除逾期") || !strings.Contains(subject, data["Reference"]) ||
 		!strings.Contains(subject, data["Backup"]) {
-		t.Errorf("subject %q: want 备份清除逾期, the reference and the backup", subject)
+		t.Errorf("subject %q: want 备份数据删除逾期, the reference and the backup", subject)
 	}
 	for k, v := range data {
 		if !strings.Contains(body, v) {
@@ -128,8 +132,8 @@ func TestPurgeOverdueInChinese(t *testing.T) {
 	if !strings.Contains(body, "POST "+data["Link"]) || !strings.Contains(body, "请检查") {
 		t.Errorf("body does not ask, in Chinese, to record refreshes at the link:\n%s", body)
 	}
-	if html := htmlFromText(body); !strings.Contains(html, `<a href="`+data["Link"]+`">`) {
-		t.Errorf("HTML part lacks the link:\n%s", html)
+	if html := htmlFromText(body); !strings.Contains(html, data["Link"]) || strings.Contains(html, `<a href="`+data["Link"]) {
+		t.Errorf("HTML part lacks the API address, or makes it a link a browser would open to a JSON 401:\n%s", html)
 	}
 	enSubject, _, err := renderMail("purge_overdue", "en", data)
 	if err != nil || enSubject == subject {

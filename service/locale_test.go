@@ -60,12 +60,12 @@ func escalateInChinese(t *testing.T, env *escalationEnv) {
 				t.Errorf("%s subject %q: want Chinese with %q and the reference %s", st.level, m.Subject, st.phrase, zh.Reference)
 			}
 			for part, body := range map[string]string{"text": m.Text, "html": m.HTML} {
-				for _, want := range []string{zh.Reference, "deletion", "2026-10-12", link} {
+				for _, want := range []string{zh.Reference, "删除个人信息", "2026年10月12日", link} {
 					if !strings.Contains(body, want) {
 						t.Errorf("%s %s lacks %q:\n%s", st.level, part, want, body)
 					}
 				}
-				if !hasHan(body) || !strings.Contains(body, "打开") {
+				if !hasHan(body) || !strings.Contains(body, "查看方式") {
 					t.Errorf("%s %s is not in Chinese:\n%s", st.level, part, body)
 				}
 			}

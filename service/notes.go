@@ -96,11 +96,11 @@ func (s *Service) Merge(ctx context.Context, a Actor, id, intoID string) (*Reque
 		}
 		switch {
 		case !CanMove(r.Status, StatusDuplicate):
-			return Errorf(ECONFLICT, "a %s request cannot be merged", r.Status)
+			return Errorf(ECONFLICT, "%s request cannot be merged", withArticle(string(r.Status)))
 		case into.Status.Terminal():
 			return Errorf(ECONFLICT, "the request to merge into is %s", into.Status)
 		case into.Type != r.Type:
-			return Invalid(FieldError{"into", fmt.Sprintf("is a %s request; this one is %s", into.Type, r.Type)})
+			return Invalid(FieldError{"into", fmt.Sprintf("is %s request; this one is %s", withArticle(string(into.Type)), withArticle(string(r.Type)))})
 		}
 		now := s.now()
 		r.DuplicateOf = into.ID

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"text/template"
 	"time"
+
+	"github.com/rightsdesk/rightsdesk/service/calendar"
 )
 
 // Mail is one e-mail in the durable outbox. It is written in the transaction of the decision that causes it and
@@ -109,19 +111,38 @@ func subjectAddress(r *Request) string {
 	return r.Subject.Email
 }
 
-// subjectMail is the data of templates to the subject.
+// subjectMail is the data of templates to the subject: words and dates as the subject reads them in the mail's
+// language, never codes.
 type subjectMail struct {
-	Reference    string
-	Type         RequestType
-	Status       Status
-	DueDate      string
-	Outcome      Status
+	Org       string // the organisation answering (RIGHTSDESK_ORG_NAME)
+	Reference string
+	Right     string // completes "your request to ...": "delete your data", "删除个人信息"
+	Ground    string // a deletion's ground, in the words the form offered the subject
+	Received  string // the receipt date
+	DueDate   string
+	// Overdue and DueToday tell the truth about a due date already reached, e.g. of a letter keyed in late.
+	Overdue, DueToday bool
+	// ForChild marks mail to the parent or guardian of a child under 14: it concerns the child's request.
+	ForChild     bool
+	Fulfilled    bool
 	Message      string
-	DenialReason DenialReason
-	VerifyURL    string
-	WithdrawURL  string
-	DownloadURL  string
-	Extra        map[string]string
+	DenialReason string // the reason of a denial, in words
+	// Corrections lists, in a rectification's reply, each correction asked for and what became of it.
+	Corrections []mailCorrection
+	VerifyURL   string
+	WithdrawURL string
+	DownloadURL string
+	Expires     string // the last day of the download link
+	Reason      string // why an extension was needed
+}
+
+// mailCorrection is one correction in a rectification's reply.
+type mailCorrection struct {
+	Field   string // the field the subject named
+	Value   string // the corrected value the subject asked for
+	Outcome string // in words: "corrected", "not corrected"
+	Applied bool
+	Reason  string // why a correction was refused
 }
 
 // enqueueSubjectMail writes a mail of kind to the subject into the outbox, once per request and kind (or per
@@ -131,10 +152,9 @@ func (s *Service) enqueueSubjectMail(ctx context.Context, tx Store, r *Request, 
 	if to == "" {
 		return nil
 	}
-	data := subjectMail{Reference: r.Reference, Type: r.Type, Status: r.Status, DueDate: r.Due.Date.String(),
-		Outcome: r.Outcome, Message: r.ReplyMessage, DenialReason: r.DenialReason, Extra: extra}
-	if extra != nil {
-		data.VerifyURL, data.WithdrawURL, data.DownloadURL = extra["VerifyURL"], extra["WithdrawURL"], extra["DownloadURL"]
+	data, err := s.subjectMailData(r, extra)
+	if err != nil {
+		return err
 	}
 	subject, body, err := renderMail(kind, r.Locale, data)
 	if err != nil {
@@ -148,6 +168,47 @@ func (s *Service) enqueueSubjectMail(ctx context.Context, tx Store, r *Request, 
 	_, err = tx.EnqueueMail(ctx, &Mail{ID: s.newID(), DedupeKey: key, Kind: kind, RequestID: r.ID, To: to,
 		Subject: subject, Text: body, HTML: htmlFromText(body), Status: MailPending, NextAttemptAt: now, CreatedAt: now})
 	return err
+}
+
+// subjectMailData turns r (and the extra facts of one mail: links, an extension's reason) into the words of a
+// mail in r's language, judging its due date by the service clock in the policy's time zone.
+func (s *Service) subjectMailData(r *Request, extra map[string]string) (subjectMail, error) {
+	l := r.Locale
+	p, err := s.policy(r.Policy)
+	if err != nil {
+		return subjectMail{}, err
+	}
+	day := today(p, s.now())
+	d := subjectMail{Org: s.orgName, Reference: r.Reference, DueDate: longDate(l, r.Due.Date),
+		Received: longDate(l, p.ReceiptDate(r.ReceivedAt)), Overdue: r.Due.Date.Before(day), DueToday: r.Due.Date == day,
+		ForChild: r.Subject.IsMinor && r.Subject.Guardian != nil, Fulfilled: r.Outcome == StatusFulfilled,
+		Message: r.ReplyMessage, VerifyURL: extra["VerifyURL"], WithdrawURL: extra["WithdrawURL"],
+		DownloadURL: extra["DownloadURL"], Reason: extra["Reason"]}
+	if exp, err := calendar.ParseDate(extra["Expires"]); err == nil {
+		d.Expires = longDate(l, exp)
+	}
+	if d.Right, err = word(l, "right", string(r.Type)); err != nil {
+		return d, err
+	}
+	if d.Ground, err = word(l, "ground", string(r.Details.Ground)); err != nil {
+		return d, err
+	}
+	if r.Outcome == StatusDenied {
+		if d.DenialReason, err = word(l, "denial", string(r.DenialReason)); err != nil {
+			return d, err
+		}
+	}
+	for _, o := range r.CorrectionOutcomes {
+		c := mailCorrection{Applied: o.Outcome == "applied", Reason: o.Reason}
+		if o.Index >= 0 && o.Index < len(r.Details.Corrections) {
+			c.Field, c.Value = r.Details.Corrections[o.Index].Field, r.Details.Corrections[o.Index].CorrectedValue
+		}
+		if c.Outcome, err = word(l, "correction", o.Outcome); err != nil {
+			return d, err
+		}
+		d.Corrections = append(d.Corrections, c)
+	}
+	return d, nil
 }
 
 // OutgoingMail is a message as the outbox hands it to a Mailer.

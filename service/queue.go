@@ -195,7 +195,7 @@ func (s *Service) applyQueueInput(ctx context.Context, tx Store, q *Queue, in Qu
 			case err != nil:
 				return err
 			case u.Role != RoleOfficer:
-				f.add(fmt.Sprintf("members[%d]", i), "user %s is a %s; members are officers", id, u.Role)
+				f.add(fmt.Sprintf("members[%d]", i), "user %s is %s; members are officers", id, withArticle(string(u.Role)))
 			}
 		}
 	}

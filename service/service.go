@@ -22,6 +22,7 @@ type Service struct {
 	// headKeyedAtStart is the head New gave its first MAC to (see HeadKeyedAtStart).
 	headKeyedAtStart AuditHead
 	publicURL        string
+	orgName          string
 	mailer           Mailer
 	transmitter      Transmitter
 	allowHosts       []string // the operator's fixed part of the transmit allow-list, checked and sorted
@@ -46,6 +47,9 @@ type Config struct {
 	Keys *Keys
 	// PublicURL is the base of links in e-mails, e.g. https://privacy.example.com; default http://localhost:8080.
 	PublicURL string
+	// OrgName is the organisation answering requests (RIGHTSDESK_ORG_NAME): mails greet and sign in its name.
+	// Default DefaultOrgName.
+	OrgName string
 	// Mailer delivers the outbox; nil: mail stays queued, visibly.
 	Mailer Mailer
 	// DPOEmail is the data protection officer, the last step of the escalation ladder.
@@ -60,6 +64,9 @@ type Config struct {
 	// SubjectDailyCap bounds web-form filings per subject per 24 hours; default 5.
 	SubjectDailyCap int
 }
+
+// DefaultOrgName signs mails when no organisation is configured.
+const DefaultOrgName = "Rightsdesk"
 
 // New returns a service over cfg.Store, with the calendars it has loaded.
 func New(ctx context.Context, cfg Config) (*Service, error) {
@@ -84,6 +91,10 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	if s.retention <= 0 {
 		s.retention = DefaultRetention
+	}
+	s.orgName = strings.TrimSpace(cfg.OrgName)
+	if s.orgName == "" {
+		s.orgName = DefaultOrgName
 	}
 	if s.publicURL == "" {
 		s.publicURL = "http://localhost:8080"
@@ -190,7 +201,7 @@ func authorize(a Actor, p permission) error {
 			return nil
 		}
 	}
-	return Errorf(EFORBIDDEN, "role %s may not %s", a.Role, p)
+	return Forbidden(a.Role, grants[p])
 }
 
 // RequestCounts counts every request by type and status, for metrics.

@@ -127,8 +127,11 @@ func (s *Service) VerifyBySubject(ctx context.Context, token string) (*Request, 
 		if err != nil {
 			return err
 		}
-		if r.Status != StatusUnverified {
-			return Errorf(ECONFLICT, "the request is %s, not awaiting confirmation", r.Status)
+		switch {
+		case r.Status.Terminal():
+			return Errorf(ECONFLICT, "the request is closed, so there is nothing to confirm")
+		case r.Status != StatusUnverified:
+			return Errorf(ECONFLICT, "the request is confirmed already")
 		}
 		now := s.now()
 		r.VerifiedAt = &now
@@ -154,7 +157,7 @@ func (s *Service) WithdrawBySubject(ctx context.Context, token string) (*Request
 			return err
 		}
 		if !CanMove(r.Status, StatusWithdrawn) {
-			return Errorf(ECONFLICT, "the request is %s and can no longer be withdrawn", r.Status)
+			return Errorf(ECONFLICT, "the request is closed and can no longer be withdrawn")
 		}
 		from := r.Status
 		r.setStatus(StatusWithdrawn, s.now())

@@ -137,7 +137,7 @@ func validateDetails(f *fieldErrors, t RequestType, d *Details, subjectAccount s
 	}
 	for _, p := range present {
 		if p.set && !allowed[p.name] {
-			f.add("details."+p.name, "does not apply to a %s request", t)
+			f.add("details."+p.name, "does not apply to %s request", withArticle(string(t)))
 		}
 	}
 }

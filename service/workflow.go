@@ -200,7 +200,7 @@ func (s *Service) Assign(ctx context.Context, a Actor, id string, cmd AssignComm
 			return err
 		}
 		if r.Status.Terminal() {
-			return Errorf(ECONFLICT, "a %s request cannot be assigned", r.Status)
+			return Errorf(ECONFLICT, "%s request cannot be assigned", withArticle(string(r.Status)))
 		}
 		if cmd.AssigneeID != "" {
 			u, err := tx.FindUser(ctx, cmd.AssigneeID)
@@ -287,7 +287,7 @@ func (s *Service) Reply(ctx context.Context, a Actor, id string, cmd ReplyComman
 			return err
 		}
 		if !CanMove(r.Status, cmd.Outcome) {
-			return Errorf(ECONFLICT, "a %s request cannot be replied to; it must be in_progress or on_hold", r.Status)
+			return Errorf(ECONFLICT, "%s request cannot be replied to; it must be in_progress or on_hold", withArticle(string(r.Status)))
 		}
 		p, err := s.policy(r.Policy)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/rightsdesk/rightsdesk/service"
 )
@@ -24,6 +25,7 @@ type config struct {
 	EncryptionKey  string
 	SMTPURL        string
 	MailFrom       string
+	OrgName        string
 	DPOEmail       string
 	Scheduler      bool
 	Schedules      map[string]string
@@ -57,6 +59,7 @@ func parseConfig(name string, args []string, getenv func(string) string) (config
 	fs.StringVar(&cfg.LogLevel, "log-level", env("RIGHTSDESK_LOG_LEVEL", "info"), "debug, info, warn or error (RIGHTSDESK_LOG_LEVEL)")
 	fs.StringVar(&cfg.PublicURL, "public-url", env("RIGHTSDESK_PUBLIC_URL", ""), "base URL of links in e-mails (RIGHTSDESK_PUBLIC_URL; default http://ADDR)")
 	fs.StringVar(&cfg.MailFrom, "mail-from", env("RIGHTSDESK_MAIL_FROM", "rightsdesk@localhost"), "sender address (RIGHTSDESK_MAIL_FROM)")
+	fs.StringVar(&cfg.OrgName, "org-name", env("RIGHTSDESK_ORG_NAME", service.DefaultOrgName), "the organisation answering requests: mails greet, sign and send in its name (RIGHTSDESK_ORG_NAME)")
 	fs.StringVar(&cfg.DPOEmail, "dpo-email", env("RIGHTSDESK_DPO_EMAIL", ""), "the data protection officer's address, last step of the escalation ladder (RIGHTSDESK_DPO_EMAIL)")
 	fs.BoolVar(&cfg.Scheduler, "scheduler", env("RIGHTSDESK_SCHEDULER", "on") != "off", "run the scheduled jobs on this replica (RIGHTSDESK_SCHEDULER=off to disable)")
 	cfg.Schedules = map[string]string{}
@@ -108,6 +111,10 @@ func parseConfig(name string, args []string, getenv func(string) string) (config
 	}
 	if cfg.FilingsPerMin < 1 || cfg.FilingsPerIP < 1 || cfg.SubjectCap < 1 {
 		return cfg, fs, fmt.Errorf("RIGHTSDESK_FILINGS_PER_MINUTE, _PER_ADDRESS and RIGHTSDESK_SUBJECT_DAILY_CAP must be positive numbers")
+	}
+	if cfg.OrgName = strings.TrimSpace(cfg.OrgName); cfg.OrgName == "" || len(cfg.OrgName) > 200 ||
+		strings.ContainsFunc(cfg.OrgName, unicode.IsControl) {
+		return cfg, fs, fmt.Errorf("RIGHTSDESK_ORG_NAME must be the organisation's name: 1 to 200 characters on one line")
 	}
 	if cfg.RetentionDays < 1 {
 		return cfg, fs, fmt.Errorf("RIGHTSDESK_RETENTION_DAYS must be a positive number of days")

@@ -140,6 +140,7 @@ func open(ctx context.Context, name string, args []string, getenv func(string) s
 			st.Close()
 			return nil, fs, fmt.Errorf("RIGHTSDESK_SMTP_URL: %w", err)
 		}
+		smtpCfg.FromName = cfg.OrgName
 		if mailer, err = mail.NewSender(smtpCfg, cfg.MailFrom); err != nil {
 			st.Close()
 			return nil, fs, fmt.Errorf("RIGHTSDESK_MAIL_FROM: %w", err)
@@ -159,7 +160,7 @@ func open(ctx context.Context, name string, args []string, getenv func(string) s
 		}
 	}
 	svc, err := service.New(ctx, service.Config{Store: st, Now: time.Now, Keys: keys, PublicURL: cfg.PublicURL,
-		Mailer: mailer, DPOEmail: cfg.DPOEmail, Transmitter: transmitter, TransmitAllowHosts: cfg.TransmitAllow,
+		OrgName: cfg.OrgName, Mailer: mailer, DPOEmail: cfg.DPOEmail, Transmitter: transmitter, TransmitAllowHosts: cfg.TransmitAllow,
 		Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour, SubjectDailyCap: cfg.SubjectCap})
 	if err != nil {
 		st.Close()
