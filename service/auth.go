@@ -29,9 +29,9 @@ type NewPrincipal struct {
 	TokenName string
 	// Secret is the token's secret; empty: a fresh random one.
 	Secret string
-	// ReuseByEmail gives the token to the user who has Email already (of the same role), if there is one,
-	// instead of refusing a second user with that address.
-	ReuseByEmail bool
+	// reuseByEmail gives the token to the user who has Email already (of the same role), if there is one,
+	// instead of refusing a second user with that address (TokenForPerson).
+	reuseByEmail bool
 }
 
 // CreatedPrincipal is the answer to CreatePrincipal: the secret is shown this once and never stored.
@@ -39,7 +39,7 @@ type CreatedPrincipal struct {
 	User   *User
 	Token  *Token
 	Secret string
-	// Existing: the token went to a user who existed already (NewPrincipal.ReuseByEmail).
+	// Existing: the token went to a user who existed already (TokenForPerson).
 	Existing bool
 }
 
@@ -55,9 +55,6 @@ func (s *Service) CreatePrincipal(ctx context.Context, a Actor, np NewPrincipal)
 	validName(&f, "name", np.Name)
 	if !np.Role.Valid() {
 		f.add("role", "must be one of admin, officer, auditor, intake, integration")
-	}
-	if np.Role == RoleOfficer && np.Email == "" {
-		f.add("email", "is required for an officer: reminders and escalations go there")
 	}
 	email(&f, "email", np.Email)
 	if np.TokenName == "" {
@@ -83,7 +80,7 @@ func (s *Service) CreatePrincipal(ctx context.Context, a Actor, np NewPrincipal)
 			return err
 		}
 		switch {
-		case other != nil && !np.ReuseByEmail:
+		case other != nil && !np.reuseByEmail:
 			return Errorf(ECONFLICT, "user %s has this e-mail address already", other.ID)
 		case other != nil && other.Role != np.Role:
 			return Errorf(ECONFLICT, "user %s has this e-mail address already, with role %s, not %s", other.ID, other.Role, np.Role)
@@ -105,6 +102,16 @@ func (s *Service) CreatePrincipal(ctx context.Context, a Actor, np NewPrincipal)
 		return nil, err
 	}
 	return &CreatedPrincipal{User: u, Token: t, Secret: np.Secret, Existing: existing}, nil
+}
+
+// TokenForPerson is `rightsdesk token create`: a token for the user who has np.Email (who must have np.Role,
+// else ECONFLICT), or for a new user when nobody has it. A new officer needs an e-mail address, as through the API.
+func (s *Service) TokenForPerson(ctx context.Context, a Actor, np NewPrincipal) (*CreatedPrincipal, error) {
+	if np.Role == RoleOfficer && np.Email == "" {
+		return nil, Invalid(FieldError{"email", "is required for an officer: reminders and escalations go there"})
+	}
+	np.reuseByEmail = true
+	return s.CreatePrincipal(ctx, a, np)
 }
 
 // userWithEmail returns the user who has an e-mail address (compared without case), or nil.

@@ -157,8 +157,8 @@ func token(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer a.store.Close()
-	p, err := a.svc.CreatePrincipal(ctx, service.SystemActor, service.NewPrincipal{
-		Name: *name, Email: strings.TrimSpace(*email), Role: service.Role(*role), TokenName: *name, ReuseByEmail: true,
+	p, err := a.svc.TokenForPerson(ctx, service.SystemActor, service.NewPrincipal{
+		Name: *name, Email: strings.TrimSpace(*email), Role: service.Role(*role), TokenName: *name,
 	})
 	if err != nil {
 		if fields := service.ErrorFields(err); len(fields) > 0 {
