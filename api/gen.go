@@ -855,7 +855,8 @@ type IssuedToken struct {
 
 // Job defines model for Job.
 type Job struct {
-	LastRun *JobRun `json:"last_run"`
+	// LastRun The job's latest run on any replica; absent (never null) until the job has run once. OpenAPI 3.0's `nullable` does not reach into a `$ref`, so an empty value is left out rather than sent as null.
+	LastRun *JobRun `json:"last_run,omitempty"`
 	Name    string  `json:"name"`
 
 	// NextRun The next scheduled run on this replica (the lease decides which replica runs it).
@@ -1161,7 +1162,7 @@ type Request struct {
 	// DuplicateOf The request this one was merged into.
 	DuplicateOf *openapi_types.UUID `json:"duplicate_of"`
 
-	// Erasure For deletions, once the erasure on the live systems is recorded (read one request to see it).
+	// Erasure For deletions, once the erasure on the live systems is recorded (read one request to see it); absent (never null) before.
 	Erasure         *Erasure                `json:"erasure,omitempty"`
 	EscalationLevel *RequestEscalationLevel `json:"escalation_level"`
 	ExternalId      *string                 `json:"external_id,omitempty"`
@@ -6675,6 +6676,22 @@ func (response CreateUser403ApplicationProblemPlusJSONResponse) VisitCreateUserR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUser409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUser409ApplicationProblemPlusJSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }

@@ -29,6 +29,9 @@ type NewPrincipal struct {
 	TokenName string
 	// Secret is the token's secret; empty: a fresh random one.
 	Secret string
+	// reuseByEmail gives the token to the user who has Email already (of the same role), if there is one,
+	// instead of refusing a second user with that address (TokenForPerson).
+	reuseByEmail bool
 }
 
 // CreatedPrincipal is the answer to CreatePrincipal: the secret is shown this once and never stored.
@@ -36,6 +39,8 @@ type CreatedPrincipal struct {
 	User   *User
 	Token  *Token
 	Secret string
+	// Existing: the token went to a user who existed already (TokenForPerson).
+	Existing bool
 }
 
 // minSecretLen bounds chosen secrets (the bootstrap token) below, so that a guessable one is refused.
@@ -68,9 +73,23 @@ func (s *Service) CreatePrincipal(ctx context.Context, a Actor, np NewPrincipal)
 	now := s.now()
 	u := &User{ID: s.newID(), Name: np.Name, Email: np.Email, Role: np.Role, CreatedAt: now}
 	t := &Token{ID: s.newID(), UserID: u.ID, Name: np.TokenName, SecretHash: HashTokenSecret(np.Secret), CreatedAt: now}
+	existing := false
 	err := s.store.WithTx(ctx, func(tx Store) error {
-		if err := tx.CreateUser(ctx, u); err != nil {
-			return fmt.Errorf("create user: %w", err)
+		other, err := s.userWithEmail(ctx, tx, np.Email)
+		if err != nil {
+			return err
+		}
+		switch {
+		case other != nil && !np.reuseByEmail:
+			return Errorf(ECONFLICT, "user %s has this e-mail address already", other.ID)
+		case other != nil && other.Role != np.Role:
+			return Errorf(ECONFLICT, "user %s has this e-mail address already, with role %s, not %s", other.ID, other.Role, np.Role)
+		case other != nil:
+			u, t.UserID, existing = other, other.ID, true
+		default:
+			if err := tx.CreateUser(ctx, u); err != nil {
+				return fmt.Errorf("create user: %w", err)
+			}
 		}
 		if err := tx.CreateToken(ctx, t); err != nil {
 			return fmt.Errorf("create token: %w", err)
@@ -82,7 +101,32 @@ func (s *Service) CreatePrincipal(ctx context.Context, a Actor, np NewPrincipal)
 	if err != nil {
 		return nil, err
 	}
-	return &CreatedPrincipal{User: u, Token: t, Secret: np.Secret}, nil
+	return &CreatedPrincipal{User: u, Token: t, Secret: np.Secret, Existing: existing}, nil
+}
+
+// TokenForPerson is `rightsdesk token create`: a token for the user who has np.Email (who must have np.Role,
+// else ECONFLICT), or for a new user when nobody has it. A new officer needs an e-mail address, as through the API.
+func (s *Service) TokenForPerson(ctx context.Context, a Actor, np NewPrincipal) (*CreatedPrincipal, error) {
+	if np.Role == RoleOfficer && np.Email == "" {
+		return nil, Invalid(FieldError{"email", "is required for an officer: reminders and escalations go there"})
+	}
+	np.reuseByEmail = true
+	return s.CreatePrincipal(ctx, a, np)
+}
+
+// userWithEmail returns the user who has an e-mail address (compared without case), or nil.
+func (s *Service) userWithEmail(ctx context.Context, tx Store, email string) (*User, error) {
+	if email == "" {
+		return nil, nil
+	}
+	u, err := tx.FindUserByEmail(ctx, email)
+	switch ErrorCode(err) {
+	case "":
+		return u, nil
+	case ENOTFOUND:
+		return nil, nil
+	}
+	return nil, fmt.Errorf("find user by e-mail: %w", err)
 }
 
 // EnsureAdmin creates an admin and its token when no active admin token exists, with the given secret or a

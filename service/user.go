@@ -85,8 +85,10 @@ func HashTokenSecret(secret string) string {
 
 // UserStore is the part of Store that keeps users and tokens.
 type UserStore interface {
-	// CreateUser inserts u. ECONFLICT if its ID exists.
+	// CreateUser inserts u. ECONFLICT if its ID exists, or another user has its e-mail address (in any case).
 	CreateUser(ctx context.Context, u *User) error
+	// FindUserByEmail returns the user with an e-mail address, compared without case. ENOTFOUND if none.
+	FindUserByEmail(ctx context.Context, email string) (*User, error)
 	// FindUser returns the user with id. ENOTFOUND if none.
 	FindUser(ctx context.Context, id string) (*User, error)
 	// CreateToken inserts t. ECONFLICT if its secret hash exists.

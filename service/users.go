@@ -12,7 +12,8 @@ type NewUser struct {
 	Role  Role
 }
 
-// CreateUser adds a user without a token (admin). Officers need an e-mail address: escalations go there.
+// CreateUser adds a user without a token (admin). Officers need an e-mail address: escalations go there; two
+// users never share one (ECONFLICT), whatever its case.
 func (s *Service) CreateUser(ctx context.Context, a Actor, in NewUser) (*User, error) {
 	if err := authorize(a, permManageUsers); err != nil {
 		return nil, err
@@ -31,6 +32,13 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, in NewUser) (*User, e
 	}
 	u := &User{ID: s.newID(), Name: in.Name, Email: in.Email, Role: in.Role, CreatedAt: s.now()}
 	err := s.store.WithTx(ctx, func(tx Store) error {
+		other, err := s.userWithEmail(ctx, tx, in.Email)
+		if err != nil {
+			return err
+		}
+		if other != nil {
+			return Errorf(ECONFLICT, "user %s has this e-mail address already", other.ID)
+		}
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return err
 		}

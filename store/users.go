@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/rightsdesk/rightsdesk/service"
@@ -11,11 +12,20 @@ type userRow struct {
 	ID        string `gorm:"primaryKey"`
 	Name      string
 	Email     string
+	EmailKey  *string // the lowercased e-mail address, unique; nil without one
 	Role      string
 	CreatedAt time.Time `gorm:"autoCreateTime:false"`
 }
 
 func (userRow) TableName() string { return "users" }
+
+// emailKey is the form in which e-mail addresses are compared: one user per address, whatever its case.
+func emailKey(email string) *string {
+	if email = strings.ToLower(strings.TrimSpace(email)); email != "" {
+		return &email
+	}
+	return nil
+}
 
 func toUser(r *userRow) *service.User {
 	return &service.User{ID: r.ID, Name: r.Name, Email: r.Email, Role: service.Role(r.Role), CreatedAt: r.CreatedAt.UTC()}
@@ -32,10 +42,32 @@ type tokenRow struct {
 
 func (tokenRow) TableName() string { return "tokens" }
 
-// CreateUser inserts a user.
+// CreateUser inserts a user. A second user with the same e-mail address (in any case) is a conflict.
 func (s *Store) CreateUser(ctx context.Context, u *service.User) error {
-	return formatError(s.w.WithContext(ctx).Create(&userRow{ID: u.ID, Name: u.Name, Email: u.Email,
-		Role: string(u.Role), CreatedAt: utc(u.CreatedAt)}).Error)
+	err := formatError(s.w.WithContext(ctx).Create(&userRow{ID: u.ID, Name: u.Name, Email: u.Email,
+		EmailKey: emailKey(u.Email), Role: string(u.Role), CreatedAt: utc(u.CreatedAt)}).Error)
+	if service.ErrorCode(err) == service.ECONFLICT && u.Email != "" {
+		if other, ferr := s.FindUserByEmail(ctx, u.Email); ferr == nil {
+			return service.Errorf(service.ECONFLICT, "user %s has this e-mail address already", other.ID)
+		}
+	}
+	return err
+}
+
+// FindUserByEmail returns the user with an e-mail address, compared without case.
+func (s *Store) FindUserByEmail(ctx context.Context, email string) (*service.User, error) {
+	key := emailKey(email)
+	if key == nil {
+		return nil, service.Errorf(service.ENOTFOUND, "no user with this e-mail address")
+	}
+	var row userRow
+	if err := s.w.WithContext(ctx).Where("email_key = ?", *key).Take(&row).Error; err != nil {
+		if err = formatError(err); service.ErrorCode(err) == service.ENOTFOUND {
+			return nil, service.Errorf(service.ENOTFOUND, "no user with this e-mail address")
+		}
+		return nil, err
+	}
+	return toUser(&row), nil
 }
 
 // FindUser returns a user.

@@ -137,3 +137,26 @@ func TestTokens(t *testing.T) {
 		})
 	}
 }
+
+// TestUserEmailKey: the database itself refuses a second user with an e-mail address in another case (two
+// replicas creating at once cannot both win), and finds a user by address whatever its case.
+func TestUserEmailKey(t *testing.T) {
+	for _, db := range storetest.Dialects(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			ctx := t.Context()
+			st := storetest.MustOpen(t, db, clock)
+			if err := st.CreateUser(ctx, &service.User{ID: "u-1", Name: "Olivia", Email: "olivia@example.com",
+				Role: service.RoleOfficer, CreatedAt: testNow}); err != nil {
+				t.Fatal(err)
+			}
+			wantCode(t, "CreateUser with the same e-mail in capitals", st.CreateUser(ctx, &service.User{ID: "u-2",
+				Name: "Olivia again", Email: "OLIVIA@example.com", Role: service.RoleOfficer, CreatedAt: testNow}), service.ECONFLICT)
+			got, err := st.FindUserByEmail(ctx, " Olivia@EXAMPLE.com")
+			if err != nil || got.ID != "u-1" {
+				t.Errorf("FindUserByEmail = %+v, %v; want u-1", got, err)
+			}
+			_, err = st.FindUserByEmail(ctx, "nobody@example.com")
+			wantCode(t, "FindUserByEmail(nobody)", err, service.ENOTFOUND)
+		})
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"strconv"
@@ -51,6 +52,7 @@ func parseConfig(name string, args []string, getenv func(string) string) (config
 	var cfg config
 	var cors string
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // the caller reports errors, and prints the flags on -h
 	fs.StringVar(&cfg.Addr, "addr", env("RIGHTSDESK_ADDR", "127.0.0.1:8080"), "listen address (RIGHTSDESK_ADDR)")
 	fs.StringVar(&cfg.DB, "db", env("RIGHTSDESK_DB", "./rightsdesk.db"), "SQLite file path or postgres:// URL (RIGHTSDESK_DB)")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", env("RIGHTSDESK_TLS_CERT", ""), "TLS certificate file (RIGHTSDESK_TLS_CERT)")

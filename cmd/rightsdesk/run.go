@@ -26,43 +26,6 @@ import (
 // version is set at build time with -ldflags "-X main.version=v1.2.3".
 var version = "dev"
 
-const usage = `usage: rightsdesk [command] [flags]
-
-commands:
-  serve                                   run the service (the default)
-  migrate                                 create or upgrade the database schema, then exit
-  token create --role ROLE --name NAME    create a principal and print its new API token once
-  keys rotate                             re-seal personal data under RIGHTSDESK_ENCRYPTION_KEY (online)
-  version                                 print the version
-
-Configuration comes from RIGHTSDESK_* environment variables; see README.md.
-`
-
-// run is the whole program, testable: it returns when ctx is cancelled (serve) or the command is done.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	cmd := "serve"
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
-		cmd, args = args[0], args[1:]
-	}
-	switch cmd {
-	case "serve":
-		return serve(ctx, args, getenv, stdout)
-	case "migrate":
-		return migrate(ctx, args, getenv, stdout)
-	case "token":
-		return token(ctx, args, getenv, stdout)
-	case "keys":
-		return keysCommand(ctx, args, getenv, stdout)
-	case "version":
-		fmt.Fprintln(stdout, "rightsdesk", buildVersion())
-		return nil
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
-	}
-	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
-}
-
 func buildVersion() string {
 	if version != "dev" {
 		return version
@@ -174,53 +137,12 @@ func open(ctx context.Context, name string, args []string, getenv func(string) s
 	return &app{cfg: cfg, log: log, store: st, svc: svc}, fs, nil
 }
 
-func migrate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	a, _, err := open(ctx, "migrate", args, getenv, stdout)
-	if err != nil {
-		return err
-	}
-	defer a.store.Close()
-	fmt.Fprintln(stdout, "database is up to date")
-	return nil
-}
-
-func token(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	if len(args) == 0 || args[0] != "create" {
-		return fmt.Errorf("usage: rightsdesk token create --role ROLE --name NAME [--email EMAIL]")
-	}
-	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
-	role := fs.String("role", "", "admin, officer, auditor, intake or integration")
-	name := fs.String("name", "", "who or what the token is for, e.g. website-form")
-	email := fs.String("email", "", "the principal's e-mail address (people; for escalations)")
-	db := fs.String("db", "", "SQLite file path or postgres:// URL (default RIGHTSDESK_DB)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
-	}
-	var openArgs []string
-	if *db != "" {
-		openArgs = []string{"-db", *db}
-	}
-	a, _, err := open(ctx, "token", openArgs, getenv, io.Discard)
-	if err != nil {
-		return err
-	}
-	defer a.store.Close()
-	p, err := a.svc.CreatePrincipal(ctx, service.SystemActor, service.NewPrincipal{
-		Name: *name, Email: *email, Role: service.Role(*role), TokenName: *name,
-	})
-	if err != nil {
-		if fields := service.ErrorFields(err); len(fields) > 0 {
-			return fmt.Errorf("--%s %s", fields[0].Field, fields[0].Message)
-		}
-		return err
-	}
-	fmt.Fprintf(stdout, "%s\n", p.Secret)
-	fmt.Fprintf(stdout, "# token for %s (role %s, user %s); it is shown only this once\n", p.User.Name, p.User.Role, p.User.ID)
-	return nil
-}
-
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	a, _, err := open(ctx, "serve", args, getenv, stdout)
+	a, fs, err := open(ctx, "serve", args, getenv, stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		printUsage(stdout, fs, "serve [flags]", "Run the service (the default command). Every flag has an environment variable; see README.md.")
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -311,36 +233,5 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("serve: %w", err)
 	}
 	a.log.Info().Msg("stopped")
-	return nil
-}
-
-// keysCommand re-seals every value sealed under a previous key (or not yet sealed) under the current key. Run it
-// after restarting the replicas with the new RIGHTSDESK_ENCRYPTION_KEY and the old one in
-// RIGHTSDESK_ENCRYPTION_KEYS_PREVIOUS; then the old key can be dropped.
-func keysCommand(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	if len(args) == 0 || args[0] != "rotate" {
-		return fmt.Errorf("usage: rightsdesk keys rotate [-db DSN]")
-	}
-	a, _, err := open(ctx, "keys rotate", args[1:], getenv, io.Discard)
-	if err != nil {
-		return err
-	}
-	defer a.store.Close()
-	keys, err := loadKeys(a.cfg, a.log)
-	if err != nil {
-		return err
-	}
-	if err := service.LoadKeys(ctx, a.store, keys); err != nil {
-		return err
-	}
-	n, err := a.store.RotateSealed(ctx, 500)
-	if err != nil {
-		return fmt.Errorf("rotate: %w (after %d values)", err, n)
-	}
-	fmt.Fprintf(stdout, "re-sealed %d value(s) under key %s\n", n, keys.KeyID())
-	// The service of open was made with the same keys: it moves the audit head's MAC to the current key.
-	if _, err := a.svc.RekeyAuditHead(ctx); err != nil {
-		return fmt.Errorf("rotate the audit head's MAC: %w", err)
-	}
 	return nil
 }
