@@ -23,9 +23,6 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  []FieldError
-	// deniedRequest names the request an actor was refused, so that the refusal is audited after the
-	// transaction that found it rolls back.
-	deniedRequest string
 }
 
 // FieldError names one invalid field by its path in the request, e.g. "details.ground".

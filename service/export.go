@@ -87,8 +87,8 @@ func (s *Service) AttachExport(ctx context.Context, a Actor, id, name string, co
 	sum := sha256.Sum256(content)
 	e := &Export{ID: s.newID(), RequestID: id, Name: name, Size: int64(len(content)), SHA256: hex.EncodeToString(sum[:]),
 		Content: content, CreatedAt: s.now(), CreatedBy: a.UserID}
-	err := s.withTx(ctx, a, func(tx Store) error {
-		r, err := s.workableRequest(ctx, tx, a, id)
+	err := s.withTx(ctx, a, func(tx *actorTx) error {
+		r, err := s.workableRequest(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -131,8 +131,8 @@ func (s *Service) Exports(ctx context.Context, a Actor, id string) ([]*Export, e
 		return nil, err
 	}
 	var out []*Export
-	err := s.withTx(ctx, a, func(tx Store) error {
-		r, err := s.workableRequest(ctx, tx, a, id)
+	err := s.withTx(ctx, a, func(tx *actorTx) error {
+		r, err := s.workableRequest(ctx, tx, id)
 		if err != nil {
 			return err
 		}

@@ -233,9 +233,9 @@ func (s *Service) Request(ctx context.Context, a Actor, id string) (*Request, er
 		return nil, err
 	}
 	var r *Request
-	err := s.withTx(ctx, a, func(tx Store) error {
+	err := s.withTx(ctx, a, func(tx *actorTx) error {
 		var err error
-		if r, err = s.workableRequest(ctx, tx, a, id); err != nil {
+		if r, err = s.workableRequest(ctx, tx, id); err != nil {
 			return err
 		}
 		return s.appendEvent(ctx, tx, a, "request.read", r.ID, nil)
@@ -431,8 +431,8 @@ func (s *Service) RequestEvents(ctx context.Context, a Actor, id string) ([]*Eve
 		return nil, err
 	}
 	var events []*Event
-	err := s.withTx(ctx, a, func(tx Store) error {
-		if _, err := s.workableRequest(ctx, tx, a, id); err != nil {
+	err := s.withTx(ctx, a, func(tx *actorTx) error {
+		if _, err := s.workableRequest(ctx, tx, id); err != nil {
 			return err
 		}
 		var err error

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -55,8 +54,8 @@ func (s *Service) Transition(ctx context.Context, a Actor, id string, cmd Transi
 		return nil, err
 	}
 	var out *Request
-	err := s.withTx(ctx, a, func(tx Store) error {
-		r, err := s.workableRequest(ctx, tx, a, id)
+	err := s.withTx(ctx, a, func(tx *actorTx) error {
+		r, err := s.workableRequest(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -152,37 +151,6 @@ func (s *Service) resumeClock(p *Policy, r *Request, now time.Time) error {
 	return nil
 }
 
-// workableRequest finds a request the actor may work on. ENOTFOUND when it may not see it.
-func (s *Service) workableRequest(ctx context.Context, tx Store, a Actor, id string) (*Request, error) {
-	r, err := tx.FindRequest(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	ok, err := s.canSee(ctx, tx, a, r)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, &Error{Code: ENOTFOUND, Message: fmt.Sprintf("no request %s", id), deniedRequest: r.ID}
-	}
-	return r, nil
-}
-
-// withTx runs fn in a transaction for actor a; when fn was refused a request the actor may not see, the refusal
-// is written to the audit trail in a transaction of its own (the first one rolled back).
-func (s *Service) withTx(ctx context.Context, a Actor, fn func(tx Store) error) error {
-	err := s.store.WithTx(ctx, fn)
-	var e *Error
-	if errors.As(err, &e) && e.deniedRequest != "" {
-		if aerr := s.store.WithTx(ctx, func(tx Store) error {
-			return s.appendEvent(ctx, tx, a, "access.denied", e.deniedRequest, nil)
-		}); aerr != nil {
-			return fmt.Errorf("audit refused access to %s: %w", e.deniedRequest, aerr)
-		}
-	}
-	return err
-}
-
 // AssignCommand gives a request to an officer of its queue; an empty AssigneeID unassigns it.
 type AssignCommand struct {
 	AssigneeID string
@@ -194,8 +162,8 @@ func (s *Service) Assign(ctx context.Context, a Actor, id string, cmd AssignComm
 		return nil, err
 	}
 	var out *Request
-	err := s.withTx(ctx, a, func(tx Store) error {
-		r, err := s.workableRequest(ctx, tx, a, id)
+	err := s.withTx(ctx, a, func(tx *actorTx) error {
+		r, err := s.workableRequest(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -281,8 +249,8 @@ func (s *Service) Reply(ctx context.Context, a Actor, id string, cmd ReplyComman
 		return nil, err
 	}
 	var out *Request
-	err := s.withTx(ctx, a, func(tx Store) error {
-		r, err := s.workableRequest(ctx, tx, a, id)
+	err := s.withTx(ctx, a, func(tx *actorTx) error {
+		r, err := s.workableRequest(ctx, tx, id)
 		if err != nil {
 			return err
 		}
