@@ -315,6 +315,30 @@ func (e PeriodUnit) Valid() bool {
 	}
 }
 
+// Defines values for RateLimit.
+const (
+	RateLimitAddress    RateLimit = "address"
+	RateLimitPublicLink RateLimit = "public_link"
+	RateLimitSubject    RateLimit = "subject"
+	RateLimitToken      RateLimit = "token"
+)
+
+// Valid indicates whether the value is a known member of the RateLimit enum.
+func (e RateLimit) Valid() bool {
+	switch e {
+	case RateLimitAddress:
+		return true
+	case RateLimitPublicLink:
+		return true
+	case RateLimitSubject:
+		return true
+	case RateLimitToken:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ReplyOutcome.
 const (
 	ReplyOutcomeDenied    ReplyOutcome = "denied"
@@ -1038,9 +1062,15 @@ type Problem struct {
 	Detail   *string       `json:"detail,omitempty"`
 	Errors   *[]FieldError `json:"errors,omitempty"`
 	Instance *string       `json:"instance,omitempty"`
-	Status   int           `json:"status"`
-	Title    string        `json:"title"`
-	Type     string        `json:"type"`
+
+	// Limit On a 429, the limit that was reached. `address`: filings with intake tokens (web forms) per client
+	// address; `token`: filings per API token; `subject`: web-form filings per data subject in 24 hours;
+	// `public_link`: the subjects' public link paths (verification, withdrawal, download) per client address.
+	// Filings by officers and admins count against their token's limit only.
+	Limit  *RateLimit `json:"limit,omitempty"`
+	Status int        `json:"status"`
+	Title  string     `json:"title"`
+	Type   string     `json:"type"`
 }
 
 // Queue defines model for Queue.
@@ -1076,6 +1106,12 @@ type QueueRoutes struct {
 	Channels *[]Channel     `json:"channels,omitempty"`
 	Types    *[]RequestType `json:"types,omitempty"`
 }
+
+// RateLimit On a 429, the limit that was reached. `address`: filings with intake tokens (web forms) per client
+// address; `token`: filings per API token; `subject`: web-form filings per data subject in 24 hours;
+// `public_link`: the subjects' public link paths (verification, withdrawal, download) per client address.
+// Filings by officers and admins count against their token's limit only.
+type RateLimit string
 
 // Recipient A third party to transmit a portability copy to directly.
 type Recipient struct {

@@ -3,6 +3,7 @@ package service
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes: every error the service returns carries one, and the API maps each to one HTTP status.
@@ -23,7 +24,14 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  []FieldError
+	// Limit names, for ETOOMANY, the limit that was reached (LimitSubject); RetryAfter is the real wait until
+	// one more would be accepted.
+	Limit      string
+	RetryAfter time.Duration
 }
+
+// LimitSubject is the per-subject cap on filings through intake tokens (web forms).
+const LimitSubject = "subject"
 
 // FieldError names one invalid field by its path in the request, e.g. "details.ground".
 type FieldError struct {

@@ -139,6 +139,9 @@ func validateIdempotencyKey(key string) error {
 	return nil
 }
 
+// subjectCapWindow is the window of the per-subject filing cap.
+const subjectCapWindow = 24 * time.Hour
+
 // prepareRequest builds a request and does every read its filing needs (routing, the duplicate flag, the per-
 // subject cap) through st, before the filing's transaction takes its locks.
 func (s *Service) prepareRequest(ctx context.Context, st Store, a Actor, cmd *FileRequestCommand, p *Policy, received, now time.Time) (*Request, error) {
@@ -158,12 +161,15 @@ func (s *Service) prepareRequest(ctx context.Context, st Store, a Actor, cmd *Fi
 		SubjectIndex: s.keys.SubjectIndex(cmd.Subject), CreatedBy: a.UserID, CreatedAt: now, UpdatedAt: now,
 	}
 	if r.SubjectIndex != "" && a.Role == RoleIntake {
-		n, err := st.CountSubjectRequestsSince(ctx, r.SubjectIndex, now.Add(-24*time.Hour))
+		recent, err := st.RecentSubjectFilings(ctx, r.SubjectIndex, now.Add(-subjectCapWindow), s.subjectDailyCap)
 		if err != nil {
 			return nil, err
 		}
-		if n >= s.subjectDailyCap {
-			return nil, Errorf(ETOOMANY, "this subject has filed %d requests in the last 24 hours; the limit guards them against mail sent in their name", n)
+		if len(recent) >= s.subjectDailyCap {
+			// One more fits when the oldest of the cap's newest filings leaves the window.
+			return nil, &Error{Code: ETOOMANY, Limit: LimitSubject,
+				RetryAfter: recent[len(recent)-1].Add(subjectCapWindow).Sub(now),
+				Message:    fmt.Sprintf("%d requests for this subject were filed in the last 24 hours, the most a web form may file; the limit guards people against mail sent in their name", len(recent))}
 		}
 	}
 	queues, err := st.ListQueues(ctx)
