@@ -89,4 +89,3 @@ func logRequests(log zerolog.Logger, m *metrics) echo.MiddlewareFunc {
 		}
 	}
 }
-
