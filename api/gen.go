@@ -234,6 +234,30 @@ func (e HealthStatus) Valid() bool {
 	}
 }
 
+// Defines values for HoldReason.
+const (
+	AwaitingIdentityVerification HoldReason = "awaiting_identity_verification"
+	AwaitingSubjectInformation   HoldReason = "awaiting_subject_information"
+	AwaitingThirdParty           HoldReason = "awaiting_third_party"
+	LegalReview                  HoldReason = "legal_review"
+)
+
+// Valid indicates whether the value is a known member of the HoldReason enum.
+func (e HoldReason) Valid() bool {
+	switch e {
+	case AwaitingIdentityVerification:
+		return true
+	case AwaitingSubjectInformation:
+		return true
+	case AwaitingThirdParty:
+		return true
+	case LegalReview:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for JobRunOutcome.
 const (
 	JobRunOutcomeFailed  JobRunOutcome = "failed"
@@ -814,7 +838,9 @@ type ExportList struct {
 
 // ExtensionInput defines model for ExtensionInput.
 type ExtensionInput struct {
-	// Count How much, in the policy's extension unit; 0 or absent takes all that remains.
+	// Count How much, in the unit of the policy's `extension` period: months for `gdpr` (up to 2 in all),
+	// calendar days for `ccpa` (up to 45 in all). 0 or absent takes all that remains. The answer is the
+	// request with its new `due_date` and `due_at`.
 	Count *int `json:"count,omitempty"`
 
 	// Reason Why; the subject is told.
@@ -845,6 +871,12 @@ type Health struct {
 
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
+
+// HoldReason Why a request is `on_hold`. `awaiting_subject_information` (the subject must send something) stops the
+// working-day clock under every shipped policy; `awaiting_identity_verification`,
+// `awaiting_third_party` and `legal_review` leave it running. A policy's `pause_reasons` lists the
+// reasons that stop its clock.
+type HoldReason string
 
 // IssuedToken defines model for IssuedToken.
 type IssuedToken struct {
@@ -1035,14 +1067,16 @@ type PeriodUnit string
 
 // Policy defines model for Policy.
 type Policy struct {
-	Calendar     string   `json:"calendar"`
-	Default      bool     `json:"default"`
-	Description  *string  `json:"description,omitempty"`
-	Extension    *Period  `json:"extension,omitempty"`
-	Name         string   `json:"name"`
-	PauseReasons []string `json:"pause_reasons"`
-	Period       Period   `json:"period"`
-	TimeZone     string   `json:"time_zone"`
+	Calendar    string  `json:"calendar"`
+	Default     bool    `json:"default"`
+	Description *string `json:"description,omitempty"`
+	Extension   *Period `json:"extension,omitempty"`
+	Name        string  `json:"name"`
+
+	// PauseReasons The hold reasons that stop this policy's clock.
+	PauseReasons []HoldReason `json:"pause_reasons"`
+	Period       Period       `json:"period"`
+	TimeZone     string       `json:"time_zone"`
 }
 
 // PolicyList defines model for PolicyList.
@@ -1288,9 +1322,9 @@ type SuppressionCheck struct {
 
 // Transition defines model for Transition.
 type Transition struct {
-	// Reason Required for `on_hold` (`awaiting_subject_information` stops the clock; also coded:
-	// `awaiting_identity_verification`, `awaiting_third_party`, `legal_review`; other text is a note) and for
-	// verifying by hand.
+	// Reason For `on_hold`, required and one of the `HoldReason` codes (other text is 422; add explanations as a
+	// note). For verifying by hand (`unverified` to `open`), required: how the identity was checked, kept as
+	// an internal note. On other moves, optional free text kept as a note.
 	Reason *string `json:"reason,omitempty"`
 	To     Status  `json:"to"`
 }

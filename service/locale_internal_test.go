@@ -82,6 +82,11 @@ func TestMailTemplatesInEveryLocale(t *testing.T) {
 				}
 			}
 			full["Extra"] = extra
+			if slices.Contains(want, "Corrections") { // a list: one correction of each outcome
+				full["Corrections"] = []mailCorrection{{Field: "«Field»", CorrectedValue: "«CorrectedValue»", Applied: true},
+					{Field: "«Field»", CorrectedValue: "«CorrectedValue»", Reason: "«Reason»"}}
+				bare["Corrections"] = []mailCorrection(nil)
+			}
 			for name, data := range map[string]map[string]any{"every field set": full, "every field empty": bare} {
 				subject, body, err := renderMail(kind, locale, data)
 				if err != nil {

@@ -122,6 +122,29 @@ type subjectMail struct {
 	WithdrawURL  string
 	DownloadURL  string
 	Extra        map[string]string
+	// Corrections lists, in a rectification's reply, each correction asked for and what became of it.
+	Corrections []mailCorrection
+}
+
+// mailCorrection is one correction of a rectification as its reply tells it.
+type mailCorrection struct {
+	Field, CorrectedValue string
+	Applied               bool
+	Reason                string // why it was refused
+}
+
+// replyCorrections pairs a rectification's corrections with their recorded outcomes, in the request's order.
+func replyCorrections(r *Request) []mailCorrection {
+	var out []mailCorrection
+	for i, c := range r.Details.Corrections {
+		for _, o := range r.CorrectionOutcomes {
+			if o.Index == i {
+				out = append(out, mailCorrection{Field: c.Field, CorrectedValue: c.CorrectedValue,
+					Applied: o.Outcome == "applied", Reason: o.Reason})
+			}
+		}
+	}
+	return out
 }
 
 // enqueueSubjectMail writes a mail of kind to the subject into the outbox, once per request and kind (or per
@@ -132,7 +155,8 @@ func (s *Service) enqueueSubjectMail(ctx context.Context, tx Store, r *Request, 
 		return nil
 	}
 	data := subjectMail{Reference: r.Reference, Type: r.Type, Status: r.Status, DueDate: r.Due.Date.String(),
-		Outcome: r.Outcome, Message: r.ReplyMessage, DenialReason: r.DenialReason, Extra: extra}
+		Outcome: r.Outcome, Message: r.ReplyMessage, DenialReason: r.DenialReason, Extra: extra,
+		Corrections: replyCorrections(r)}
 	if extra != nil {
 		data.VerifyURL, data.WithdrawURL, data.DownloadURL = extra["VerifyURL"], extra["WithdrawURL"], extra["DownloadURL"]
 	}

@@ -116,6 +116,12 @@ func (s *Service) replay(ctx context.Context, tx Store, a Actor, key, fp string)
 	if err != nil {
 		return nil, false, fmt.Errorf("find request %s of idempotency key: %w", rec.RequestID, err)
 	}
+	// The answer carries the subject's personal data again: a read like any other, audited as one.
+	if err := s.store.WithTx(ctx, func(tx Store) error {
+		return s.appendEvent(ctx, tx, a, "request.read", r.ID, map[string]string{"via": "idempotent_replay"})
+	}); err != nil {
+		return nil, false, err
+	}
 	return r, true, nil
 }
 

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rightsdesk/rightsdesk/service/calendar"
@@ -31,8 +32,8 @@ var moveVia = map[Status]string{
 	StatusExpired:   "the scheduler expires requests never verified",
 }
 
-// TransitionCommand moves a request; Reason is required for on_hold (a pause reason of the policy stops the
-// clock) and for verifying a request by hand, and is kept as an internal note.
+// TransitionCommand moves a request. Reason is required for on_hold, one of HoldReasons (those of the policy's
+// PauseReasons stop the clock), and for verifying a request by hand; free text is kept as an internal note.
 type TransitionCommand struct {
 	To     Status
 	Reason string
@@ -66,12 +67,15 @@ func (s *Service) Transition(ctx context.Context, a Actor, id string, cmd Transi
 		if !CanMove(from, cmd.To) {
 			return Errorf(ECONFLICT, "a request cannot move from %s to %s", from, cmd.To)
 		}
-		if (cmd.To == StatusOnHold || from == StatusUnverified) && cmd.Reason == "" {
-			return Invalid(FieldError{"reason", fmt.Sprintf("is required to move from %s to %s", from, cmd.To)})
-		}
 		p, err := s.policy(r.Policy)
 		if err != nil {
 			return err
+		}
+		if cmd.To == StatusOnHold && !oneOf(cmd.Reason, HoldReasons) {
+			return Invalid(FieldError{"reason", holdReasonRule(p, cmd.Reason)})
+		}
+		if from == StatusUnverified && cmd.Reason == "" {
+			return Invalid(FieldError{"reason", fmt.Sprintf("is required to move from %s to %s", from, cmd.To)})
 		}
 		now := s.now()
 		data := map[string]string{"from": string(from), "to": string(cmd.To)}
@@ -111,9 +115,35 @@ func (s *Service) Transition(ctx context.Context, a Actor, id string, cmd Transi
 	return out, err
 }
 
-// HoldReasons are the coded reasons for on_hold that are recorded in the audit trail as such.
+// HoldReasons are the reasons a request may be put on_hold for, recorded in the audit trail as such. Which of
+// them stop the clock is the policy's choice (Policy.PauseReasons).
 var HoldReasons = []string{PauseAwaitingSubjectInformation, "awaiting_identity_verification",
 	"awaiting_third_party", "legal_review"}
+
+// holdReasonRule says, for a missing or unknown hold reason, which reasons there are and which of them stop the
+// clock under p.
+func holdReasonRule(p *Policy, got string) string {
+	var stop, run []string
+	for _, r := range HoldReasons {
+		if p.Pauses(r) {
+			stop = append(stop, r)
+		} else {
+			run = append(run, r)
+		}
+	}
+	head := "is required to put a request on hold"
+	if got != "" {
+		head = "is not a hold reason"
+	}
+	clock := fmt.Sprintf("under policy %s the clock stops until work resumes for %s", p.Name, strings.Join(stop, ", "))
+	if len(stop) == 0 {
+		clock = fmt.Sprintf("under policy %s the clock stops for none", p.Name)
+	}
+	if len(run) > 0 {
+		clock += "; it runs on for " + strings.Join(run, ", ")
+	}
+	return fmt.Sprintf("%s: one of %s (%s); add other explanations as a note", head, strings.Join(HoldReasons, ", "), clock)
+}
 
 // today is the civil date of now in the policy's zone.
 func today(p *Policy, now time.Time) calendar.Date {
