@@ -1165,7 +1165,9 @@ type RefreshResult struct {
 
 // Reply defines model for Reply.
 type Reply struct {
-	// Corrections For a rectification, what became of each correction.
+	// Corrections For a rectification, what became of each correction: a fulfilled reply gives an outcome for every
+	// correction of the request (422 naming `corrections[i]` for each index left out); a denial may give
+	// none, as it covers them all, or every one. The reply mail lists each correction with its outcome.
 	Corrections  *[]CorrectionOutcome `json:"corrections,omitempty"`
 	DenialReason *DenialReason        `json:"denial_reason,omitempty"`
 
