@@ -16,7 +16,10 @@ func (s *Server) ListPolicies(ctx context.Context, _ ListPoliciesRequestObject) 
 	for i, p := range ps {
 		item := Policy{Name: p.Name, Description: strPtr(p.Description), Calendar: p.Calendar,
 			TimeZone: p.Location.String(), Period: Period{Count: p.Period.Count, Unit: PeriodUnit(p.Period.Unit)},
-			PauseReasons: p.PauseReasons, Default: i == 0}
+			PauseReasons: make([]HoldReason, len(p.PauseReasons)), Default: i == 0}
+		for j, r := range p.PauseReasons {
+			item.PauseReasons[j] = HoldReason(r)
+		}
 		if p.Extension.Count > 0 {
 			item.Extension = &Period{Count: p.Extension.Count, Unit: PeriodUnit(p.Extension.Unit)}
 		}

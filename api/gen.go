@@ -237,6 +237,30 @@ func (e HealthStatus) Valid() bool {
 	}
 }
 
+// Defines values for HoldReason.
+const (
+	AwaitingIdentityVerification HoldReason = "awaiting_identity_verification"
+	AwaitingSubjectInformation   HoldReason = "awaiting_subject_information"
+	AwaitingThirdParty           HoldReason = "awaiting_third_party"
+	LegalReview                  HoldReason = "legal_review"
+)
+
+// Valid indicates whether the value is a known member of the HoldReason enum.
+func (e HoldReason) Valid() bool {
+	switch e {
+	case AwaitingIdentityVerification:
+		return true
+	case AwaitingSubjectInformation:
+		return true
+	case AwaitingThirdParty:
+		return true
+	case LegalReview:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for JobRunOutcome.
 const (
 	JobRunOutcomeFailed  JobRunOutcome = "failed"
@@ -312,6 +336,30 @@ func (e PeriodUnit) Valid() bool {
 	case Months:
 		return true
 	case WorkingDays:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RateLimit.
+const (
+	RateLimitAddress    RateLimit = "address"
+	RateLimitPublicLink RateLimit = "public_link"
+	RateLimitSubject    RateLimit = "subject"
+	RateLimitToken      RateLimit = "token"
+)
+
+// Valid indicates whether the value is a known member of the RateLimit enum.
+func (e RateLimit) Valid() bool {
+	switch e {
+	case RateLimitAddress:
+		return true
+	case RateLimitPublicLink:
+		return true
+	case RateLimitSubject:
+		return true
+	case RateLimitToken:
 		return true
 	default:
 		return false
@@ -810,7 +858,9 @@ type ExportList struct {
 
 // ExtensionInput defines model for ExtensionInput.
 type ExtensionInput struct {
-	// Count How much, in the policy's extension unit; 0 or absent takes all that remains.
+	// Count How much, in the unit of the policy's `extension` period: months for `gdpr` (up to 2 in all),
+	// calendar days for `ccpa` (up to 45 in all). 0 or absent takes all that remains. The answer is the
+	// request with its new `due_date` and `due_at`.
 	Count *int `json:"count,omitempty"`
 
 	// Reason Why; the subject is told.
@@ -841,6 +891,12 @@ type Health struct {
 
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
+
+// HoldReason Why a request is `on_hold`. `awaiting_subject_information` (the subject must send something) stops the
+// working-day clock under every shipped policy; `awaiting_identity_verification`,
+// `awaiting_third_party` and `legal_review` leave it running. A policy's `pause_reasons` lists the
+// reasons that stop its clock.
+type HoldReason string
 
 // IssuedToken defines model for IssuedToken.
 type IssuedToken struct {
@@ -1035,14 +1091,16 @@ type PeriodUnit string
 
 // Policy defines model for Policy.
 type Policy struct {
-	Calendar     string   `json:"calendar"`
-	Default      bool     `json:"default"`
-	Description  *string  `json:"description,omitempty"`
-	Extension    *Period  `json:"extension,omitempty"`
-	Name         string   `json:"name"`
-	PauseReasons []string `json:"pause_reasons"`
-	Period       Period   `json:"period"`
-	TimeZone     string   `json:"time_zone"`
+	Calendar    string  `json:"calendar"`
+	Default     bool    `json:"default"`
+	Description *string `json:"description,omitempty"`
+	Extension   *Period `json:"extension,omitempty"`
+	Name        string  `json:"name"`
+
+	// PauseReasons The hold reasons that stop this policy's clock.
+	PauseReasons []HoldReason `json:"pause_reasons"`
+	Period       Period       `json:"period"`
+	TimeZone     string       `json:"time_zone"`
 }
 
 // PolicyList defines model for PolicyList.
@@ -1062,9 +1120,15 @@ type Problem struct {
 	Detail   *string       `json:"detail,omitempty"`
 	Errors   *[]FieldError `json:"errors,omitempty"`
 	Instance *string       `json:"instance,omitempty"`
-	Status   int           `json:"status"`
-	Title    string        `json:"title"`
-	Type     string        `json:"type"`
+
+	// Limit On a 429, the limit that was reached. `address`: filings with intake tokens (web forms) per client
+	// address; `token`: filings per API token; `subject`: web-form filings per data subject in 24 hours;
+	// `public_link`: the subjects' public link paths (verification, withdrawal, download) per client address.
+	// Filings by officers and admins count against their token's limit only.
+	Limit  *RateLimit `json:"limit,omitempty"`
+	Status int        `json:"status"`
+	Title  string     `json:"title"`
+	Type   string     `json:"type"`
 }
 
 // Queue defines model for Queue.
@@ -1101,6 +1165,12 @@ type QueueRoutes struct {
 	Types    *[]RequestType `json:"types,omitempty"`
 }
 
+// RateLimit On a 429, the limit that was reached. `address`: filings with intake tokens (web forms) per client
+// address; `token`: filings per API token; `subject`: web-form filings per data subject in 24 hours;
+// `public_link`: the subjects' public link paths (verification, withdrawal, download) per client address.
+// Filings by officers and admins count against their token's limit only.
+type RateLimit string
+
 // Recipient A third party to transmit a portability copy to directly.
 type Recipient struct {
 	// Endpoint An `https` URL.
@@ -1119,7 +1189,9 @@ type RefreshResult struct {
 
 // Reply defines model for Reply.
 type Reply struct {
-	// Corrections For a rectification, what became of each correction.
+	// Corrections For a rectification, what became of each correction: a fulfilled reply gives an outcome for every
+	// correction of the request (422 naming `corrections[i]` for each index left out); a denial may give
+	// none, as it covers them all, or every one. The reply mail lists each correction with its outcome.
 	Corrections  *[]CorrectionOutcome `json:"corrections,omitempty"`
 	DenialReason *DenialReason        `json:"denial_reason,omitempty"`
 
@@ -1277,9 +1349,9 @@ type SuppressionCheck struct {
 
 // Transition defines model for Transition.
 type Transition struct {
-	// Reason Required for `on_hold` (`awaiting_subject_information` stops the clock; also coded:
-	// `awaiting_identity_verification`, `awaiting_third_party`, `legal_review`; other text is a note) and for
-	// verifying by hand.
+	// Reason For `on_hold`, required and one of the `HoldReason` codes (other text is 422; add explanations as a
+	// note). For verifying by hand (`unverified` to `open`), required: how the identity was checked, kept as
+	// an internal note. On other moves, optional free text kept as a note.
 	Reason *string `json:"reason,omitempty"`
 	To     Status  `json:"to"`
 }

@@ -15,25 +15,33 @@ import (
 	"github.com/rightsdesk/rightsdesk/store/storetest"
 )
 
-// wantTooMany fails unless res is a 429 problem whose Retry-After is a number of seconds within the minute the
-// limits are counted over: a client told to wait longer would be kept out for nothing.
-func wantTooMany(t *testing.T, what string, res *apitest.Response) {
+// wantTooMany fails unless res is a 429 problem naming limit, whose Retry-After is the real wait: 1 to maxWait
+// seconds, the time the limit's steady rate takes to allow one more (a client told to wait longer would be kept
+// out for nothing).
+func wantTooMany(t *testing.T, what string, res *apitest.Response, limit string, maxWait int) {
 	t.Helper()
 	if res.Status != 429 {
 		t.Errorf("%s: %d %s, want 429", what, res.Status, res.Body)
 		return
 	}
-	if s, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || s <= 0 || s > 60 {
-		t.Errorf("%s: Retry-After %q, want 1 to 60 seconds", what, res.Header.Get("Retry-After"))
+	if s, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || s <= 0 || s > maxWait {
+		t.Errorf("%s: Retry-After %q, want 1 to %d seconds", what, res.Header.Get("Retry-After"), maxWait)
 	}
 	if ct := res.Header.Get("Content-Type"); ct != "application/problem+json" {
 		t.Errorf("%s: Content-Type %q, want a problem", what, ct)
 	}
+	p := res.Map(t)
+	if p["limit"] != limit {
+		t.Errorf("%s: limit %v, want %s: %s", what, p["limit"], limit, res.Body)
+	}
+	if d, _ := p["detail"].(string); !strings.Contains(d, "retry after "+res.Header.Get("Retry-After")+" seconds") {
+		t.Errorf("%s: detail %q does not give the wait", what, d)
+	}
 }
 
-// TestFilingLimitPerToken: with RIGHTSDESK_FILINGS_PER_MINUTE at 5 (a burst of 5), a token's sixth filing in a
-// burst is refused with 429 and Retry-After and is not filed, while another token from the same address still
-// files.
+// TestFilingLimitPerToken: with RIGHTSDESK_FILINGS_PER_MINUTE at 5 (a burst of 5, then one every 12 s), a
+// token's sixth filing in a burst is refused with 429, limit "token" and a Retry-After of the real wait (at most
+// 12 s), and is not filed, while another token from the same address still files.
 func TestFilingLimitPerToken(t *testing.T) {
 	for _, db := range storetest.Dialects(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
@@ -76,7 +84,7 @@ func TestFilingLimitPerToken(t *testing.T) {
 					t.Fatalf("filing %d of the burst: %d %s", i+1, res.Status, res.Body)
 				}
 			}
-			wantTooMany(t, "the token's sixth filing", c.Do(t, "POST", "/api/v1/requests", form, deletion()))
+			wantTooMany(t, "the token's sixth filing", c.Do(t, "POST", "/api/v1/requests", form, deletion()), "token", 12)
 			if res := c.Do(t, "POST", "/api/v1/requests", kiosk, deletion()); res.Status != 201 {
 				t.Errorf("another principal's token from the same address: %d %s, want 201", res.Status, res.Body)
 			}
@@ -116,7 +124,7 @@ func TestPublicLinkPathsAreLimitedPerAddress(t *testing.T) {
 			for i := range 10 {
 				res := h.Do(t, tt.method, tt.path, "", tt.body, tt.headers...)
 				if res.Status == 429 {
-					wantTooMany(t, tt.name, res)
+					wantTooMany(t, tt.name, res, "public_link", 6)
 					limited = i
 					break
 				}

@@ -2,16 +2,13 @@ package api
 
 import (
 	"context"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 	"github.com/rs/zerolog"
-	"golang.org/x/time/rate"
 
 	"github.com/rightsdesk/rightsdesk/service"
 )
@@ -90,64 +87,4 @@ func logRequests(log zerolog.Logger, m *metrics) echo.MiddlewareFunc {
 			return nil
 		}
 	}
-}
-
-// limitPublicLinks rate-limits, per client address, the public operations that take a subject's link token, so
-// that tokens cannot be guessed by brute force: a burst of 10, then one every 6 seconds.
-func limitPublicLinks(doc *openapi3.T) echo.MiddlewareFunc {
-	store := middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-		Rate: rate.Every(6 * time.Second), Burst: 10, ExpiresIn: 10 * time.Minute,
-	})
-	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Skipper: func(c echo.Context) bool {
-			_, _, op := specOperation(doc, c)
-			return op == nil || !oneOfTags(op, "subjects")
-		},
-		Store:               store,
-		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
-		DenyHandler: func(c echo.Context, _ string, _ error) error {
-			c.Response().Header().Set("Retry-After", "6")
-			return &echo.HTTPError{Code: http.StatusTooManyRequests}
-		},
-		ErrorHandler: func(c echo.Context, err error) error { return err },
-	})
-}
-
-func oneOfTags(op *openapi3.Operation, tag string) bool {
-	for _, t := range op.Tags {
-		if t == tag {
-			return true
-		}
-	}
-	return false
-}
-
-// isFiling reports whether the request files a data subject request.
-func isFiling(c echo.Context) bool {
-	return c.Request().Method == http.MethodPost && c.Path() == "/api/v1/requests"
-}
-
-// limitFilings limits filings by an identity: 429 with Retry-After past perMinute a minute (bursts of a tenth).
-func limitFilings(perMinute int, identify func(echo.Context) string) echo.MiddlewareFunc {
-	store := middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-		Rate: rate.Limit(float64(perMinute) / 60), Burst: max(perMinute/10, 5), ExpiresIn: 10 * time.Minute,
-	})
-	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Skipper:             func(c echo.Context) bool { return !isFiling(c) },
-		Store:               store,
-		IdentifierExtractor: func(c echo.Context) (string, error) { return identify(c), nil },
-		DenyHandler: func(c echo.Context, _ string, _ error) error {
-			c.Response().Header().Set("Retry-After", "60")
-			return &echo.HTTPError{Code: http.StatusTooManyRequests}
-		},
-		ErrorHandler: func(c echo.Context, err error) error { return err },
-	})
-}
-
-// limitFilingsPerToken limits filings per API token (a web form's intake token serves many people); two tokens
-// of one principal are two budgets, as two web forms would be.
-func limitFilingsPerToken(perMinute int) echo.MiddlewareFunc {
-	return limitFilings(perMinute, func(c echo.Context) string {
-		return actorFrom(c.Request().Context()).TokenID
-	})
 }

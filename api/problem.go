@@ -42,8 +42,8 @@ func errorHandler(log zerolog.Logger) echo.HTTPErrorHandler {
 		if p.Status >= 500 && p.Status != http.StatusServiceUnavailable {
 			log.Error().Err(err).Str("request_id", requestID(c)).Str("route", c.Path()).Msg("internal error")
 		}
-		if p.Status == http.StatusTooManyRequests && c.Response().Header().Get("Retry-After") == "" {
-			c.Response().Header().Set("Retry-After", "3600")
+		if p.Status == http.StatusTooManyRequests {
+			c.Response().Header().Set("Retry-After", retryAfter(waitOf(err)))
 		}
 		if errors.Is(err, errUploadsBusy) {
 			c.Response().Header().Set("Retry-After", "5")
@@ -71,8 +71,13 @@ func problemOf(err error) Problem {
 		me  *malformedError
 		se  *service.Error
 		bmv *echo.BindingError
+		le  *limitError
 	)
 	switch {
+	case errors.As(err, &le):
+		return tooMany(le.limit, le.detail, le.wait)
+	case errors.As(err, &se) && se.Code == service.ETOOMANY:
+		return tooMany(RateLimit(se.Limit), se.Message, se.RetryAfter)
 	case errors.As(err, &me):
 		return newProblem(http.StatusBadRequest, "malformed", me.detail)
 	case errors.Is(err, http.ErrNotMultipart) || errors.Is(err, http.ErrMissingBoundary):
@@ -104,8 +109,6 @@ func problemOf(err error) Problem {
 			detail = "no such path"
 		case http.StatusMethodNotAllowed:
 			detail = "the path does not take this method"
-		case http.StatusTooManyRequests:
-			detail = "too many requests from this address; retry after the Retry-After seconds"
 		}
 		if he.Code >= 500 {
 			return newProblem(http.StatusInternalServerError, service.EINTERNAL, "internal error")

@@ -44,8 +44,9 @@ type Config struct {
 	Holder string
 	// FilingsPerMinute bounds filings per token; default 600.
 	FilingsPerMinute int
-	// FilingsPerMinutePerAddress bounds filings per client address (a web form in a browser shares its intake
-	// token with the world; its abusers are told apart by address); default 30.
+	// FilingsPerMinutePerAddress bounds intake tokens' filings per client address (a web form in a browser shares
+	// its intake token with the world; its abusers are told apart by address); default 30. Officers and admins
+	// are limited per token only.
 	FilingsPerMinutePerAddress int
 	// TrustedProxies are the CIDRs of reverse proxies whose X-Forwarded-For names the client; none by default.
 	TrustedProxies []*net.IPNet
@@ -134,10 +135,10 @@ func New(cfg Config) (*echo.Echo, error) {
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: cfg.BodyLimit, Skipper: isUpload}))
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: uploadLimit,
 		Skipper: func(c echo.Context) bool { return !isUpload(c) }}))
-	e.Use(limitPublicLinks(doc))
-	e.Use(limitFilings(cfg.FilingsPerMinutePerAddress, func(c echo.Context) string { return c.RealIP() }))
+	e.Use(publicLinkLimiter(doc))
 	e.Use(authenticate(doc, cfg.Service))
-	e.Use(limitFilingsPerToken(cfg.FilingsPerMinute))
+	e.Use(addressFilingLimiter(cfg.FilingsPerMinutePerAddress))
+	e.Use(tokenFilingLimiter(cfg.FilingsPerMinute))
 	e.Use(canonicalContentType)
 	e.Use(validateRequests(doc))
 	RegisterHandlers(e, NewStrictHandler(srv, nil))

@@ -31,8 +31,8 @@ func (s *Service) RecordErasure(ctx context.Context, a Actor, id string, cmd Era
 		return nil, err
 	}
 	var out *Erasure
-	err := s.withTx(ctx, a, func(tx Store) error {
-		r, err := s.workableRequest(ctx, tx, a, id)
+	err := s.withTx(ctx, a, func(tx *actorTx) error {
+		r, err := s.workableRequest(ctx, tx, id)
 		if err != nil {
 			return err
 		}

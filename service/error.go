@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Error codes: every error the service returns carries one, and the API maps each to one HTTP status.
@@ -24,10 +25,14 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  []FieldError
-	// deniedRequest names the request an actor was refused, so that the refusal is audited after the
-	// transaction that found it rolls back.
-	deniedRequest string
+	// Limit names, for ETOOMANY, the limit that was reached (LimitSubject); RetryAfter is the real wait until
+	// one more would be accepted.
+	Limit      string
+	RetryAfter time.Duration
 }
+
+// LimitSubject is the per-subject cap on filings through intake tokens (web forms).
+const LimitSubject = "subject"
 
 // FieldError names one invalid field by its path in the request, e.g. "details.ground".
 type FieldError struct {

@@ -70,15 +70,15 @@ func (s *Service) CheckExportTarget(ctx context.Context, a Actor, id string) err
 	if err := authorize(a, permWorkRequests); err != nil {
 		return err
 	}
-	return s.withTx(ctx, a, func(tx Store) error {
-		_, err := s.exportTarget(ctx, tx, a, id)
+	return s.withTx(ctx, a, func(tx *actorTx) error {
+		_, err := s.exportTarget(ctx, tx, id)
 		return err
 	})
 }
 
-// exportTarget finds a request a may attach exports to: visible, of a type and in a status that takes them.
-func (s *Service) exportTarget(ctx context.Context, tx Store, a Actor, id string) (*Request, error) {
-	r, err := s.workableRequest(ctx, tx, a, id)
+// exportTarget finds a request the transaction's actor may attach exports to: visible, of a type and in a status that takes them.
+func (s *Service) exportTarget(ctx context.Context, tx *actorTx, id string) (*Request, error) {
+	r, err := s.workableRequest(ctx, tx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -117,8 +117,8 @@ func (s *Service) AttachExport(ctx context.Context, a Actor, id, name string, co
 	sum := sha256.Sum256(content)
 	e := &Export{ID: s.newID(), RequestID: id, Name: name, Size: int64(len(content)), SHA256: hex.EncodeToString(sum[:]),
 		Content: content, CreatedAt: s.now(), CreatedBy: a.UserID}
-	err := s.withTx(ctx, a, func(tx Store) error {
-		r, err := s.exportTarget(ctx, tx, a, id)
+	err := s.withTx(ctx, a, func(tx *actorTx) error {
+		r, err := s.exportTarget(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -155,8 +155,8 @@ func (s *Service) Exports(ctx context.Context, a Actor, id string) ([]*Export, e
 		return nil, err
 	}
 	var out []*Export
-	err := s.withTx(ctx, a, func(tx Store) error {
-		r, err := s.workableRequest(ctx, tx, a, id)
+	err := s.withTx(ctx, a, func(tx *actorTx) error {
+		r, err := s.workableRequest(ctx, tx, id)
 		if err != nil {
 			return err
 		}

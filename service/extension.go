@@ -48,8 +48,8 @@ func (s *Service) Extend(ctx context.Context, a Actor, id string, cmd ExtendComm
 		return nil, err
 	}
 	var out *Request
-	err := s.withTx(ctx, a, func(tx Store) error {
-		r, err := s.workableRequest(ctx, tx, a, id)
+	err := s.withTx(ctx, a, func(tx *actorTx) error {
+		r, err := s.workableRequest(ctx, tx, id)
 		if err != nil {
 			return err
 		}

@@ -230,8 +230,13 @@ func TestFileRequestIdempotencyConcurrent(t *testing.T) {
 		if len(page.Items) != 1 {
 			t.Errorf("%d requests stored, want 1", len(page.Items))
 		}
-		if got := actions(e.mustEvents(t, admin, id)); !cmp.Equal(got, []string{"request.filed"}) {
-			t.Errorf("events = %v, want one request.filed", got)
+		// Each replay answered the subject's data again: an audited read.
+		want := []string{"request.filed"}
+		for range n - 1 {
+			want = append(want, "request.read")
+		}
+		if got := actions(e.mustEvents(t, admin, id)); !cmp.Equal(got, want) {
+			t.Errorf("events = %v, want one request.filed and a request.read per replay", got)
 		}
 		if got, want := e.mustFile(t, admin, deletionCmd()).Reference, "DSR-2027-000002"; got != want {
 			t.Errorf("next reference = %s, want %s", got, want)

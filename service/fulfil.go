@@ -23,6 +23,19 @@ func (s *Service) checkReplyFits(r *Request, cmd ReplyCommand) error {
 		}
 		seen[c.Index] = true
 	}
+	// A fulfilled rectification says what became of every correction; a denial covers them all, or lists each.
+	if r.Type == TypeRectification && (cmd.Outcome == StatusFulfilled || len(cmd.Corrections) > 0) {
+		var missing []FieldError
+		for i := range r.Details.Corrections {
+			if !seen[i] {
+				missing = append(missing, FieldError{fmt.Sprintf("corrections[%d]", i),
+					fmt.Sprintf("no outcome for the request's correction at index %d: each correction needs one (applied, or refused with a reason)", i)})
+			}
+		}
+		if len(missing) > 0 {
+			return Invalid(missing...)
+		}
+	}
 	return nil
 }
 

@@ -36,8 +36,8 @@ func (s *Service) AddNote(ctx context.Context, a Actor, id, body string) (*Note,
 		return nil, err
 	}
 	var out *Note
-	err := s.withTx(ctx, a, func(tx Store) error {
-		r, err := s.workableRequest(ctx, tx, a, id)
+	err := s.withTx(ctx, a, func(tx *actorTx) error {
+		r, err := s.workableRequest(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -61,8 +61,8 @@ func (s *Service) Notes(ctx context.Context, a Actor, id string) ([]*Note, error
 		return nil, err
 	}
 	var out []*Note
-	err := s.withTx(ctx, a, func(tx Store) error {
-		r, err := s.workableRequest(ctx, tx, a, id)
+	err := s.withTx(ctx, a, func(tx *actorTx) error {
+		r, err := s.workableRequest(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -83,12 +83,12 @@ func (s *Service) Merge(ctx context.Context, a Actor, id, intoID string) (*Reque
 		return nil, Invalid(FieldError{"into", "a request cannot be merged into itself"})
 	}
 	var out *Request
-	err := s.withTx(ctx, a, func(tx Store) error {
-		r, err := s.workableRequest(ctx, tx, a, id)
+	err := s.withTx(ctx, a, func(tx *actorTx) error {
+		r, err := s.workableRequest(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		into, err := s.workableRequest(ctx, tx, a, intoID)
+		into, err := s.workableRequest(ctx, tx, intoID)
 		if ErrorCode(err) == ENOTFOUND {
 			return Invalid(FieldError{"into", "no such request"})
 		} else if err != nil {

@@ -118,6 +118,12 @@ func (s *Service) replay(ctx context.Context, tx Store, a Actor, key, fp string)
 	if err != nil {
 		return nil, false, fmt.Errorf("find request %s of idempotency key: %w", rec.RequestID, err)
 	}
+	// The answer carries the subject's personal data again: a read like any other, audited as one.
+	if err := s.store.WithTx(ctx, func(tx Store) error {
+		return s.appendEvent(ctx, tx, a, "request.read", r.ID, map[string]string{"via": "idempotent_replay"})
+	}); err != nil {
+		return nil, false, err
+	}
 	return r, true, nil
 }
 
@@ -141,6 +147,9 @@ func validateIdempotencyKey(key string) error {
 	return nil
 }
 
+// subjectCapWindow is the window of the per-subject filing cap.
+const subjectCapWindow = 24 * time.Hour
+
 // prepareRequest builds a request and does every read its filing needs (routing, the duplicate flag, the per-
 // subject cap) through st, before the filing's transaction takes its locks.
 func (s *Service) prepareRequest(ctx context.Context, st Store, a Actor, cmd *FileRequestCommand, p *Policy, received, now time.Time) (*Request, error) {
@@ -160,12 +169,15 @@ func (s *Service) prepareRequest(ctx context.Context, st Store, a Actor, cmd *Fi
 		SubjectIndex: s.keys.SubjectIndex(cmd.Subject), CreatedBy: a.UserID, CreatedAt: now, UpdatedAt: now,
 	}
 	if r.SubjectIndex != "" && a.Role == RoleIntake {
-		n, err := st.CountSubjectRequestsSince(ctx, r.SubjectIndex, now.Add(-24*time.Hour))
+		recent, err := st.RecentSubjectFilings(ctx, r.SubjectIndex, now.Add(-subjectCapWindow), s.subjectDailyCap)
 		if err != nil {
 			return nil, err
 		}
-		if n >= s.subjectDailyCap {
-			return nil, Errorf(ETOOMANY, "this subject has filed %d requests in the last 24 hours; the limit guards them against mail sent in their name", n)
+		if len(recent) >= s.subjectDailyCap {
+			// One more fits when the oldest of the cap's newest filings leaves the window.
+			return nil, &Error{Code: ETOOMANY, Limit: LimitSubject,
+				RetryAfter: recent[len(recent)-1].Add(subjectCapWindow).Sub(now),
+				Message:    fmt.Sprintf("%d requests for this subject were filed in the last 24 hours, the most a web form may file; the limit guards people against mail sent in their name", len(recent))}
 		}
 	}
 	queues, err := st.ListQueues(ctx)
@@ -235,9 +247,9 @@ func (s *Service) Request(ctx context.Context, a Actor, id string) (*Request, er
 		return nil, err
 	}
 	var r *Request
-	err := s.withTx(ctx, a, func(tx Store) error {
+	err := s.withTx(ctx, a, func(tx *actorTx) error {
 		var err error
-		if r, err = s.workableRequest(ctx, tx, a, id); err != nil {
+		if r, err = s.workableRequest(ctx, tx, id); err != nil {
 			return err
 		}
 		return s.appendEvent(ctx, tx, a, "request.read", r.ID, nil)
@@ -436,8 +448,8 @@ func (s *Service) RequestEvents(ctx context.Context, a Actor, id string) ([]*Eve
 		return nil, err
 	}
 	var events []*Event
-	err := s.withTx(ctx, a, func(tx Store) error {
-		if _, err := s.workableRequest(ctx, tx, a, id); err != nil {
+	err := s.withTx(ctx, a, func(tx *actorTx) error {
+		if _, err := s.workableRequest(ctx, tx, id); err != nil {
 			return err
 		}
 		var err error

@@ -53,8 +53,9 @@ type RequestStore interface {
 	// OpenRequestBySubject returns the oldest request not closed, other than exceptID, of the type and
 	// subject index. ENOTFOUND if none.
 	OpenRequestBySubject(ctx context.Context, subjectIndex string, t RequestType, exceptID string) (*Request, error)
-	// CountSubjectRequestsSince counts the requests filed for a subject index since t.
-	CountSubjectRequestsSince(ctx context.Context, subjectIndex string, t time.Time) (int, error)
+	// RecentSubjectFilings returns the filing times of a subject index's requests filed since t, newest first,
+	// at most n.
+	RecentSubjectFilings(ctx context.Context, subjectIndex string, t time.Time, n int) ([]time.Time, error)
 	// CountRequestsByTypeStatus counts every request by type and status, for metrics.
 	CountRequestsByTypeStatus(ctx context.Context) (map[RequestType]map[Status]int, error)
 	// ProvisionalRequests returns the open (not closed) requests whose due date is provisional.

@@ -2,8 +2,8 @@ package service
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rightsdesk/rightsdesk/service/calendar"
@@ -32,8 +32,8 @@ var moveVia = map[Status]string{
 	StatusExpired:   "the scheduler expires requests never verified",
 }
 
-// TransitionCommand moves a request; Reason is required for on_hold (a pause reason of the policy stops the
-// clock) and for verifying a request by hand, and is kept as an internal note.
+// TransitionCommand moves a request. Reason is required for on_hold, one of HoldReasons (those of the policy's
+// PauseReasons stop the clock), and for verifying a request by hand; free text is kept as an internal note.
 type TransitionCommand struct {
 	To     Status
 	Reason string
@@ -55,8 +55,8 @@ func (s *Service) Transition(ctx context.Context, a Actor, id string, cmd Transi
 		return nil, err
 	}
 	var out *Request
-	err := s.withTx(ctx, a, func(tx Store) error {
-		r, err := s.workableRequest(ctx, tx, a, id)
+	err := s.withTx(ctx, a, func(tx *actorTx) error {
+		r, err := s.workableRequest(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -67,12 +67,15 @@ func (s *Service) Transition(ctx context.Context, a Actor, id string, cmd Transi
 		if !CanMove(from, cmd.To) {
 			return Errorf(ECONFLICT, "a request cannot move from %s to %s", from, cmd.To)
 		}
-		if (cmd.To == StatusOnHold || from == StatusUnverified) && cmd.Reason == "" {
-			return Invalid(FieldError{"reason", fmt.Sprintf("is required to move from %s to %s", from, cmd.To)})
-		}
 		p, err := s.policy(r.Policy)
 		if err != nil {
 			return err
+		}
+		if cmd.To == StatusOnHold && !oneOf(cmd.Reason, HoldReasons) {
+			return Invalid(FieldError{"reason", holdReasonRule(p, cmd.Reason)})
+		}
+		if from == StatusUnverified && cmd.Reason == "" {
+			return Invalid(FieldError{"reason", fmt.Sprintf("is required to move from %s to %s", from, cmd.To)})
 		}
 		now := s.now()
 		data := map[string]string{"from": string(from), "to": string(cmd.To)}
@@ -112,9 +115,35 @@ func (s *Service) Transition(ctx context.Context, a Actor, id string, cmd Transi
 	return s.withDuplicateHint(ctx, a, out, err)
 }
 
-// HoldReasons are the coded reasons for on_hold that are recorded in the audit trail as such.
+// HoldReasons are the reasons a request may be put on_hold for, recorded in the audit trail as such. Which of
+// them stop the clock is the policy's choice (Policy.PauseReasons).
 var HoldReasons = []string{PauseAwaitingSubjectInformation, "awaiting_identity_verification",
 	"awaiting_third_party", "legal_review"}
+
+// holdReasonRule says, for a missing or unknown hold reason, which reasons there are and which of them stop the
+// clock under p.
+func holdReasonRule(p *Policy, got string) string {
+	var stop, run []string
+	for _, r := range HoldReasons {
+		if p.Pauses(r) {
+			stop = append(stop, r)
+		} else {
+			run = append(run, r)
+		}
+	}
+	head := "is required to put a request on hold"
+	if got != "" {
+		head = "is not a hold reason"
+	}
+	clock := fmt.Sprintf("under policy %s the clock stops until work resumes for %s", p.Name, strings.Join(stop, ", "))
+	if len(stop) == 0 {
+		clock = fmt.Sprintf("under policy %s the clock stops for none", p.Name)
+	}
+	if len(run) > 0 {
+		clock += "; it runs on for " + strings.Join(run, ", ")
+	}
+	return fmt.Sprintf("%s: one of %s (%s); add other explanations as a note", head, strings.Join(HoldReasons, ", "), clock)
+}
 
 // today is the civil date of now in the policy's zone.
 func today(p *Policy, now time.Time) calendar.Date {
@@ -152,37 +181,6 @@ func (s *Service) resumeClock(p *Policy, r *Request, now time.Time) error {
 	return nil
 }
 
-// workableRequest finds a request the actor may work on. ENOTFOUND when it may not see it.
-func (s *Service) workableRequest(ctx context.Context, tx Store, a Actor, id string) (*Request, error) {
-	r, err := tx.FindRequest(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	ok, err := s.canSee(ctx, tx, a, r)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, &Error{Code: ENOTFOUND, Message: fmt.Sprintf("no request %s", id), deniedRequest: r.ID}
-	}
-	return r, nil
-}
-
-// withTx runs fn in a transaction for actor a; when fn was refused a request the actor may not see, the refusal
-// is written to the audit trail in a transaction of its own (the first one rolled back).
-func (s *Service) withTx(ctx context.Context, a Actor, fn func(tx Store) error) error {
-	err := s.store.WithTx(ctx, fn)
-	var e *Error
-	if errors.As(err, &e) && e.deniedRequest != "" {
-		if aerr := s.store.WithTx(ctx, func(tx Store) error {
-			return s.appendEvent(ctx, tx, a, "access.denied", e.deniedRequest, nil)
-		}); aerr != nil {
-			return fmt.Errorf("audit refused access to %s: %w", e.deniedRequest, aerr)
-		}
-	}
-	return err
-}
-
 // AssignCommand gives a request to an officer of its queue; an empty AssigneeID unassigns it.
 type AssignCommand struct {
 	AssigneeID string
@@ -194,8 +192,8 @@ func (s *Service) Assign(ctx context.Context, a Actor, id string, cmd AssignComm
 		return nil, err
 	}
 	var out *Request
-	err := s.withTx(ctx, a, func(tx Store) error {
-		r, err := s.workableRequest(ctx, tx, a, id)
+	err := s.withTx(ctx, a, func(tx *actorTx) error {
+		r, err := s.workableRequest(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -281,8 +279,8 @@ func (s *Service) Reply(ctx context.Context, a Actor, id string, cmd ReplyComman
 		return nil, err
 	}
 	var out *Request
-	err := s.withTx(ctx, a, func(tx Store) error {
-		r, err := s.workableRequest(ctx, tx, a, id)
+	err := s.withTx(ctx, a, func(tx *actorTx) error {
+		r, err := s.workableRequest(ctx, tx, id)
 		if err != nil {
 			return err
 		}

@@ -375,12 +375,20 @@ func deref(s *string) string {
 	return *s
 }
 
-// CountSubjectRequestsSince counts a subject's requests filed since t.
-func (s *Store) CountSubjectRequestsSince(ctx context.Context, subjectIndex string, t time.Time) (int, error) {
-	var n int64
-	err := s.r.WithContext(ctx).Model(&requestRow{}).Where("subject_index = ? AND created_at >= ?", subjectIndex, utc(t)).
-		Count(&n).Error
-	return int(n), formatError(err)
+// RecentSubjectFilings returns when a subject's requests filed since t were filed, newest first, at most n.
+func (s *Store) RecentSubjectFilings(ctx context.Context, subjectIndex string, t time.Time, n int) ([]time.Time, error) {
+	var rows []requestRow
+	err := s.r.WithContext(ctx).Model(&requestRow{}).Select("created_at").
+		Where("subject_index = ? AND created_at >= ?", subjectIndex, utc(t)).Order("created_at DESC").Limit(n).
+		Find(&rows).Error
+	if err != nil {
+		return nil, formatError(err)
+	}
+	out := make([]time.Time, len(rows))
+	for i, row := range rows {
+		out[i] = row.CreatedAt.UTC()
+	}
+	return out, nil
 }
 
 // CountRequestsByTypeStatus counts requests by type and status.

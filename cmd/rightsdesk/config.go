@@ -72,7 +72,7 @@ func parseConfig(name string, args []string, getenv func(string) string) (config
 	fs.StringVar(&allow, "transmit-allow-hosts", env("RIGHTSDESK_TRANSMIT_ALLOW_HOSTS", ""), "comma-separated hosts portability copies may reach on private or loopback addresses: the operator's fixed part of the allow-list, which admins extend through the API (RIGHTSDESK_TRANSMIT_ALLOW_HOSTS)")
 	fs.IntVar(&cfg.RetentionDays, "retention-days", envInt(getenv, "RIGHTSDESK_RETENTION_DAYS", 1095), "days a closed request keeps its subject's personal data (RIGHTSDESK_RETENTION_DAYS)")
 	fs.IntVar(&cfg.FilingsPerMin, "filings-per-minute", envInt(getenv, "RIGHTSDESK_FILINGS_PER_MINUTE", 600), "filings a minute per token (RIGHTSDESK_FILINGS_PER_MINUTE)")
-	fs.IntVar(&cfg.FilingsPerIP, "filings-per-minute-per-address", envInt(getenv, "RIGHTSDESK_FILINGS_PER_MINUTE_PER_ADDRESS", 30), "filings a minute per client address (RIGHTSDESK_FILINGS_PER_MINUTE_PER_ADDRESS)")
+	fs.IntVar(&cfg.FilingsPerIP, "filings-per-minute-per-address", envInt(getenv, "RIGHTSDESK_FILINGS_PER_MINUTE_PER_ADDRESS", 30), "intake-token (web-form) filings a minute per client address (RIGHTSDESK_FILINGS_PER_MINUTE_PER_ADDRESS)")
 	fs.IntVar(&cfg.SubjectCap, "subject-daily-cap", envInt(getenv, "RIGHTSDESK_SUBJECT_DAILY_CAP", 5), "web-form filings per subject per 24 hours (RIGHTSDESK_SUBJECT_DAILY_CAP)")
 	var proxies string
 	fs.StringVar(&proxies, "trusted-proxies", env("RIGHTSDESK_TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client (RIGHTSDESK_TRUSTED_PROXIES)")
