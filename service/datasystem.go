@@ -201,8 +201,8 @@ func validateDataSystem(in DataSystemInput, d *DataSystem, update bool) error {
 		switch {
 		case in.Endpoint == "":
 			f.add("endpoint", "is required")
-		case len(in.Endpoint) > maxURLLen || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil:
-			f.add("endpoint", "must be an http(s) URL without user info, at most %d characters", maxURLLen)
+		case len(in.Endpoint) > maxURLLen || err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil:
+			f.add("endpoint", "must be an https URL without user info, at most %d characters", maxURLLen)
 		}
 		d.Endpoint = in.Endpoint
 		email(&f, "owner_email", in.OwnerEmail)

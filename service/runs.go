@@ -145,10 +145,16 @@ func (s *Service) startRun(ctx context.Context, a Actor, id string, kind RunKind
 	return run, r, systems, err
 }
 
-// finishRun saves a run as its systems left it, and audits its counts.
+// finishRun saves a run as its systems left it, with what http systems reported meanwhile, and audits its
+// counts once it has finished.
 func (s *Service) finishRun(ctx context.Context, a Actor, run *Run) error {
-	run.settle(s.now())
 	return s.store.WithTx(ctx, func(tx Store) error {
+		stored, err := tx.FindRun(ctx, run.RequestID, run.ID)
+		if err != nil {
+			return err
+		}
+		mergeReported(run, stored)
+		run.settle(s.now())
 		if err := tx.SaveRun(ctx, run); err != nil {
 			return err
 		}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"gorm.io/gorm/clause"
+
 	"github.com/rightsdesk/rightsdesk/service"
 )
 
@@ -206,7 +208,13 @@ func (s *Store) SaveRun(ctx context.Context, r *service.Run) error {
 // FindRun returns a run of a request.
 func (s *Store) FindRun(ctx context.Context, requestID, runID string) (*service.Run, error) {
 	var row dataRunRow
-	if err := s.r.WithContext(ctx).Where("id = ? AND request_id = ?", runID, requestID).Take(&row).Error; err != nil {
+	db := s.r.WithContext(ctx)
+	if s.inTx {
+		// Inside a transaction the run is read to be changed: an http system's report and the end of the run
+		// that sent it must not both save what they read.
+		db = s.w.WithContext(ctx).Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	if err := db.Where("id = ? AND request_id = ?", runID, requestID).Take(&row).Error; err != nil {
 		if err = formatError(err); service.ErrorCode(err) == service.ENOTFOUND {
 			return nil, service.Errorf(service.ENOTFOUND, "no run %s on request %s", runID, requestID)
 		}
