@@ -28,6 +28,9 @@ var _ service.DataSystemConnector = (*Connector)(nil)
 // New returns a connector that logs counts to log.
 func New(log zerolog.Logger) *Connector { return &Connector{log: log} }
 
+// schemaTimeout bounds reading the schema.
+const schemaTimeout = 30 * time.Second
+
 // session is one transaction on one data system, its schema read.
 type session struct {
 	dialect
@@ -59,11 +62,17 @@ func (c *Connector) open(ctx context.Context, d *service.DataSystem, dsn string,
 		db.Close()
 	}
 	s := &session{dialect: dl, sys: d, tx: tx}
-	if err := dl.bound(ctx, tx, d.StatementTimeout); err != nil {
+	// information_schema is slow on a server with many schemas, and says nothing of the subject: it gets a
+	// bound of its own, and the map's statements the system's.
+	if err := dl.bound(ctx, tx, max(d.StatementTimeout, schemaTimeout)); err != nil {
 		closeAll()
 		return nil, nil, s.fail("", err)
 	}
 	if s.schema, err = readSchema(ctx, dl, tx); err != nil {
+		closeAll()
+		return nil, nil, s.fail("", err)
+	}
+	if err := dl.bound(ctx, tx, d.StatementTimeout); err != nil {
 		closeAll()
 		return nil, nil, s.fail("", err)
 	}
