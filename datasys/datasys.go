@@ -76,7 +76,7 @@ func (c *Connector) open(ctx context.Context, d *service.DataSystem, dsn string,
 		closeAll()
 		return nil, nil, s.fail("", err)
 	}
-	if err := s.schema.check(&d.Map); err != nil {
+	if err := s.schema.check(&d.Map, !readOnly); err != nil {
 		closeAll()
 		return nil, nil, err
 	}
@@ -113,10 +113,18 @@ func (s *session) fail(table string, err error) error {
 	return fmt.Errorf("%s: %w", where, err)
 }
 
-// CheckMap checks the system's map against the live schema, through the collector's DSN.
+// CheckMap checks the system's map against the live schema, through the collector's DSN and, when the system
+// has one, the eraser's (which must also see a primary key on every table erasure changes).
 func (c *Connector) CheckMap(ctx context.Context, d *service.DataSystem) error {
-	_, done, err := c.open(ctx, d, d.DSN, true)
+	_, done, err := c.open(ctx, d, d.DSN, d.EraseDSN != "")
 	if err != nil {
+		return err
+	}
+	done()
+	if d.EraseDSN == "" {
+		return nil
+	}
+	if _, done, err = c.open(ctx, d, d.EraseDSN, false); err != nil {
 		return err
 	}
 	done()

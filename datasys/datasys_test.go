@@ -271,3 +271,31 @@ func TestUnreachableDatabaseSaysSoWithoutThePassword(t *testing.T) {
 		}
 	}
 }
+
+// The README's roles: the read-only collector collects and may not erase; the eraser erases.
+func TestReadmeRolesSuffice(t *testing.T) {
+	for _, db := range datasystest.Shops(t) {
+		t.Run(string(db.Kind), func(t *testing.T) {
+			ctx := context.Background()
+			collector, eraser := db.Roles(t)
+			c := datasys.New(zerolog.Nop())
+			sys := shopSystem(t, db)
+			sys.DSN, sys.EraseDSN = collector, eraser
+			if err := c.CheckMap(ctx, sys); err != nil {
+				t.Fatalf("CheckMap with the two roles: %v", err)
+			}
+			if got, err := c.Collect(ctx, sys, liWei); err != nil || len(got.Tables["order_items"]) != 3 {
+				t.Fatalf("collect as the collector: %v", err)
+			}
+			readOnly := *sys
+			readOnly.EraseDSN = collector
+			_, err := c.Erase(ctx, &readOnly, liWei, false)
+			if f := service.ErrorFields(err); len(f) == 0 || !strings.Contains(f[0].Message, "that this role can see") {
+				t.Errorf("erase as the collector: %v, want a refusal naming the role", err)
+			}
+			if got, err := c.Erase(ctx, sys, liWei, false); err != nil || got["addresses"].Deleted != 2 {
+				t.Errorf("erase as the eraser: %v, %v", got, err)
+			}
+		})
+	}
+}

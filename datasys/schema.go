@@ -90,8 +90,10 @@ func (s *schema) column(t *tableInfo, name string) string {
 }
 
 // check refuses a map that names what the schema does not have, naming each path (map.tables[1].columns.emial),
-// and a table that erasure changes without a primary key to change exactly the rows found by.
-func (s *schema) check(m *service.DatasetMap) error {
+// and, with needKeys (the eraser's connection), a table that erasure changes without a primary key to change
+// exactly the rows found by. PostgreSQL shows a role the constraints only of tables it may do more than read,
+// so the collector's read-only role sees no keys, and needs none.
+func (s *schema) check(m *service.DatasetMap, needKeys bool) error {
 	var fields []service.FieldError
 	add := func(field, format string, args ...any) {
 		fields = append(fields, service.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
@@ -127,8 +129,9 @@ func (s *schema) check(m *service.DatasetMap) error {
 				changes = true
 			}
 		}
-		if changes && len(ti.key) == 0 {
-			add(p+".name", "%s has no primary key: erasure needs one to change exactly the rows it found", t.Name)
+		if needKeys && changes && len(ti.key) == 0 {
+			add(p+".name", "%s has no primary key that this role can see (the database shows keys only to roles that "+
+				"may change the table): erasure needs one to change exactly the rows it found", t.Name)
 		}
 	}
 	if len(fields) > 0 {

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -31,6 +32,7 @@ const PostgresDSNEnv = "RIGHTSDESK_TEST_POSTGRES_DSN"
 // DB is a company database made for one test.
 type DB struct {
 	Kind service.DataSystemKind
+	Name string // the PostgreSQL schema or the MySQL database
 	DSN  string
 	SQL  *sql.DB // the test's own connection, to look at and change the data behind the connector's back
 }
@@ -97,6 +99,48 @@ func Example(tb testing.TB, name string) string {
 	return string(b)
 }
 
+// Roles runs docs/examples' GRANT script for the shop on d, with role names of the test's own, and answers the
+// collector's and the eraser's DSNs. The roles are dropped when the test ends.
+func (d DB) Roles(tb testing.TB) (collector, eraser string) {
+	tb.Helper()
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	suffix := "_" + hex.EncodeToString(b[:])
+	file, drop := "grants-postgres.sql", "DROP OWNED BY %[1]s;\nDROP ROLE %[1]s"
+	if d.Kind == service.KindMySQL {
+		file, drop = "grants-mysql.sql", "DROP USER '%[1]s'@'%%'"
+	}
+	script := strings.NewReplacer("SCHEMA shop", "SCHEMA "+d.Name, "shop.*", d.Name+".*",
+		"rd_collector", "rd_collector"+suffix, "rd_eraser", "rd_eraser"+suffix).Replace(Example(tb, file))
+	d.Exec(tb, script)
+	tb.Cleanup(func() {
+		for _, role := range []string{"rd_collector" + suffix, "rd_eraser" + suffix} {
+			for _, st := range split(fmt.Sprintf(drop, role) + ";") {
+				if _, err := d.SQL.Exec(st); err != nil {
+					tb.Errorf("%s: %v", st, err)
+				}
+			}
+		}
+	})
+	dsn := func(user, pass string) string {
+		if d.Kind == service.KindMySQL {
+			cfg, err := mysql.ParseDSN(d.DSN)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			cfg.User, cfg.Passwd = user, pass
+			return cfg.FormatDSN()
+		}
+		u, err := url.Parse(d.DSN)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		u.User = url.UserPassword(user, pass)
+		return u.String()
+	}
+	return dsn("rd_collector"+suffix, "change-me"), dsn("rd_eraser"+suffix, "change-me-too")
+}
+
 // Empty returns a fresh, empty database of kind.
 func Empty(tb testing.TB, kind service.DataSystemKind) DB {
 	tb.Helper()
@@ -146,7 +190,7 @@ func Empty(tb testing.TB, kind service.DataSystemKind) DB {
 		defer cancel()
 		exec(tb, ctx, driver, base, drop)
 	})
-	return DB{Kind: kind, DSN: dsn, SQL: db}
+	return DB{Kind: kind, Name: name, DSN: dsn, SQL: db}
 }
 
 func exec(tb testing.TB, ctx context.Context, driver, dsn, statement string) {
