@@ -11,6 +11,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/rightsdesk/rightsdesk/api/apitest"
 	"github.com/rightsdesk/rightsdesk/datasys"
 	"github.com/rightsdesk/rightsdesk/datasys/datasystest"
 	"github.com/rightsdesk/rightsdesk/service"
@@ -81,7 +82,7 @@ func (h *companyHarness) inProgress(t *testing.T, typ string) string {
 }
 
 // runOf decodes a run and indexes its systems by name.
-func runOf(t *testing.T, res interface{ Map(testing.TB) map[string]any }) (map[string]any, map[string]map[string]any) {
+func runOf(t *testing.T, res *apitest.Response) (map[string]any, map[string]map[string]any) {
 	t.Helper()
 	run := res.Map(t)
 	systems := map[string]map[string]any{}

@@ -4169,25 +4169,6 @@ func (response ReportDataJob422ApplicationProblemPlusJSONResponse) VisitReportDa
 	return err
 }
 
-type ReportDataJob429ApplicationProblemPlusJSONResponse struct {
-	TooManyRequestsApplicationProblemPlusJSONResponse
-}
-
-func (response ReportDataJob429ApplicationProblemPlusJSONResponse) VisitReportDataJobResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(429)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
 type ListDataSystemsRequestObject struct {
 }
 

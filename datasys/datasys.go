@@ -113,9 +113,19 @@ func (s *session) fail(table string, err error) error {
 	return fmt.Errorf("%s: %w", where, err)
 }
 
+// logged logs, once, an error that is not a worded refusal (a bug, or a driver failing in a way not foreseen):
+// the run reports it as an internal error, and the operator finds its detail here.
+func (c *Connector) logged(d *service.DataSystem, op string, err error) error {
+	if err != nil && service.ErrorCode(err) == service.EINTERNAL {
+		c.log.Error().Err(err).Str("data_system_id", d.ID).Str("op", op).Msg("data system run failed")
+	}
+	return err
+}
+
 // CheckMap checks the system's map against the live schema, through the collector's DSN and, when the system
 // has one, the eraser's (which must also see a primary key on every table erasure changes).
-func (c *Connector) CheckMap(ctx context.Context, d *service.DataSystem) error {
+func (c *Connector) CheckMap(ctx context.Context, d *service.DataSystem) (err error) {
+	defer func() { err = c.logged(d, "check", err) }()
 	_, done, err := c.open(ctx, d, d.DSN, d.EraseDSN != "")
 	if err != nil {
 		return err
@@ -132,7 +142,8 @@ func (c *Connector) CheckMap(ctx context.Context, d *service.DataSystem) error {
 }
 
 // Collect returns every row the map reaches from the subject, in one read-only transaction.
-func (c *Connector) Collect(ctx context.Context, d *service.DataSystem, job service.SubjectJob) (*service.Collected, error) {
+func (c *Connector) Collect(ctx context.Context, d *service.DataSystem, job service.SubjectJob) (_ *service.Collected, err error) {
+	defer func() { err = c.logged(d, "collect", err) }()
 	start := time.Now()
 	s, done, err := c.open(ctx, d, d.DSN, true)
 	if err != nil {

@@ -13,7 +13,8 @@ import (
 // retain tables are set to NULL or masked. A preview runs the very same statements and rolls them back, so
 // that it also meets what the database would refuse (a foreign key, a missing privilege). Rows already erased
 // are not found again, and columns already nulled or masked are not written again: a second run counts nothing.
-func (c *Connector) Erase(ctx context.Context, d *service.DataSystem, job service.SubjectJob, preview bool) (map[string]service.TableCounts, error) {
+func (c *Connector) Erase(ctx context.Context, d *service.DataSystem, job service.SubjectJob, preview bool) (_ map[string]service.TableCounts, err error) {
+	defer func() { err = c.logged(d, "erase", err) }()
 	start := time.Now()
 	dsn := d.EraseDSN
 	if dsn == "" {
