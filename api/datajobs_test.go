@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -178,6 +179,25 @@ func TestHTTPDataSystems(t *testing.T) {
 			e, err := h.svc.RequestErasure(context.Background(), id)
 			if err != nil || e == nil || len(e.Systems) != 2 {
 				t.Errorf("erasure %+v, %v; want it recorded with both systems", e, err)
+			}
+
+			// A consent withdrawal goes to both as a suppression job with its purposes.
+			withdrawal := h.Do(t, "POST", "/api/v1/requests", h.admin, deletion(func(b map[string]any) {
+				b["type"], b["details"] = "consent_withdrawal", map[string]any{"purposes": []string{"marketing"}}
+			})).Map(t)["id"].(string)
+			h.Do(t, "POST", "/api/v1/requests/"+withdrawal+"/transitions", h.admin, map[string]any{"to": "in_progress"})
+			if res := h.Do(t, "POST", path+"/suppression-runs", h.admin, nil); res.Status != 409 {
+				t.Errorf("suppression on a deletion: %d", res.Status)
+			}
+			res = h.Do(t, "POST", "/api/v1/requests/"+withdrawal+"/suppression-runs", h.admin, nil)
+			if run, _ := runOf(t, res); res.Status != 202 || run["kind"] != "suppress" || len(run["systems"].([]any)) != 2 {
+				t.Fatalf("suppression: %d %s", res.Status, res.Body)
+			}
+			jobs = rc.received(t)
+			for _, j := range jobs[2:] {
+				if j["kind"] != "suppress" || fmt.Sprint(j["purposes"]) != "[marketing]" {
+					t.Errorf("suppression job %v", j)
+				}
 			}
 		})
 	}

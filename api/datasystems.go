@@ -194,6 +194,18 @@ func (s *Server) RunErasure(ctx context.Context, req RunErasureRequestObject) (R
 	return RunErasure201JSONResponse(toAPIRun(run, s.svc.Now())), nil
 }
 
+// RunSuppression sends a consent withdrawal to the http systems: 202 while they have the job.
+func (s *Server) RunSuppression(ctx context.Context, req RunSuppressionRequestObject) (RunSuppressionResponseObject, error) {
+	run, err := s.svc.Suppress(ctx, actorFrom(ctx), req.Id.String())
+	if err != nil {
+		return nil, err
+	}
+	if run.Status == service.RunRunning {
+		return RunSuppression202JSONResponse(toAPIRun(run, s.svc.Now())), nil
+	}
+	return RunSuppression201JSONResponse(toAPIRun(run, s.svc.Now())), nil
+}
+
 // ListRuns answers a request's runs.
 func (s *Server) ListRuns(ctx context.Context, req ListRunsRequestObject) (ListRunsResponseObject, error) {
 	runs, err := s.svc.Runs(ctx, actorFrom(ctx), req.Id.String())

@@ -542,8 +542,9 @@ func (e Role) Valid() bool {
 
 // Defines values for RunKind.
 const (
-	Collect RunKind = "collect"
-	Erase   RunKind = "erase"
+	Collect  RunKind = "collect"
+	Erase    RunKind = "erase"
+	Suppress RunKind = "suppress"
 )
 
 // Valid indicates whether the value is a known member of the RunKind enum.
@@ -552,6 +553,8 @@ func (e RunKind) Valid() bool {
 	case Collect:
 		return true
 	case Erase:
+		return true
+	case Suppress:
 		return true
 	default:
 		return false
@@ -1991,6 +1994,9 @@ type ServerInterface interface {
 	// GetRun One run of the request.
 	// (GET /api/v1/requests/{id}/runs/{run_id})
 	GetRun(ctx echo.Context, id RequestID, runId RunID) error
+	// RunSuppression Send a consent withdrawal to every http data system as a suppression job (consent withdrawals).
+	// (POST /api/v1/requests/{id}/suppression-runs)
+	RunSuppression(ctx echo.Context, id RequestID) error
 	// TransitionRequest Move a request along the state machine (officer, admin).
 	// (POST /api/v1/requests/{id}/transitions)
 	TransitionRequest(ctx echo.Context, id RequestID) error
@@ -2807,6 +2813,22 @@ func (w *ServerInterfaceWrapper) GetRun(ctx echo.Context) error {
 	return err
 }
 
+// RunSuppression converts echo context to params.
+func (w *ServerInterfaceWrapper) RunSuppression(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id RequestID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RunSuppression(ctx, id)
+	return err
+}
+
 // TransitionRequest converts echo context to params.
 func (w *ServerInterfaceWrapper) TransitionRequest(ctx echo.Context) error {
 	var err error
@@ -3170,6 +3192,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.PUT(options.BaseURL+"/api/v1/data-systems/:id", wrapper.UpdateDataSystem, options.OperationMiddlewares["updateDataSystem"]...)
 	router.POST(options.BaseURL+"/api/v1/requests/:id/collections", wrapper.CollectRequestData, options.OperationMiddlewares["collectRequestData"]...)
 	router.POST(options.BaseURL+"/api/v1/requests/:id/erasure-runs", wrapper.RunErasure, options.OperationMiddlewares["runErasure"]...)
+	router.POST(options.BaseURL+"/api/v1/requests/:id/suppression-runs", wrapper.RunSuppression, options.OperationMiddlewares["runSuppression"]...)
 	router.GET(options.BaseURL+"/api/v1/requests/:id/runs", wrapper.ListRuns, options.OperationMiddlewares["listRuns"]...)
 	router.GET(options.BaseURL+"/api/v1/requests/:id/runs/:run_id", wrapper.GetRun, options.OperationMiddlewares["getRun"]...)
 	router.POST(options.BaseURL+"/api/v1/data-jobs/results", wrapper.ReportDataJob, options.OperationMiddlewares["reportDataJob"]...)
@@ -7450,6 +7473,106 @@ func (response GetRun404ApplicationProblemPlusJSONResponse) VisitGetRunResponse(
 	return err
 }
 
+type RunSuppressionRequestObject struct {
+	Id RequestID `json:"id"`
+}
+
+type RunSuppressionResponseObject interface {
+	VisitRunSuppressionResponse(w http.ResponseWriter) error
+}
+
+type RunSuppression201JSONResponse Run
+
+func (response RunSuppression201JSONResponse) VisitRunSuppressionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunSuppression202JSONResponse Run
+
+func (response RunSuppression202JSONResponse) VisitRunSuppressionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunSuppression401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RunSuppression401ApplicationProblemPlusJSONResponse) VisitRunSuppressionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunSuppression403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RunSuppression403ApplicationProblemPlusJSONResponse) VisitRunSuppressionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunSuppression404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RunSuppression404ApplicationProblemPlusJSONResponse) VisitRunSuppressionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunSuppression409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RunSuppression409ApplicationProblemPlusJSONResponse) VisitRunSuppressionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type TransitionRequestRequestObject struct {
 	Id   RequestID `json:"id"`
 	Body *TransitionRequestJSONRequestBody
@@ -9359,6 +9482,9 @@ type StrictServerInterface interface {
 	// GetRun One run of the request.
 	// (GET /api/v1/requests/{id}/runs/{run_id})
 	GetRun(ctx context.Context, request GetRunRequestObject) (GetRunResponseObject, error)
+	// RunSuppression Send a consent withdrawal to every http data system as a suppression job (consent withdrawals).
+	// (POST /api/v1/requests/{id}/suppression-runs)
+	RunSuppression(ctx context.Context, request RunSuppressionRequestObject) (RunSuppressionResponseObject, error)
 	// TransitionRequest Move a request along the state machine (officer, admin).
 	// (POST /api/v1/requests/{id}/transitions)
 	TransitionRequest(ctx context.Context, request TransitionRequestRequestObject) (TransitionRequestResponseObject, error)
@@ -10902,6 +11028,31 @@ func (sh *strictHandler) GetRun(ctx echo.Context, id RequestID, runId RunID) err
 		return err
 	} else if validResponse, ok := response.(GetRunResponseObject); ok {
 		return validResponse.VisitGetRunResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RunSuppression operation middleware
+func (sh *strictHandler) RunSuppression(ctx echo.Context, id RequestID) error {
+	var request RunSuppressionRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RunSuppression(ctx.Request().Context(), request.(RunSuppressionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RunSuppression")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RunSuppressionResponseObject); ok {
+		return validResponse.VisitRunSuppressionResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

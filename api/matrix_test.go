@@ -112,6 +112,7 @@ func TestRoleMatrix(t *testing.T) {
 			"collectRequestData": {"POST", req + "/collections", nil, ""},
 			"runErasure":         {"POST", req + "/erasure-runs", map[string]any{"preview": true}, ""},
 			"listRuns":           {"GET", req + "/runs", nil, ""},
+			"runSuppression":     {"POST", req + "/suppression-runs", nil, ""},
 			"getRun":             {"GET", req + "/runs/00000000-0000-4000-8000-000000000000", nil, ""},
 			"reportDataJob": {"POST", "/api/v1/data-jobs/results", map[string]any{"callback_token": "a.b.c.d",
 				"status": "done"}, ""},

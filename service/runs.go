@@ -27,8 +27,9 @@ type RunKind string
 
 // The kinds of run.
 const (
-	RunCollect RunKind = "collect"
-	RunErase   RunKind = "erase"
+	RunCollect  RunKind = "collect"
+	RunErase    RunKind = "erase"
+	RunSuppress RunKind = "suppress" // a consent withdrawal sent to http systems
 )
 
 // RunStatus is where a run, or its part on one system, stands.
@@ -120,14 +121,19 @@ func (s *Service) startRun(ctx context.Context, a Actor, id string, kind RunKind
 			return Errorf(ECONFLICT, "collection answers access and portability requests; this is a %s request", r.Type)
 		case kind == RunErase && r.Type != TypeDeletion:
 			return Errorf(ECONFLICT, "erasure runs on deletion requests; this is a %s request", r.Type)
+		case kind == RunSuppress && r.Type != TypeConsentWithdrawal:
+			return Errorf(ECONFLICT, "suppression jobs carry consent withdrawals; this is a %s request", r.Type)
 		case r.Status != StatusInProgress && r.Status != StatusOnHold:
 			return Errorf(ECONFLICT, "a %s request takes no run; it must be in_progress or on_hold", r.Status)
 		}
 		if systems, err = tx.ListDataSystems(ctx); err != nil {
 			return err
 		}
+		if kind == RunSuppress {
+			systems = slices.DeleteFunc(systems, func(d *DataSystem) bool { return d.Kind != KindHTTP })
+		}
 		if len(systems) == 0 {
-			return Errorf(ECONFLICT, "no data system is registered (POST /api/v1/data-systems)")
+			return Errorf(ECONFLICT, "no data system that takes a %s run is registered (POST /api/v1/data-systems)", kind)
 		}
 		now := s.now()
 		run = &Run{ID: s.newID(), RequestID: r.ID, Kind: kind, Preview: preview, Status: RunRunning, CreatedAt: now,
@@ -346,6 +352,22 @@ func (s *Service) recordRunErasure(ctx context.Context, a Actor, run *Run) error
 	}
 	_, err := s.RecordErasure(ctx, a, run.RequestID, ErasureCommand{ExecutedAt: *run.FinishedAt, Systems: names})
 	return err
+}
+
+// Suppress sends a consent withdrawal to every http data system as a suppression job, with the request's
+// purposes, so that downstream systems stop processing (the request's officers, admins).
+func (s *Service) Suppress(ctx context.Context, a Actor, id string) (*Run, error) {
+	run, r, systems, err := s.startRun(ctx, a, id, RunSuppress, false)
+	if err != nil {
+		return nil, err
+	}
+	for i, d := range systems {
+		s.sendJob(ctx, run, r, d, run.Systems[i])
+	}
+	if err := s.finishRun(ctx, a, run); err != nil {
+		return nil, err
+	}
+	return run, nil
 }
 
 // Runs lists a request's runs, newest first (the request's officers, auditors, admins).

@@ -17,6 +17,7 @@ type dataJob struct {
 	Reference     string      `json:"reference"`
 	Subject       jobSubject  `json:"subject"`
 	Map           *DatasetMap `json:"map"`
+	Purposes      []string    `json:"purposes,omitempty"` // suppress jobs: the purposes consent was withdrawn for
 	CallbackURL   string      `json:"callback_url"`
 	CallbackToken string      `json:"callback_token"`
 	DueAt         time.Time   `json:"due_at"`
@@ -44,7 +45,7 @@ func (s *Service) sendJob(ctx context.Context, run *Run, r *Request, d *DataSyst
 		return
 	}
 	body, err := json.Marshal(dataJob{JobID: run.ID + "-" + d.ID, Kind: run.Kind, Reference: r.Reference,
-		Subject: jobSubject{r.Subject.Email, r.Subject.Phone, r.Subject.AccountID}, Map: &d.Map,
+		Subject: jobSubject{r.Subject.Email, r.Subject.Phone, r.Subject.AccountID}, Map: &d.Map, Purposes: r.Details.Purposes,
 		CallbackURL: s.publicURL + "/api/v1/data-jobs/results", CallbackToken: token, DueAt: due})
 	if err == nil {
 		var allowed []string
