@@ -218,6 +218,9 @@ func TestFulfilmentFromCompanyDatabases(t *testing.T) {
 				t.Errorf("%s second run %d %s, want nothing left to do", name, res.Status, got)
 			}
 		}
+		if again, _ := h.svc.RequestErasure(context.Background(), del); again == nil || !again.ExecutedAt.Equal(e.ExecutedAt) {
+			t.Errorf("a run with nothing left to do re-recorded the erasure (restarting its purges): %+v", again)
+		}
 		runs := h.Do(t, "GET", path+"/runs", h.admin, nil)
 		items := runs.Map(t)["items"].([]any)
 		if runs.Status != 200 || len(items) != 3 {

@@ -341,10 +341,28 @@ func (s *Service) Erase(ctx context.Context, a Actor, id string, preview bool) (
 	return run, nil
 }
 
-// recordRunErasure records a finished, successful erasure run as the request's erasure.
+// recordRunErasure records a finished, successful erasure run as the request's erasure. A run that changed
+// nothing (a second run after a complete one) leaves a recorded erasure as it is: recording again would restart
+// every backup purge for data that is not back. After a restore (reapply_required) it records again.
 func (s *Service) recordRunErasure(ctx context.Context, a Actor, run *Run) error {
 	if run.Kind != RunErase || run.Preview || run.Status != RunDone {
 		return nil
+	}
+	changed := false
+	for _, sr := range run.Systems {
+		changed = changed || sr.Kind == KindHTTP // an http system's report may not count what it did
+		for _, c := range sr.Tables {
+			changed = changed || c.Deleted > 0 || c.Updated > 0
+		}
+	}
+	if !changed {
+		e, err := s.RequestErasure(ctx, run.RequestID)
+		if err != nil {
+			return err
+		}
+		if e != nil && e.State != ErasureReapply {
+			return nil
+		}
 	}
 	names := make([]string, len(run.Systems))
 	for i, sr := range run.Systems {
