@@ -20,7 +20,7 @@ func (s *Service) checkMap(ctx context.Context, d *DataSystem) error {
 // RegisterDataSystem adds a data system (admin). Its map is checked against the live schema before it is saved:
 // EINVALID names the path of each table or column the database does not have.
 func (s *Service) RegisterDataSystem(ctx context.Context, a Actor, in DataSystemInput) (*DataSystem, error) {
-	if err := authorize(a, permManageDataSystems); err != nil {
+	if err := authorize(a, permDataSystems); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -57,7 +57,7 @@ func (s *Service) RegisterDataSystem(ctx context.Context, a Actor, in DataSystem
 // UpdateDataSystem replaces a data system's settings and map (admin); a DSN left empty keeps the stored one, so
 // that an admin need not know it to change the map. The kind cannot change.
 func (s *Service) UpdateDataSystem(ctx context.Context, a Actor, id string, in DataSystemInput) (*DataSystem, error) {
-	if err := authorize(a, permManageDataSystems); err != nil {
+	if err := authorize(a, permDataSystems); err != nil {
 		return nil, err
 	}
 	d, err := s.store.FindDataSystem(ctx, id)
@@ -90,7 +90,7 @@ func (s *Service) UpdateDataSystem(ctx context.Context, a Actor, id string, in D
 
 // DeleteDataSystem removes a data system (admin); its past runs keep their results.
 func (s *Service) DeleteDataSystem(ctx context.Context, a Actor, id string) error {
-	if err := authorize(a, permManageDataSystems); err != nil {
+	if err := authorize(a, permDataSystems); err != nil {
 		return err
 	}
 	return s.store.WithTx(ctx, func(tx Store) error {
@@ -103,7 +103,7 @@ func (s *Service) DeleteDataSystem(ctx context.Context, a Actor, id string) erro
 
 // DataSystem returns a data system (admin).
 func (s *Service) DataSystem(ctx context.Context, a Actor, id string) (*DataSystem, error) {
-	if err := authorize(a, permManageDataSystems); err != nil {
+	if err := authorize(a, permDataSystems); err != nil {
 		return nil, err
 	}
 	return s.store.FindDataSystem(ctx, id)
@@ -111,7 +111,7 @@ func (s *Service) DataSystem(ctx context.Context, a Actor, id string) (*DataSyst
 
 // DataSystems lists the data systems by name (admin).
 func (s *Service) DataSystems(ctx context.Context, a Actor) ([]*DataSystem, error) {
-	if err := authorize(a, permManageDataSystems); err != nil {
+	if err := authorize(a, permDataSystems); err != nil {
 		return nil, err
 	}
 	return s.store.ListDataSystems(ctx)

@@ -138,50 +138,50 @@ func (s *Service) Ready(ctx context.Context) error {
 type permission string
 
 const (
-	permFileRequest       permission = "file_request"
-	permReadRequests      permission = "read_requests"
-	permReadReference     permission = "read_reference" // policies, calendars, deadline previews
-	permLoadCalendar      permission = "load_calendar"
-	permManageUsers       permission = "manage_users"
-	permVerifyAudit       permission = "verify_audit"
-	permReadReports       permission = "read_reports"
-	permReadUsers         permission = "read_users"
-	permManageQueues      permission = "manage_queues"
-	permWorkRequests      permission = "work_requests" // transitions, assignment, replies, notes, extensions
-	permRunJobs           permission = "run_jobs"
-	permReadJobs          permission = "read_jobs"
-	permManageOutbox      permission = "manage_outbox"
-	permManageBackups     permission = "manage_backups"
-	permReadBackups       permission = "read_backups"
-	permRecordBackups     permission = "record_backups" // refreshes and restores: backup tooling
-	permSuppressions      permission = "check_suppressions"
-	permReadAllowList     permission = "read_allow_list" // the hosts transmissions may reach on private addresses
-	permEditAllowList     permission = "edit_allow_list"
-	permManageDataSystems permission = "manage_data_systems" // the company databases runs reach, and their DSNs
+	permFileRequest   permission = "file_request"
+	permReadRequests  permission = "read_requests"
+	permReadReference permission = "read_reference" // policies, calendars, deadline previews
+	permLoadCalendar  permission = "load_calendar"
+	permManageUsers   permission = "manage_users"
+	permVerifyAudit   permission = "verify_audit"
+	permReadReports   permission = "read_reports"
+	permReadUsers     permission = "read_users"
+	permManageQueues  permission = "manage_queues"
+	permWorkRequests  permission = "work_requests" // transitions, assignment, replies, notes, extensions
+	permRunJobs       permission = "run_jobs"
+	permReadJobs      permission = "read_jobs"
+	permManageOutbox  permission = "manage_outbox"
+	permManageBackups permission = "manage_backups"
+	permReadBackups   permission = "read_backups"
+	permRecordBackups permission = "record_backups" // refreshes and restores: backup tooling
+	permSuppressions  permission = "check_suppressions"
+	permReadAllowList permission = "read_allow_list" // the hosts transmissions may reach on private addresses
+	permEditAllowList permission = "edit_allow_list"
+	permDataSystems   permission = "manage_data_systems" // the company databases runs reach, and their DSNs
 )
 
 // grants is the one table of who may do what; object-level checks (queues) come on top.
 var grants = map[permission][]Role{
-	permFileRequest:       {RoleIntake, RoleOfficer, RoleAdmin},
-	permReadRequests:      {RoleOfficer, RoleAuditor, RoleAdmin},
-	permReadReference:     {RoleOfficer, RoleAuditor, RoleAdmin},
-	permLoadCalendar:      {RoleAdmin},
-	permManageUsers:       {RoleAdmin},
-	permVerifyAudit:       {RoleAuditor, RoleAdmin},
-	permReadReports:       {RoleAuditor, RoleAdmin, RoleOfficer},
-	permReadUsers:         {RoleAuditor, RoleAdmin},
-	permManageQueues:      {RoleAdmin},
-	permWorkRequests:      {RoleOfficer, RoleAdmin},
-	permRunJobs:           {RoleAdmin},
-	permReadJobs:          {RoleAuditor, RoleAdmin},
-	permManageOutbox:      {RoleAdmin},
-	permManageBackups:     {RoleAdmin},
-	permReadBackups:       {RoleOfficer, RoleAuditor, RoleAdmin, RoleIntegration},
-	permRecordBackups:     {RoleIntegration, RoleAdmin},
-	permSuppressions:      {RoleIntegration, RoleOfficer, RoleAdmin},
-	permReadAllowList:     {RoleAuditor, RoleAdmin},
-	permEditAllowList:     {RoleAdmin},
-	permManageDataSystems: {RoleAdmin},
+	permFileRequest:   {RoleIntake, RoleOfficer, RoleAdmin},
+	permReadRequests:  {RoleOfficer, RoleAuditor, RoleAdmin},
+	permReadReference: {RoleOfficer, RoleAuditor, RoleAdmin},
+	permLoadCalendar:  {RoleAdmin},
+	permManageUsers:   {RoleAdmin},
+	permVerifyAudit:   {RoleAuditor, RoleAdmin},
+	permReadReports:   {RoleAuditor, RoleAdmin, RoleOfficer},
+	permReadUsers:     {RoleAuditor, RoleAdmin},
+	permManageQueues:  {RoleAdmin},
+	permWorkRequests:  {RoleOfficer, RoleAdmin},
+	permRunJobs:       {RoleAdmin},
+	permReadJobs:      {RoleAuditor, RoleAdmin},
+	permManageOutbox:  {RoleAdmin},
+	permManageBackups: {RoleAdmin},
+	permReadBackups:   {RoleOfficer, RoleAuditor, RoleAdmin, RoleIntegration},
+	permRecordBackups: {RoleIntegration, RoleAdmin},
+	permSuppressions:  {RoleIntegration, RoleOfficer, RoleAdmin},
+	permReadAllowList: {RoleAuditor, RoleAdmin},
+	permEditAllowList: {RoleAdmin},
+	permDataSystems:   {RoleAdmin},
 }
 
 // authorize answers EFORBIDDEN unless a's role holds p.
