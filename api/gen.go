@@ -126,6 +126,45 @@ func (e CorrectionOutcomeOutcome) Valid() bool {
 	}
 }
 
+// Defines values for DataJobResultStatus.
+const (
+	DataJobResultStatusDone   DataJobResultStatus = "done"
+	DataJobResultStatusFailed DataJobResultStatus = "failed"
+)
+
+// Valid indicates whether the value is a known member of the DataJobResultStatus enum.
+func (e DataJobResultStatus) Valid() bool {
+	switch e {
+	case DataJobResultStatusDone:
+		return true
+	case DataJobResultStatusFailed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DataSystemKind.
+const (
+	Http     DataSystemKind = "http"
+	Mysql    DataSystemKind = "mysql"
+	Postgres DataSystemKind = "postgres"
+)
+
+// Valid indicates whether the value is a known member of the DataSystemKind enum.
+func (e DataSystemKind) Valid() bool {
+	switch e {
+	case Http:
+		return true
+	case Mysql:
+		return true
+	case Postgres:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DeletionGround.
 const (
 	BreachOfAgreement       DeletionGround = "breach_of_agreement"
@@ -294,6 +333,48 @@ func (e Locale) Valid() bool {
 	case En:
 		return true
 	case ZhCN:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MapColumnErase.
+const (
+	MapColumnEraseMask   MapColumnErase = "mask"
+	MapColumnEraseNull   MapColumnErase = "null"
+	MapColumnEraseRetain MapColumnErase = "retain"
+)
+
+// Valid indicates whether the value is a known member of the MapColumnErase enum.
+func (e MapColumnErase) Valid() bool {
+	switch e {
+	case MapColumnEraseMask:
+		return true
+	case MapColumnEraseNull:
+		return true
+	case MapColumnEraseRetain:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MapTableErase.
+const (
+	MapTableEraseDelete MapTableErase = "delete"
+	MapTableEraseRetain MapTableErase = "retain"
+	MapTableEraseUpdate MapTableErase = "update"
+)
+
+// Valid indicates whether the value is a known member of the MapTableErase enum.
+func (e MapTableErase) Valid() bool {
+	switch e {
+	case MapTableEraseDelete:
+		return true
+	case MapTableEraseRetain:
+		return true
+	case MapTableEraseUpdate:
 		return true
 	default:
 		return false
@@ -510,6 +591,48 @@ func (e Role) Valid() bool {
 	}
 }
 
+// Defines values for RunKind.
+const (
+	Collect  RunKind = "collect"
+	Erase    RunKind = "erase"
+	Suppress RunKind = "suppress"
+)
+
+// Valid indicates whether the value is a known member of the RunKind enum.
+func (e RunKind) Valid() bool {
+	switch e {
+	case Collect:
+		return true
+	case Erase:
+		return true
+	case Suppress:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RunStatus.
+const (
+	RunStatusDone    RunStatus = "done"
+	RunStatusFailed  RunStatus = "failed"
+	RunStatusRunning RunStatus = "running"
+)
+
+// Valid indicates whether the value is a known member of the RunStatus enum.
+func (e RunStatus) Valid() bool {
+	switch e {
+	case RunStatusDone:
+		return true
+	case RunStatusFailed:
+		return true
+	case RunStatusRunning:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Status.
 const (
 	StatusDenied     Status = "denied"
@@ -543,6 +666,30 @@ func (e Status) Valid() bool {
 	case StatusUnverified:
 		return true
 	case StatusWithdrawn:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SystemRunStatus.
+const (
+	SystemRunStatusDone    SystemRunStatus = "done"
+	SystemRunStatusFailed  SystemRunStatus = "failed"
+	SystemRunStatusPending SystemRunStatus = "pending"
+	SystemRunStatusRunning SystemRunStatus = "running"
+)
+
+// Valid indicates whether the value is a known member of the SystemRunStatus enum.
+func (e SystemRunStatus) Valid() bool {
+	switch e {
+	case SystemRunStatusDone:
+		return true
+	case SystemRunStatusFailed:
+		return true
+	case SystemRunStatusPending:
+		return true
+	case SystemRunStatusRunning:
 		return true
 	default:
 		return false
@@ -766,6 +913,94 @@ type CorrectionOutcome struct {
 // CorrectionOutcomeOutcome defines model for CorrectionOutcome.Outcome.
 type CorrectionOutcomeOutcome string
 
+// DataJobResult defines model for DataJobResult.
+type DataJobResult struct {
+	CallbackToken string `json:"callback_token"`
+
+	// Error Why it failed, in words; never a value.
+	Error *string `json:"error,omitempty"`
+
+	// Rows Collect jobs - the rows found, by table (`{"customers": [{...}]}`), attached as the system's export
+	// file. The request body limit bounds them; a system with more data uploads an export file instead.
+	Rows   *map[string][]map[string]interface{} `json:"rows,omitempty"`
+	Status DataJobResultStatus                  `json:"status"`
+	Tables *map[string]TableCounts              `json:"tables,omitempty"`
+}
+
+// DataJobResultStatus defines model for DataJobResult.Status.
+type DataJobResultStatus string
+
+// DataSystem defines model for DataSystem.
+type DataSystem struct {
+	CallbackTimeoutHours int       `json:"callback_timeout_hours"`
+	CreatedAt            time.Time `json:"created_at"`
+	Endpoint             *string   `json:"endpoint,omitempty"`
+
+	// HasEraseDsn Whether erasure connects as a role of its own; the DSNs themselves are never answered.
+	HasEraseDsn bool               `json:"has_erase_dsn"`
+	Id          openapi_types.UUID `json:"id"`
+
+	// Kind `mysql` covers MySQL and MariaDB.
+	Kind DataSystemKind `json:"kind"`
+
+	// Map Where a subject's personal data lives in one system, and what erasure does to it.
+	Map                DatasetMap `json:"map"`
+	Name               string     `json:"name"`
+	OwnerEmail         *string    `json:"owner_email,omitempty"`
+	RowCap             int        `json:"row_cap"`
+	StatementTimeoutMs int        `json:"statement_timeout_ms"`
+	UpdatedAt          time.Time  `json:"updated_at"`
+}
+
+// DataSystemInput defines model for DataSystemInput.
+type DataSystemInput struct {
+	// CallbackTimeoutHours http kind - after this a pending job is overdue and chased.
+	CallbackTimeoutHours *int `json:"callback_timeout_hours,omitempty"`
+
+	// Dsn SQL kinds: the collector's connection, `postgres://user:pass@host:5432/db?search_path=shop` or
+	// `user:pass@tcp(host:3306)/db`. Sealed at rest, never answered.
+	Dsn *string `json:"dsn,omitempty"`
+
+	// Endpoint http kind - the https URL jobs are POSTed to, signed like portability transmissions
+	// (`Rightsdesk-Signature`) and through the same SSRF checks and allow-list.
+	Endpoint *string `json:"endpoint,omitempty"`
+
+	// EraseDsn SQL kinds, optional - the eraser's connection, a role that may update and delete; default `dsn`.
+	EraseDsn *string `json:"erase_dsn,omitempty"`
+
+	// Kind `mysql` covers MySQL and MariaDB.
+	Kind DataSystemKind `json:"kind"`
+
+	// Map Where a subject's personal data lives in one system, and what erasure does to it.
+	Map *DatasetMap `json:"map,omitempty"`
+
+	// MapYaml The map as YAML text, instead of `map`; errors name the path and line.
+	MapYaml *string `json:"map_yaml,omitempty"`
+
+	// Name Names the system in runs, in the erasure record and in its export file `NAME.json`.
+	Name string `json:"name"`
+
+	// OwnerEmail http kind - chased by e-mail when the system does not call back in time.
+	OwnerEmail *string `json:"owner_email,omitempty"`
+
+	// RowCap Rows a run may reach per table; a subject with more fails the run, never truncates it.
+	RowCap             *int `json:"row_cap,omitempty"`
+	StatementTimeoutMs *int `json:"statement_timeout_ms,omitempty"`
+}
+
+// DataSystemKind `mysql` covers MySQL and MariaDB.
+type DataSystemKind string
+
+// DataSystemList defines model for DataSystemList.
+type DataSystemList struct {
+	Items []DataSystem `json:"items"`
+}
+
+// DatasetMap Where a subject's personal data lives in one system, and what erasure does to it.
+type DatasetMap struct {
+	Tables []MapTable `json:"tables"`
+}
+
 // DeadlinePreview defines model for DeadlinePreview.
 type DeadlinePreview struct {
 	DueDate     openapi_types.Date `json:"due_date"`
@@ -814,6 +1049,11 @@ type ErasureState string
 type ErasureInput struct {
 	ExecutedAt time.Time `json:"executed_at"`
 	Systems    []string  `json:"systems"`
+}
+
+// ErasureRunInput defines model for ErasureRunInput.
+type ErasureRunInput struct {
+	Preview bool `json:"preview"`
 }
 
 // Event defines model for Event.
@@ -958,6 +1198,47 @@ type Locale string
 type MailList struct {
 	Items []OutboxMail `json:"items"`
 }
+
+// MapColumn defines model for MapColumn.
+type MapColumn struct {
+	// Category The data category; a request limited to categories collects only theirs.
+	Category *string         `json:"category,omitempty"`
+	Erase    *MapColumnErase `json:"erase,omitempty"`
+
+	// Hash `mask` writes a keyed hash of the value (`h:` and 24 hex digits) instead of a fixed text.
+	Hash *bool `json:"hash,omitempty"`
+
+	// Replacement What `mask` writes; default `[erased]`.
+	Replacement *string `json:"replacement,omitempty"`
+}
+
+// MapColumnErase defines model for MapColumn.Erase.
+type MapColumnErase string
+
+// MapTable defines model for MapTable.
+type MapTable struct {
+	Columns *map[string]MapColumn `json:"columns,omitempty"`
+
+	// Erase `delete` deletes the rows; `update` nulls or masks the listed columns; `retain` keeps the rows for
+	// `reason` (quoted in the reply), its listed columns still nulled or masked.
+	Erase MapTableErase `json:"erase"`
+
+	// Identity The subject's identities and the columns that hold them; such a table starts the search.
+	Identity *struct {
+		AccountId *string `json:"account_id,omitempty"`
+		Email     *string `json:"email,omitempty"`
+		Phone     *string `json:"phone,omitempty"`
+	} `json:"identity,omitempty"`
+	Name   string  `json:"name"`
+	Reason *string `json:"reason,omitempty"`
+
+	// References This table's column -> the `table.column` it points at, e.g. `customer_id: customers.id`.
+	References *map[string]string `json:"references,omitempty"`
+}
+
+// MapTableErase `delete` deletes the rows; `update` nulls or masks the listed columns; `retain` keeps the rows for
+// `reason` (quoted in the reply), its listed columns still nulled or masked.
+type MapTableErase string
 
 // Merge defines model for Merge.
 type Merge struct {
@@ -1304,6 +1585,28 @@ type RestoredRequest struct {
 // Role defines model for Role.
 type Role string
 
+// Run defines model for Run.
+type Run struct {
+	CreatedAt  time.Time          `json:"created_at"`
+	FinishedAt *time.Time         `json:"finished_at,omitempty"`
+	Id         openapi_types.UUID `json:"id"`
+	Kind       RunKind            `json:"kind"`
+	Preview    bool               `json:"preview"`
+	Status     RunStatus          `json:"status"`
+	Systems    []SystemRun        `json:"systems"`
+}
+
+// RunKind defines model for Run.Kind.
+type RunKind string
+
+// RunStatus defines model for Run.Status.
+type RunStatus string
+
+// RunList defines model for RunList.
+type RunList struct {
+	Items []Run `json:"items"`
+}
+
 // Snapshot defines model for Snapshot.
 type Snapshot struct {
 	SnapshotTakenAt time.Time `json:"snapshot_taken_at"`
@@ -1345,6 +1648,47 @@ type SuppressionCheck struct {
 	Reference  *string    `json:"reference,omitempty"`
 	Since      *time.Time `json:"since,omitempty"`
 	Suppressed bool       `json:"suppressed"`
+}
+
+// SystemRun defines model for SystemRun.
+type SystemRun struct {
+	// DueAt http kind - when the system must have called back.
+	DueAt *time.Time `json:"due_at,omitempty"`
+
+	// Error Why it failed, in words; never a value.
+	Error *string `json:"error,omitempty"`
+
+	// ExportId The export file a collection attached.
+	ExportId   *openapi_types.UUID `json:"export_id,omitempty"`
+	FinishedAt *time.Time          `json:"finished_at,omitempty"`
+
+	// Kind `mysql` covers MySQL and MariaDB.
+	Kind DataSystemKind `json:"kind"`
+	Name string         `json:"name"`
+
+	// Overdue An http system that has not called back within its timeout.
+	Overdue *bool `json:"overdue,omitempty"`
+
+	// Retained By table, the legal reason its rows were kept, for the reply.
+	Retained *map[string]string     `json:"retained,omitempty"`
+	Status   SystemRunStatus        `json:"status"`
+	SystemId openapi_types.UUID     `json:"system_id"`
+	Tables   map[string]TableCounts `json:"tables"`
+}
+
+// SystemRunStatus defines model for SystemRun.Status.
+type SystemRunStatus string
+
+// TableCounts defines model for TableCounts.
+type TableCounts struct {
+	Deleted  int `json:"deleted"`
+	Retained int `json:"retained"`
+
+	// Rows Rows the run reached.
+	Rows int `json:"rows"`
+
+	// Updated Rows whose listed columns were nulled or masked.
+	Updated int `json:"updated"`
 }
 
 // Transition defines model for Transition.
@@ -1400,6 +1744,9 @@ type BackupSystemID = openapi_types.UUID
 // CalendarName defines model for CalendarName.
 type CalendarName = string
 
+// DataSystemID defines model for DataSystemID.
+type DataSystemID = openapi_types.UUID
+
 // IdempotencyKey defines model for IdempotencyKey.
 type IdempotencyKey = string
 
@@ -1408,6 +1755,9 @@ type QueueID = openapi_types.UUID
 
 // RequestID defines model for RequestID.
 type RequestID = openapi_types.UUID
+
+// RunID defines model for RunID.
+type RunID = openapi_types.UUID
 
 // TokenID defines model for TokenID.
 type TokenID = openapi_types.UUID
@@ -1438,6 +1788,9 @@ type TooManyRequests = Problem
 
 // Unauthorized An RFC 9457 problem.
 type Unauthorized = Problem
+
+// Unavailable An RFC 9457 problem.
+type Unavailable = Problem
 
 // Unprocessable An RFC 9457 problem.
 type Unprocessable = Problem
@@ -1538,6 +1891,15 @@ type RecordRestoreJSONRequestBody = Snapshot
 // PutCalendarYearJSONRequestBody defines body for PutCalendarYear for application/json ContentType.
 type PutCalendarYearJSONRequestBody = CalendarYearInput
 
+// ReportDataJobJSONRequestBody defines body for ReportDataJob for application/json ContentType.
+type ReportDataJobJSONRequestBody = DataJobResult
+
+// CreateDataSystemJSONRequestBody defines body for CreateDataSystem for application/json ContentType.
+type CreateDataSystemJSONRequestBody = DataSystemInput
+
+// UpdateDataSystemJSONRequestBody defines body for UpdateDataSystem for application/json ContentType.
+type UpdateDataSystemJSONRequestBody = DataSystemInput
+
 // CreateQueueJSONRequestBody defines body for CreateQueue for application/json ContentType.
 type CreateQueueJSONRequestBody = NewQueue
 
@@ -1552,6 +1914,9 @@ type AssignRequestJSONRequestBody = Assignment
 
 // RecordErasureJSONRequestBody defines body for RecordErasure for application/json ContentType.
 type RecordErasureJSONRequestBody = ErasureInput
+
+// RunErasureJSONRequestBody defines body for RunErasure for application/json ContentType.
+type RunErasureJSONRequestBody = ErasureRunInput
 
 // AttachExportMultipartRequestBody defines body for AttachExport for multipart/form-data ContentType.
 type AttachExportMultipartRequestBody AttachExportMultipartBody
@@ -1624,6 +1989,24 @@ type ServerInterface interface {
 	// PutCalendarYear Load (or replace) a year's State Council schedule (admin).
 	// (PUT /api/v1/calendars/{name}/years/{year})
 	PutCalendarYear(ctx echo.Context, name CalendarName, year Year) error
+	// ReportDataJob An http data system reports the result of a job it was sent (public; the job's token authenticates).
+	// (POST /api/v1/data-jobs/results)
+	ReportDataJob(ctx echo.Context) error
+	// ListDataSystems The data systems, by name (admin).
+	// (GET /api/v1/data-systems)
+	ListDataSystems(ctx echo.Context) error
+	// CreateDataSystem Register a data system - a company database or service that runs collect and erase (admin).
+	// (POST /api/v1/data-systems)
+	CreateDataSystem(ctx echo.Context) error
+	// DeleteDataSystem Remove a data system (admin); past runs keep their results.
+	// (DELETE /api/v1/data-systems/{id})
+	DeleteDataSystem(ctx echo.Context, id DataSystemID) error
+	// GetDataSystem One data system (admin).
+	// (GET /api/v1/data-systems/{id})
+	GetDataSystem(ctx echo.Context, id DataSystemID) error
+	// UpdateDataSystem Replace a data system's settings and map (admin).
+	// (PUT /api/v1/data-systems/{id})
+	UpdateDataSystem(ctx echo.Context, id DataSystemID) error
 	// ListJobs Each scheduled job's schedule, next run on this replica and last run anywhere, and warnings.
 	// (GET /api/v1/jobs)
 	ListJobs(ctx echo.Context) error
@@ -1669,9 +2052,15 @@ type ServerInterface interface {
 	// AssignRequest Assign a request to an officer of its queue, or unassign it (null).
 	// (POST /api/v1/requests/{id}/assignment)
 	AssignRequest(ctx echo.Context, id RequestID) error
+	// CollectRequestData Collect the subject's data from every data system (access and portability).
+	// (POST /api/v1/requests/{id}/collections)
+	CollectRequestData(ctx echo.Context, id RequestID) error
 	// RecordErasure Record that the subject's data was deleted from the live systems (deletions).
 	// (POST /api/v1/requests/{id}/erasure)
 	RecordErasure(ctx echo.Context, id RequestID) error
+	// RunErasure Preview or run the erasure of the subject's data on every data system (deletions).
+	// (POST /api/v1/requests/{id}/erasure-runs)
+	RunErasure(ctx echo.Context, id RequestID) error
 	// ListRequestEvents The request's audit trail, oldest first.
 	// (GET /api/v1/requests/{id}/events)
 	ListRequestEvents(ctx echo.Context, id RequestID) error
@@ -1696,6 +2085,15 @@ type ServerInterface interface {
 	// ReplyToRequest Record the reply to the subject, close the request and e-mail the reply.
 	// (POST /api/v1/requests/{id}/reply)
 	ReplyToRequest(ctx echo.Context, id RequestID) error
+	// ListRuns The request's collection and erasure runs, newest first.
+	// (GET /api/v1/requests/{id}/runs)
+	ListRuns(ctx echo.Context, id RequestID) error
+	// GetRun One run of the request.
+	// (GET /api/v1/requests/{id}/runs/{run_id})
+	GetRun(ctx echo.Context, id RequestID, runId RunID) error
+	// RunSuppression Send a consent withdrawal to every http data system as a suppression job (consent withdrawals).
+	// (POST /api/v1/requests/{id}/suppression-runs)
+	RunSuppression(ctx echo.Context, id RequestID) error
 	// TransitionRequest Move a request along the state machine (officer, admin).
 	// (POST /api/v1/requests/{id}/transitions)
 	TransitionRequest(ctx echo.Context, id RequestID) error
@@ -1917,6 +2315,81 @@ func (w *ServerInterfaceWrapper) PutCalendarYear(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.PutCalendarYear(ctx, name, year)
+	return err
+}
+
+// ReportDataJob converts echo context to params.
+func (w *ServerInterfaceWrapper) ReportDataJob(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ReportDataJob(ctx)
+	return err
+}
+
+// ListDataSystems converts echo context to params.
+func (w *ServerInterfaceWrapper) ListDataSystems(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListDataSystems(ctx)
+	return err
+}
+
+// CreateDataSystem converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateDataSystem(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateDataSystem(ctx)
+	return err
+}
+
+// DeleteDataSystem converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteDataSystem(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id DataSystemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteDataSystem(ctx, id)
+	return err
+}
+
+// GetDataSystem converts echo context to params.
+func (w *ServerInterfaceWrapper) GetDataSystem(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id DataSystemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetDataSystem(ctx, id)
+	return err
+}
+
+// UpdateDataSystem converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateDataSystem(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id DataSystemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateDataSystem(ctx, id)
 	return err
 }
 
@@ -2221,6 +2694,22 @@ func (w *ServerInterfaceWrapper) AssignRequest(ctx echo.Context) error {
 	return err
 }
 
+// CollectRequestData converts echo context to params.
+func (w *ServerInterfaceWrapper) CollectRequestData(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id RequestID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CollectRequestData(ctx, id)
+	return err
+}
+
 // RecordErasure converts echo context to params.
 func (w *ServerInterfaceWrapper) RecordErasure(ctx echo.Context) error {
 	var err error
@@ -2234,6 +2723,22 @@ func (w *ServerInterfaceWrapper) RecordErasure(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.RecordErasure(ctx, id)
+	return err
+}
+
+// RunErasure converts echo context to params.
+func (w *ServerInterfaceWrapper) RunErasure(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id RequestID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RunErasure(ctx, id)
 	return err
 }
 
@@ -2362,6 +2867,62 @@ func (w *ServerInterfaceWrapper) ReplyToRequest(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ReplyToRequest(ctx, id)
+	return err
+}
+
+// ListRuns converts echo context to params.
+func (w *ServerInterfaceWrapper) ListRuns(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id RequestID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListRuns(ctx, id)
+	return err
+}
+
+// GetRun converts echo context to params.
+func (w *ServerInterfaceWrapper) GetRun(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id RequestID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// ------------- Path parameter "run_id" -------------
+	var runId RunID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "run_id", ctx.Param("run_id"), &runId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter run_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetRun(ctx, id, runId)
+	return err
+}
+
+// RunSuppression converts echo context to params.
+func (w *ServerInterfaceWrapper) RunSuppression(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id RequestID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RunSuppression(ctx, id)
 	return err
 }
 
@@ -2721,6 +3282,17 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/api/v1/transmissions/allowed-hosts", wrapper.ListAllowedHosts, options.OperationMiddlewares["listAllowedHosts"]...)
 	router.DELETE(options.BaseURL+"/api/v1/transmissions/allowed-hosts/:host", wrapper.DeleteAllowedHost, options.OperationMiddlewares["deleteAllowedHost"]...)
 	router.PUT(options.BaseURL+"/api/v1/transmissions/allowed-hosts/:host", wrapper.PutAllowedHost, options.OperationMiddlewares["putAllowedHost"]...)
+	router.GET(options.BaseURL+"/api/v1/data-systems", wrapper.ListDataSystems, options.OperationMiddlewares["listDataSystems"]...)
+	router.POST(options.BaseURL+"/api/v1/data-systems", wrapper.CreateDataSystem, options.OperationMiddlewares["createDataSystem"]...)
+	router.DELETE(options.BaseURL+"/api/v1/data-systems/:id", wrapper.DeleteDataSystem, options.OperationMiddlewares["deleteDataSystem"]...)
+	router.GET(options.BaseURL+"/api/v1/data-systems/:id", wrapper.GetDataSystem, options.OperationMiddlewares["getDataSystem"]...)
+	router.PUT(options.BaseURL+"/api/v1/data-systems/:id", wrapper.UpdateDataSystem, options.OperationMiddlewares["updateDataSystem"]...)
+	router.POST(options.BaseURL+"/api/v1/requests/:id/collections", wrapper.CollectRequestData, options.OperationMiddlewares["collectRequestData"]...)
+	router.POST(options.BaseURL+"/api/v1/requests/:id/erasure-runs", wrapper.RunErasure, options.OperationMiddlewares["runErasure"]...)
+	router.POST(options.BaseURL+"/api/v1/requests/:id/suppression-runs", wrapper.RunSuppression, options.OperationMiddlewares["runSuppression"]...)
+	router.GET(options.BaseURL+"/api/v1/requests/:id/runs", wrapper.ListRuns, options.OperationMiddlewares["listRuns"]...)
+	router.GET(options.BaseURL+"/api/v1/requests/:id/runs/:run_id", wrapper.GetRun, options.OperationMiddlewares["getRun"]...)
+	router.POST(options.BaseURL+"/api/v1/data-jobs/results", wrapper.ReportDataJob, options.OperationMiddlewares["reportDataJob"]...)
 	router.GET(options.BaseURL+"/api/v1/policies", wrapper.ListPolicies, options.OperationMiddlewares["listPolicies"]...)
 	router.GET(options.BaseURL+"/api/v1/calendars", wrapper.ListCalendars, options.OperationMiddlewares["listCalendars"]...)
 	router.GET(options.BaseURL+"/api/v1/calendars/:name/deadline", wrapper.PreviewDeadline, options.OperationMiddlewares["previewDeadline"]...)
@@ -2754,6 +3326,8 @@ type TooManyRequestsApplicationProblemPlusJSONResponse struct {
 }
 
 type UnauthorizedApplicationProblemPlusJSONResponse Problem
+
+type UnavailableApplicationProblemPlusJSONResponse Problem
 
 type UnprocessableApplicationProblemPlusJSONResponse Problem
 
@@ -3615,6 +4189,574 @@ func (response PutCalendarYear422ApplicationProblemPlusJSONResponse) VisitPutCal
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReportDataJobRequestObject struct {
+	Body *ReportDataJobJSONRequestBody
+}
+
+type ReportDataJobResponseObject interface {
+	VisitReportDataJobResponse(w http.ResponseWriter) error
+}
+
+type ReportDataJob204Response struct {
+}
+
+func (response ReportDataJob204Response) VisitReportDataJobResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type ReportDataJob400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReportDataJob400ApplicationProblemPlusJSONResponse) VisitReportDataJobResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReportDataJob404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReportDataJob404ApplicationProblemPlusJSONResponse) VisitReportDataJobResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReportDataJob409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReportDataJob409ApplicationProblemPlusJSONResponse) VisitReportDataJobResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReportDataJob413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ReportDataJob413ApplicationProblemPlusJSONResponse) VisitReportDataJobResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReportDataJob422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ReportDataJob422ApplicationProblemPlusJSONResponse) VisitReportDataJobResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDataSystemsRequestObject struct {
+}
+
+type ListDataSystemsResponseObject interface {
+	VisitListDataSystemsResponse(w http.ResponseWriter) error
+}
+
+type ListDataSystems200JSONResponse DataSystemList
+
+func (response ListDataSystems200JSONResponse) VisitListDataSystemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDataSystems401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListDataSystems401ApplicationProblemPlusJSONResponse) VisitListDataSystemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDataSystems403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListDataSystems403ApplicationProblemPlusJSONResponse) VisitListDataSystemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDataSystemRequestObject struct {
+	Body *CreateDataSystemJSONRequestBody
+}
+
+type CreateDataSystemResponseObject interface {
+	VisitCreateDataSystemResponse(w http.ResponseWriter) error
+}
+
+type CreateDataSystem201JSONResponse DataSystem
+
+func (response CreateDataSystem201JSONResponse) VisitCreateDataSystemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDataSystem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateDataSystem400ApplicationProblemPlusJSONResponse) VisitCreateDataSystemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDataSystem401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateDataSystem401ApplicationProblemPlusJSONResponse) VisitCreateDataSystemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDataSystem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateDataSystem403ApplicationProblemPlusJSONResponse) VisitCreateDataSystemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDataSystem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateDataSystem409ApplicationProblemPlusJSONResponse) VisitCreateDataSystemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDataSystem413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateDataSystem413ApplicationProblemPlusJSONResponse) VisitCreateDataSystemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDataSystem422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateDataSystem422ApplicationProblemPlusJSONResponse) VisitCreateDataSystemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDataSystem503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateDataSystem503ApplicationProblemPlusJSONResponse) VisitCreateDataSystemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteDataSystemRequestObject struct {
+	Id DataSystemID `json:"id"`
+}
+
+type DeleteDataSystemResponseObject interface {
+	VisitDeleteDataSystemResponse(w http.ResponseWriter) error
+}
+
+type DeleteDataSystem204Response struct {
+}
+
+func (response DeleteDataSystem204Response) VisitDeleteDataSystemResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteDataSystem401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteDataSystem401ApplicationProblemPlusJSONResponse) VisitDeleteDataSystemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteDataSystem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteDataSystem403ApplicationProblemPlusJSONResponse) VisitDeleteDataSystemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteDataSystem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteDataSystem404ApplicationProblemPlusJSONResponse) VisitDeleteDataSystemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDataSystemRequestObject struct {
+	Id DataSystemID `json:"id"`
+}
+
+type GetDataSystemResponseObject interface {
+	VisitGetDataSystemResponse(w http.ResponseWriter) error
+}
+
+type GetDataSystem200JSONResponse DataSystem
+
+func (response GetDataSystem200JSONResponse) VisitGetDataSystemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDataSystem401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetDataSystem401ApplicationProblemPlusJSONResponse) VisitGetDataSystemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDataSystem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetDataSystem403ApplicationProblemPlusJSONResponse) VisitGetDataSystemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDataSystem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetDataSystem404ApplicationProblemPlusJSONResponse) VisitGetDataSystemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateDataSystemRequestObject struct {
+	Id   DataSystemID `json:"id"`
+	Body *UpdateDataSystemJSONRequestBody
+}
+
+type UpdateDataSystemResponseObject interface {
+	VisitUpdateDataSystemResponse(w http.ResponseWriter) error
+}
+
+type UpdateDataSystem200JSONResponse DataSystem
+
+func (response UpdateDataSystem200JSONResponse) VisitUpdateDataSystemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateDataSystem400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateDataSystem400ApplicationProblemPlusJSONResponse) VisitUpdateDataSystemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateDataSystem401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateDataSystem401ApplicationProblemPlusJSONResponse) VisitUpdateDataSystemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateDataSystem403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateDataSystem403ApplicationProblemPlusJSONResponse) VisitUpdateDataSystemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateDataSystem404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateDataSystem404ApplicationProblemPlusJSONResponse) VisitUpdateDataSystemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateDataSystem409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateDataSystem409ApplicationProblemPlusJSONResponse) VisitUpdateDataSystemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateDataSystem413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateDataSystem413ApplicationProblemPlusJSONResponse) VisitUpdateDataSystemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateDataSystem422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateDataSystem422ApplicationProblemPlusJSONResponse) VisitUpdateDataSystemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateDataSystem503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateDataSystem503ApplicationProblemPlusJSONResponse) VisitUpdateDataSystemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4986,6 +6128,106 @@ func (response AssignRequest422ApplicationProblemPlusJSONResponse) VisitAssignRe
 	return err
 }
 
+type CollectRequestDataRequestObject struct {
+	Id RequestID `json:"id"`
+}
+
+type CollectRequestDataResponseObject interface {
+	VisitCollectRequestDataResponse(w http.ResponseWriter) error
+}
+
+type CollectRequestData201JSONResponse Run
+
+func (response CollectRequestData201JSONResponse) VisitCollectRequestDataResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CollectRequestData202JSONResponse Run
+
+func (response CollectRequestData202JSONResponse) VisitCollectRequestDataResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CollectRequestData401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CollectRequestData401ApplicationProblemPlusJSONResponse) VisitCollectRequestDataResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CollectRequestData403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CollectRequestData403ApplicationProblemPlusJSONResponse) VisitCollectRequestDataResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CollectRequestData404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CollectRequestData404ApplicationProblemPlusJSONResponse) VisitCollectRequestDataResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CollectRequestData409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CollectRequestData409ApplicationProblemPlusJSONResponse) VisitCollectRequestDataResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RecordErasureRequestObject struct {
 	Id   RequestID `json:"id"`
 	Body *RecordErasureJSONRequestBody
@@ -5110,6 +6352,155 @@ type RecordErasure422ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response RecordErasure422ApplicationProblemPlusJSONResponse) VisitRecordErasureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunErasureRequestObject struct {
+	Id   RequestID `json:"id"`
+	Body *RunErasureJSONRequestBody
+}
+
+type RunErasureResponseObject interface {
+	VisitRunErasureResponse(w http.ResponseWriter) error
+}
+
+type RunErasure201JSONResponse Run
+
+func (response RunErasure201JSONResponse) VisitRunErasureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunErasure202JSONResponse Run
+
+func (response RunErasure202JSONResponse) VisitRunErasureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunErasure400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RunErasure400ApplicationProblemPlusJSONResponse) VisitRunErasureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunErasure401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RunErasure401ApplicationProblemPlusJSONResponse) VisitRunErasureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunErasure403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RunErasure403ApplicationProblemPlusJSONResponse) VisitRunErasureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunErasure404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RunErasure404ApplicationProblemPlusJSONResponse) VisitRunErasureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunErasure409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RunErasure409ApplicationProblemPlusJSONResponse) VisitRunErasureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunErasure413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response RunErasure413ApplicationProblemPlusJSONResponse) VisitRunErasureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunErasure422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response RunErasure422ApplicationProblemPlusJSONResponse) VisitRunErasureResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -6058,6 +7449,247 @@ func (response ReplyToRequest422ApplicationProblemPlusJSONResponse) VisitReplyTo
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRunsRequestObject struct {
+	Id RequestID `json:"id"`
+}
+
+type ListRunsResponseObject interface {
+	VisitListRunsResponse(w http.ResponseWriter) error
+}
+
+type ListRuns200JSONResponse RunList
+
+func (response ListRuns200JSONResponse) VisitListRunsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRuns401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListRuns401ApplicationProblemPlusJSONResponse) VisitListRunsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRuns403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListRuns403ApplicationProblemPlusJSONResponse) VisitListRunsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRuns404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListRuns404ApplicationProblemPlusJSONResponse) VisitListRunsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRunRequestObject struct {
+	Id    RequestID `json:"id"`
+	RunId RunID     `json:"run_id"`
+}
+
+type GetRunResponseObject interface {
+	VisitGetRunResponse(w http.ResponseWriter) error
+}
+
+type GetRun200JSONResponse Run
+
+func (response GetRun200JSONResponse) VisitGetRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRun401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetRun401ApplicationProblemPlusJSONResponse) VisitGetRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRun403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetRun403ApplicationProblemPlusJSONResponse) VisitGetRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRun404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetRun404ApplicationProblemPlusJSONResponse) VisitGetRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunSuppressionRequestObject struct {
+	Id RequestID `json:"id"`
+}
+
+type RunSuppressionResponseObject interface {
+	VisitRunSuppressionResponse(w http.ResponseWriter) error
+}
+
+type RunSuppression201JSONResponse Run
+
+func (response RunSuppression201JSONResponse) VisitRunSuppressionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunSuppression202JSONResponse Run
+
+func (response RunSuppression202JSONResponse) VisitRunSuppressionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunSuppression401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RunSuppression401ApplicationProblemPlusJSONResponse) VisitRunSuppressionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunSuppression403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RunSuppression403ApplicationProblemPlusJSONResponse) VisitRunSuppressionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunSuppression404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RunSuppression404ApplicationProblemPlusJSONResponse) VisitRunSuppressionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunSuppression409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RunSuppression409ApplicationProblemPlusJSONResponse) VisitRunSuppressionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7993,6 +9625,24 @@ type StrictServerInterface interface {
 	// PutCalendarYear Load (or replace) a year's State Council schedule (admin).
 	// (PUT /api/v1/calendars/{name}/years/{year})
 	PutCalendarYear(ctx context.Context, request PutCalendarYearRequestObject) (PutCalendarYearResponseObject, error)
+	// ReportDataJob An http data system reports the result of a job it was sent (public; the job's token authenticates).
+	// (POST /api/v1/data-jobs/results)
+	ReportDataJob(ctx context.Context, request ReportDataJobRequestObject) (ReportDataJobResponseObject, error)
+	// ListDataSystems The data systems, by name (admin).
+	// (GET /api/v1/data-systems)
+	ListDataSystems(ctx context.Context, request ListDataSystemsRequestObject) (ListDataSystemsResponseObject, error)
+	// CreateDataSystem Register a data system - a company database or service that runs collect and erase (admin).
+	// (POST /api/v1/data-systems)
+	CreateDataSystem(ctx context.Context, request CreateDataSystemRequestObject) (CreateDataSystemResponseObject, error)
+	// DeleteDataSystem Remove a data system (admin); past runs keep their results.
+	// (DELETE /api/v1/data-systems/{id})
+	DeleteDataSystem(ctx context.Context, request DeleteDataSystemRequestObject) (DeleteDataSystemResponseObject, error)
+	// GetDataSystem One data system (admin).
+	// (GET /api/v1/data-systems/{id})
+	GetDataSystem(ctx context.Context, request GetDataSystemRequestObject) (GetDataSystemResponseObject, error)
+	// UpdateDataSystem Replace a data system's settings and map (admin).
+	// (PUT /api/v1/data-systems/{id})
+	UpdateDataSystem(ctx context.Context, request UpdateDataSystemRequestObject) (UpdateDataSystemResponseObject, error)
 	// ListJobs Each scheduled job's schedule, next run on this replica and last run anywhere, and warnings.
 	// (GET /api/v1/jobs)
 	ListJobs(ctx context.Context, request ListJobsRequestObject) (ListJobsResponseObject, error)
@@ -8038,9 +9688,15 @@ type StrictServerInterface interface {
 	// AssignRequest Assign a request to an officer of its queue, or unassign it (null).
 	// (POST /api/v1/requests/{id}/assignment)
 	AssignRequest(ctx context.Context, request AssignRequestRequestObject) (AssignRequestResponseObject, error)
+	// CollectRequestData Collect the subject's data from every data system (access and portability).
+	// (POST /api/v1/requests/{id}/collections)
+	CollectRequestData(ctx context.Context, request CollectRequestDataRequestObject) (CollectRequestDataResponseObject, error)
 	// RecordErasure Record that the subject's data was deleted from the live systems (deletions).
 	// (POST /api/v1/requests/{id}/erasure)
 	RecordErasure(ctx context.Context, request RecordErasureRequestObject) (RecordErasureResponseObject, error)
+	// RunErasure Preview or run the erasure of the subject's data on every data system (deletions).
+	// (POST /api/v1/requests/{id}/erasure-runs)
+	RunErasure(ctx context.Context, request RunErasureRequestObject) (RunErasureResponseObject, error)
 	// ListRequestEvents The request's audit trail, oldest first.
 	// (GET /api/v1/requests/{id}/events)
 	ListRequestEvents(ctx context.Context, request ListRequestEventsRequestObject) (ListRequestEventsResponseObject, error)
@@ -8065,6 +9721,15 @@ type StrictServerInterface interface {
 	// ReplyToRequest Record the reply to the subject, close the request and e-mail the reply.
 	// (POST /api/v1/requests/{id}/reply)
 	ReplyToRequest(ctx context.Context, request ReplyToRequestRequestObject) (ReplyToRequestResponseObject, error)
+	// ListRuns The request's collection and erasure runs, newest first.
+	// (GET /api/v1/requests/{id}/runs)
+	ListRuns(ctx context.Context, request ListRunsRequestObject) (ListRunsResponseObject, error)
+	// GetRun One run of the request.
+	// (GET /api/v1/requests/{id}/runs/{run_id})
+	GetRun(ctx context.Context, request GetRunRequestObject) (GetRunResponseObject, error)
+	// RunSuppression Send a consent withdrawal to every http data system as a suppression job (consent withdrawals).
+	// (POST /api/v1/requests/{id}/suppression-runs)
+	RunSuppression(ctx context.Context, request RunSuppressionRequestObject) (RunSuppressionResponseObject, error)
 	// TransitionRequest Move a request along the state machine (officer, admin).
 	// (POST /api/v1/requests/{id}/transitions)
 	TransitionRequest(ctx context.Context, request TransitionRequestRequestObject) (TransitionRequestResponseObject, error)
@@ -8468,6 +10133,219 @@ func (sh *strictHandler) PutCalendarYear(ctx echo.Context, name CalendarName, ye
 		return err
 	} else if validResponse, ok := response.(PutCalendarYearResponseObject); ok {
 		return validResponse.VisitPutCalendarYearResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ReportDataJob operation middleware
+func (sh *strictHandler) ReportDataJob(ctx echo.Context) error {
+	var request ReportDataJobRequestObject
+
+	var body ReportDataJobJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReportDataJob(ctx.Request().Context(), request.(ReportDataJobRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReportDataJob")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReportDataJobResponseObject); ok {
+		return validResponse.VisitReportDataJobResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListDataSystems operation middleware
+func (sh *strictHandler) ListDataSystems(ctx echo.Context) error {
+	var request ListDataSystemsRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListDataSystems(ctx.Request().Context(), request.(ListDataSystemsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListDataSystems")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListDataSystemsResponseObject); ok {
+		return validResponse.VisitListDataSystemsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateDataSystem operation middleware
+func (sh *strictHandler) CreateDataSystem(ctx echo.Context) error {
+	var request CreateDataSystemRequestObject
+
+	var body CreateDataSystemJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateDataSystem(ctx.Request().Context(), request.(CreateDataSystemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateDataSystem")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateDataSystemResponseObject); ok {
+		return validResponse.VisitCreateDataSystemResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteDataSystem operation middleware
+func (sh *strictHandler) DeleteDataSystem(ctx echo.Context, id DataSystemID) error {
+	var request DeleteDataSystemRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteDataSystem(ctx.Request().Context(), request.(DeleteDataSystemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteDataSystem")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteDataSystemResponseObject); ok {
+		return validResponse.VisitDeleteDataSystemResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetDataSystem operation middleware
+func (sh *strictHandler) GetDataSystem(ctx echo.Context, id DataSystemID) error {
+	var request GetDataSystemRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetDataSystem(ctx.Request().Context(), request.(GetDataSystemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetDataSystem")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetDataSystemResponseObject); ok {
+		return validResponse.VisitGetDataSystemResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateDataSystem operation middleware
+func (sh *strictHandler) UpdateDataSystem(ctx echo.Context, id DataSystemID) error {
+	var request UpdateDataSystemRequestObject
+
+	request.Id = id
+
+	var body UpdateDataSystemJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateDataSystem(ctx.Request().Context(), request.(UpdateDataSystemRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateDataSystem")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateDataSystemResponseObject); ok {
+		return validResponse.VisitUpdateDataSystemResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -8931,6 +10809,31 @@ func (sh *strictHandler) AssignRequest(ctx echo.Context, id RequestID) error {
 	return nil
 }
 
+// CollectRequestData operation middleware
+func (sh *strictHandler) CollectRequestData(ctx echo.Context, id RequestID) error {
+	var request CollectRequestDataRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CollectRequestData(ctx.Request().Context(), request.(CollectRequestDataRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CollectRequestData")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CollectRequestDataResponseObject); ok {
+		return validResponse.VisitCollectRequestDataResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // RecordErasure operation middleware
 func (sh *strictHandler) RecordErasure(ctx echo.Context, id RequestID) error {
 	var request RecordErasureRequestObject
@@ -8973,6 +10876,54 @@ func (sh *strictHandler) RecordErasure(ctx echo.Context, id RequestID) error {
 		return err
 	} else if validResponse, ok := response.(RecordErasureResponseObject); ok {
 		return validResponse.VisitRecordErasureResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RunErasure operation middleware
+func (sh *strictHandler) RunErasure(ctx echo.Context, id RequestID) error {
+	var request RunErasureRequestObject
+
+	request.Id = id
+
+	var body RunErasureJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RunErasure(ctx.Request().Context(), request.(RunErasureRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RunErasure")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RunErasureResponseObject); ok {
+		return validResponse.VisitRunErasureResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -9271,6 +11222,82 @@ func (sh *strictHandler) ReplyToRequest(ctx echo.Context, id RequestID) error {
 		return err
 	} else if validResponse, ok := response.(ReplyToRequestResponseObject); ok {
 		return validResponse.VisitReplyToRequestResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListRuns operation middleware
+func (sh *strictHandler) ListRuns(ctx echo.Context, id RequestID) error {
+	var request ListRunsRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListRuns(ctx.Request().Context(), request.(ListRunsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListRuns")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListRunsResponseObject); ok {
+		return validResponse.VisitListRunsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetRun operation middleware
+func (sh *strictHandler) GetRun(ctx echo.Context, id RequestID, runId RunID) error {
+	var request GetRunRequestObject
+
+	request.Id = id
+	request.RunId = runId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRun(ctx.Request().Context(), request.(GetRunRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRun")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetRunResponseObject); ok {
+		return validResponse.VisitGetRunResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RunSuppression operation middleware
+func (sh *strictHandler) RunSuppression(ctx echo.Context, id RequestID) error {
+	var request RunSuppressionRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RunSuppression(ctx.Request().Context(), request.(RunSuppressionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RunSuppression")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RunSuppressionResponseObject); ok {
+		return validResponse.VisitRunSuppressionResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -45,6 +45,10 @@ func TestRoleMatrix(t *testing.T) {
 		backup := h.Do(t, "POST", "/api/v1/backup-systems", h.admin, map[string]any{"name": "tape", "owner_email": "ops@staff.example",
 			"refresh_schedule": "0 3 * * 0", "generations": 1}).Map(t)["id"].(string)
 		upload, uploadType := multipartFile(t, "export.json", []byte(`{"chats":[]}`))
+		hooks := map[string]any{"name": "hooks", "kind": "http", "endpoint": "https://hooks.example/jobs",
+			"owner_email": "ops@staff.example", "map": map[string]any{"tables": []any{map[string]any{"name": "users",
+				"identity": map[string]any{"email": "email"}, "erase": "delete"}}}}
+		dataSystem := h.Do(t, "POST", "/api/v1/data-systems", h.admin, hooks).Map(t)["id"].(string)
 
 		calls := map[string]call{
 			"getHealth": {"GET", "/healthz", nil, ""}, "getReady": {"GET", "/readyz", nil, ""},
@@ -100,6 +104,20 @@ func TestRoleMatrix(t *testing.T) {
 			"listAllowedHosts":  {"GET", "/api/v1/transmissions/allowed-hosts", nil, ""},
 			"putAllowedHost":    {"PUT", "/api/v1/transmissions/allowed-hosts/hooks.internal", map[string]any{"note": "HR"}, ""},
 			"deleteAllowedHost": {"DELETE", "/api/v1/transmissions/allowed-hosts/gone.internal", nil, ""},
+
+			// Data systems and runs (issue 16).
+			"createDataSystem":   {"POST", "/api/v1/data-systems", hooks, ""},
+			"listDataSystems":    {"GET", "/api/v1/data-systems", nil, ""},
+			"getDataSystem":      {"GET", "/api/v1/data-systems/" + dataSystem, nil, ""},
+			"updateDataSystem":   {"PUT", "/api/v1/data-systems/" + dataSystem, hooks, ""},
+			"deleteDataSystem":   {"DELETE", "/api/v1/data-systems/00000000-0000-4000-8000-000000000000", nil, ""},
+			"collectRequestData": {"POST", req + "/collections", nil, ""},
+			"runErasure":         {"POST", req + "/erasure-runs", map[string]any{"preview": true}, ""},
+			"listRuns":           {"GET", req + "/runs", nil, ""},
+			"runSuppression":     {"POST", req + "/suppression-runs", nil, ""},
+			"getRun":             {"GET", req + "/runs/00000000-0000-4000-8000-000000000000", nil, ""},
+			"reportDataJob": {"POST", "/api/v1/data-jobs/results", map[string]any{"callback_token": "a.b.c.d",
+				"status": "done"}, ""},
 		}
 		do := func(c call, token string) int {
 			t.Helper()

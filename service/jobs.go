@@ -109,7 +109,12 @@ func (s *Service) jobFuncs() map[string]func(context.Context) (string, error) {
 		},
 		JobBackups: func(ctx context.Context) (string, error) {
 			r, err := s.ChaseOverduePurges(ctx)
-			return r.String(), err
+			if err != nil {
+				return r.String(), err
+			}
+			// http data systems that do not report a deletion in time are chased like backups that keep one.
+			d, err := s.ChaseOverdueDataJobs(ctx)
+			return r.String() + "; " + d.String(), err
 		},
 		JobTransmit: func(ctx context.Context) (string, error) {
 			r, err := s.Transmit(ctx)

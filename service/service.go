@@ -25,6 +25,7 @@ type Service struct {
 	orgName          string
 	mailer           Mailer
 	transmitter      Transmitter
+	connector        DataSystemConnector
 	allowHosts       []string // the operator's fixed part of the transmit allow-list, checked and sorted
 	dpoEmail         string
 	retention        time.Duration
@@ -56,6 +57,9 @@ type Config struct {
 	DPOEmail string
 	// Transmitter sends portability copies to third parties; nil: transmissions wait, visibly.
 	Transmitter Transmitter
+	// Connector runs dataset maps on the company's databases (postgres, mysql data systems); nil: SQL data systems
+	// cannot be registered or run.
+	Connector DataSystemConnector
 	// TransmitAllowHosts is the operator's fixed part of the transmit allow-list (RIGHTSDESK_TRANSMIT_ALLOW_HOSTS):
 	// hostnames or IP addresses that may be private or loopback. The API shows them but cannot remove them.
 	TransmitAllowHosts []string
@@ -75,7 +79,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	s := &Service{store: cfg.Store, clock: cfg.Now, newID: cfg.NewID, keys: cfg.Keys,
 		publicURL: strings.TrimRight(cfg.PublicURL, "/"), mailer: cfg.Mailer, dpoEmail: cfg.DPOEmail,
-		transmitter: cfg.Transmitter, retention: cfg.Retention,
+		transmitter: cfg.Transmitter, connector: cfg.Connector, retention: cfg.Retention,
 		policies: ShippedPolicies()}
 	if s.newID == nil {
 		s.newID = uuid.NewString
@@ -169,6 +173,7 @@ const (
 	permSuppressions  permission = "check_suppressions"
 	permReadAllowList permission = "read_allow_list" // the hosts transmissions may reach on private addresses
 	permEditAllowList permission = "edit_allow_list"
+	permDataSystems   permission = "manage_data_systems" // the company databases runs reach, and their DSNs
 )
 
 // grants is the one table of who may do what; object-level checks (queues) come on top.
@@ -192,6 +197,7 @@ var grants = map[permission][]Role{
 	permSuppressions:  {RoleIntegration, RoleOfficer, RoleAdmin},
 	permReadAllowList: {RoleAuditor, RoleAdmin},
 	permEditAllowList: {RoleAdmin},
+	permDataSystems:   {RoleAdmin},
 }
 
 // authorize answers EFORBIDDEN unless a's role holds p.

@@ -86,6 +86,7 @@ var sealedColumns = []struct {
 	{"outbox", "id", []string{"to_address", "body_text", "body_html", "last_error"}},
 	{"keyring", "purpose", []string{"sealed"}},
 	{"transmissions", "id", []string{"endpoint", "last_error"}},
+	{"data_systems", "id", []string{"dsn", "erase_dsn", "endpoint"}},
 	{"exports", "id", []string{"name"}},
 	{"erasures", "request_id", []string{"systems"}},
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/rightsdesk/rightsdesk/api"
+	"github.com/rightsdesk/rightsdesk/datasys"
 	"github.com/rightsdesk/rightsdesk/mail"
 	"github.com/rightsdesk/rightsdesk/scheduler"
 	"github.com/rightsdesk/rightsdesk/service"
@@ -124,7 +125,8 @@ func open(ctx context.Context, name string, args []string, getenv func(string) s
 	}
 	svc, err := service.New(ctx, service.Config{Store: st, Now: time.Now, Keys: keys, PublicURL: cfg.PublicURL,
 		OrgName: cfg.OrgName, Mailer: mailer, DPOEmail: cfg.DPOEmail, Transmitter: transmitter, TransmitAllowHosts: cfg.TransmitAllow,
-		Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour, SubjectDailyCap: cfg.SubjectCap})
+		Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour, SubjectDailyCap: cfg.SubjectCap,
+		Connector: datasys.New(log.With().Str("component", "datasys").Logger())})
 	if err != nil {
 		st.Close()
 		return nil, fs, err
