@@ -36,6 +36,39 @@ func (e AllowedHostSource) Valid() bool {
 	}
 }
 
+// Defines values for AuditActorRole.
+const (
+	AuditActorRoleAdmin       AuditActorRole = "admin"
+	AuditActorRoleAuditor     AuditActorRole = "auditor"
+	AuditActorRoleIntake      AuditActorRole = "intake"
+	AuditActorRoleIntegration AuditActorRole = "integration"
+	AuditActorRoleOfficer     AuditActorRole = "officer"
+	AuditActorRoleSystem      AuditActorRole = "system"
+	AuditActorRoleUnknown     AuditActorRole = "unknown"
+)
+
+// Valid indicates whether the value is a known member of the AuditActorRole enum.
+func (e AuditActorRole) Valid() bool {
+	switch e {
+	case AuditActorRoleAdmin:
+		return true
+	case AuditActorRoleAuditor:
+		return true
+	case AuditActorRoleIntake:
+		return true
+	case AuditActorRoleIntegration:
+		return true
+	case AuditActorRoleOfficer:
+		return true
+	case AuditActorRoleSystem:
+		return true
+	case AuditActorRoleUnknown:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AuditFaultReason.
 const (
 	ContentMismatch AuditFaultReason = "content_mismatch"
@@ -434,25 +467,25 @@ func (e RequestType) Valid() bool {
 
 // Defines values for Role.
 const (
-	Admin       Role = "admin"
-	Auditor     Role = "auditor"
-	Intake      Role = "intake"
-	Integration Role = "integration"
-	Officer     Role = "officer"
+	RoleAdmin       Role = "admin"
+	RoleAuditor     Role = "auditor"
+	RoleIntake      Role = "intake"
+	RoleIntegration Role = "integration"
+	RoleOfficer     Role = "officer"
 )
 
 // Valid indicates whether the value is a known member of the Role enum.
 func (e Role) Valid() bool {
 	switch e {
-	case Admin:
+	case RoleAdmin:
 		return true
-	case Auditor:
+	case RoleAuditor:
 		return true
-	case Intake:
+	case RoleIntake:
 		return true
-	case Integration:
+	case RoleIntegration:
 		return true
-	case Officer:
+	case RoleOfficer:
 		return true
 	default:
 		return false
@@ -573,6 +606,42 @@ type AllowedHostList struct {
 type Assignment struct {
 	// AssigneeId An officer of the request's queue; null unassigns.
 	AssigneeId *openapi_types.UUID `json:"assignee_id"`
+}
+
+// AuditActor defines model for AuditActor.
+type AuditActor struct {
+	// Id The acting user's ID, or `system`.
+	Id string `json:"id"`
+
+	// Name The user's name now; `system` for the system, `unknown` for an ID no user has.
+	Name string         `json:"name"`
+	Role AuditActorRole `json:"role"`
+}
+
+// AuditActorRole defines model for AuditActor.Role.
+type AuditActorRole string
+
+// AuditEvent defines model for AuditEvent.
+type AuditEvent struct {
+	// Action Example: queue.created
+	Action string     `json:"action"`
+	Actor  AuditActor `json:"actor"`
+	At     time.Time  `json:"at"`
+
+	// Data What changed, by reference; never personal data.
+	Data map[string]interface{} `json:"data"`
+	Id   openapi_types.UUID     `json:"id"`
+
+	// Seq Position in the tamper-evident chain of all events.
+	Seq int64 `json:"seq"`
+}
+
+// AuditEventList defines model for AuditEventList.
+type AuditEventList struct {
+	Items []AuditEvent `json:"items"`
+
+	// NextAfter Pass as `after` for the next page; absent on the last page.
+	NextAfter *int64 `json:"next_after,omitempty"`
 }
 
 // AuditFault defines model for AuditFault.
@@ -1061,6 +1130,12 @@ type QueueList struct {
 	Items []Queue `json:"items"`
 }
 
+// QueueMove defines model for QueueMove.
+type QueueMove struct {
+	// QueueId The queue the request moves to.
+	QueueId openapi_types.UUID `json:"queue_id"`
+}
+
 // QueuePatch defines model for QueuePatch.
 type QueuePatch struct {
 	Default         *bool                 `json:"default,omitempty"`
@@ -1345,6 +1420,13 @@ type Unauthorized = Problem
 // Unprocessable An RFC 9457 problem.
 type Unprocessable = Problem
 
+// ListAuditEventsParams defines parameters for ListAuditEvents.
+type ListAuditEventsParams struct {
+	// After The `seq` after which to start (the `next_after` of the previous page); 0 or absent from the start.
+	After *int64 `form:"after,omitempty" json:"after,omitempty"`
+	Limit *int   `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // PreviewDeadlineParams defines parameters for PreviewDeadline.
 type PreviewDeadlineParams struct {
 	From        openapi_types.Date `form:"from" json:"from"`
@@ -1468,6 +1550,9 @@ type MergeRequestJSONRequestBody = Merge
 // AddRequestNoteJSONRequestBody defines body for AddRequestNote for application/json ContentType.
 type AddRequestNoteJSONRequestBody = NewNote
 
+// MoveRequestJSONRequestBody defines body for MoveRequest for application/json ContentType.
+type MoveRequestJSONRequestBody = QueueMove
+
 // ReplyToRequestJSONRequestBody defines body for ReplyToRequest for application/json ContentType.
 type ReplyToRequestJSONRequestBody = Reply
 
@@ -1497,6 +1582,9 @@ type WithdrawFormFormdataRequestBody = LinkToken
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// ListAuditEvents The audit events that concern no request, oldest first (admin, auditor).
+	// (GET /api/v1/audit/events)
+	ListAuditEvents(ctx echo.Context, params ListAuditEventsParams) error
 	// VerifyAudit Check the whole audit chain (admin, auditor).
 	// (GET /api/v1/audit/verify)
 	VerifyAudit(ctx echo.Context) error
@@ -1551,6 +1639,9 @@ type ServerInterface interface {
 	// CreateQueue Create a queue (admin).
 	// (POST /api/v1/queues)
 	CreateQueue(ctx echo.Context) error
+	// DeleteQueue Delete a queue (admin); audited as `queue.deleted`.
+	// (DELETE /api/v1/queues/{id})
+	DeleteQueue(ctx echo.Context, id QueueID) error
 	// GetQueue One queue.
 	// (GET /api/v1/queues/{id})
 	GetQueue(ctx echo.Context, id QueueID) error
@@ -1596,6 +1687,9 @@ type ServerInterface interface {
 	// AddRequestNote Add an internal note (officer, admin).
 	// (POST /api/v1/requests/{id}/notes)
 	AddRequestNote(ctx echo.Context, id RequestID) error
+	// MoveRequest Move a request to another queue, or route one no queue took; audited as `request.moved`.
+	// (POST /api/v1/requests/{id}/queue)
+	MoveRequest(ctx echo.Context, id RequestID) error
 	// ReplyToRequest Record the reply to the subject, close the request and e-mail the reply.
 	// (POST /api/v1/requests/{id}/reply)
 	ReplyToRequest(ctx echo.Context, id RequestID) error
@@ -1664,6 +1758,31 @@ type ServerInterface interface {
 // ServerInterfaceWrapper converts echo contexts to parameters.
 type ServerInterfaceWrapper struct {
 	Handler ServerInterface
+}
+
+// ListAuditEvents converts echo context to params.
+func (w *ServerInterfaceWrapper) ListAuditEvents(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAuditEventsParams
+	// ------------- Optional query parameter "after" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "after", ctx.QueryParams(), &params.After, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter after: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListAuditEvents(ctx, params)
+	return err
 }
 
 // VerifyAudit converts echo context to params.
@@ -1922,6 +2041,22 @@ func (w *ServerInterfaceWrapper) CreateQueue(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.CreateQueue(ctx)
+	return err
+}
+
+// DeleteQueue converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteQueue(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id QueueID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteQueue(ctx, id)
 	return err
 }
 
@@ -2249,6 +2384,22 @@ func (w *ServerInterfaceWrapper) AddRequestNote(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.AddRequestNote(ctx, id)
+	return err
+}
+
+// MoveRequest converts echo context to params.
+func (w *ServerInterfaceWrapper) MoveRequest(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id RequestID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.MoveRequest(ctx, id)
 	return err
 }
 
@@ -2595,8 +2746,10 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/api/v1/tokens/:id", wrapper.RevokeToken, options.OperationMiddlewares["revokeToken"]...)
 	router.GET(options.BaseURL+"/api/v1/queues", wrapper.ListQueues, options.OperationMiddlewares["listQueues"]...)
 	router.POST(options.BaseURL+"/api/v1/queues", wrapper.CreateQueue, options.OperationMiddlewares["createQueue"]...)
+	router.DELETE(options.BaseURL+"/api/v1/queues/:id", wrapper.DeleteQueue, options.OperationMiddlewares["deleteQueue"]...)
 	router.GET(options.BaseURL+"/api/v1/queues/:id", wrapper.GetQueue, options.OperationMiddlewares["getQueue"]...)
 	router.PATCH(options.BaseURL+"/api/v1/queues/:id", wrapper.UpdateQueue, options.OperationMiddlewares["updateQueue"]...)
+	router.POST(options.BaseURL+"/api/v1/requests/:id/queue", wrapper.MoveRequest, options.OperationMiddlewares["moveRequest"]...)
 	router.POST(options.BaseURL+"/api/v1/requests/:id/transitions", wrapper.TransitionRequest, options.OperationMiddlewares["transitionRequest"]...)
 	router.POST(options.BaseURL+"/api/v1/requests/:id/assignment", wrapper.AssignRequest, options.OperationMiddlewares["assignRequest"]...)
 	router.POST(options.BaseURL+"/api/v1/requests/:id/reply", wrapper.ReplyToRequest, options.OperationMiddlewares["replyToRequest"]...)
@@ -2607,6 +2760,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/api/v1/verifications", wrapper.VerifyRequest, options.OperationMiddlewares["verifyRequest"]...)
 	router.POST(options.BaseURL+"/api/v1/withdrawals", wrapper.WithdrawRequest, options.OperationMiddlewares["withdrawRequest"]...)
 	router.GET(options.BaseURL+"/api/v1/audit/verify", wrapper.VerifyAudit, options.OperationMiddlewares["verifyAudit"]...)
+	router.GET(options.BaseURL+"/api/v1/audit/events", wrapper.ListAuditEvents, options.OperationMiddlewares["listAuditEvents"]...)
 	router.GET(options.BaseURL+"/api/v1/reports/summary", wrapper.GetSummaryReport, options.OperationMiddlewares["getSummaryReport"]...)
 	router.GET(options.BaseURL+"/api/v1/jobs", wrapper.ListJobs, options.OperationMiddlewares["listJobs"]...)
 	router.POST(options.BaseURL+"/api/v1/jobs/:name/runs", wrapper.RunJob, options.OperationMiddlewares["runJob"]...)
@@ -2659,6 +2813,76 @@ type TooManyRequestsApplicationProblemPlusJSONResponse struct {
 type UnauthorizedApplicationProblemPlusJSONResponse Problem
 
 type UnprocessableApplicationProblemPlusJSONResponse Problem
+
+type ListAuditEventsRequestObject struct {
+	Params ListAuditEventsParams
+}
+
+type ListAuditEventsResponseObject interface {
+	VisitListAuditEventsResponse(w http.ResponseWriter) error
+}
+
+type ListAuditEvents200JSONResponse AuditEventList
+
+func (response ListAuditEvents200JSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditEvents401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEvents401ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditEvents403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEvents403ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditEvents422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEvents422ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
 
 type VerifyAuditRequestObject struct {
 }
@@ -4099,6 +4323,102 @@ type CreateQueue422ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response CreateQueue422ApplicationProblemPlusJSONResponse) VisitCreateQueueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteQueueRequestObject struct {
+	Id QueueID `json:"id"`
+}
+
+type DeleteQueueResponseObject interface {
+	VisitDeleteQueueResponse(w http.ResponseWriter) error
+}
+
+type DeleteQueue204Response struct {
+}
+
+func (response DeleteQueue204Response) VisitDeleteQueueResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteQueue401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteQueue401ApplicationProblemPlusJSONResponse) VisitDeleteQueueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteQueue403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteQueue403ApplicationProblemPlusJSONResponse) VisitDeleteQueueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteQueue404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteQueue404ApplicationProblemPlusJSONResponse) VisitDeleteQueueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteQueue409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteQueue409ApplicationProblemPlusJSONResponse) VisitDeleteQueueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteQueue422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteQueue422ApplicationProblemPlusJSONResponse) VisitDeleteQueueResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -5795,6 +6115,141 @@ type AddRequestNote422ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response AddRequestNote422ApplicationProblemPlusJSONResponse) VisitAddRequestNoteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveRequestRequestObject struct {
+	Id   RequestID `json:"id"`
+	Body *MoveRequestJSONRequestBody
+}
+
+type MoveRequestResponseObject interface {
+	VisitMoveRequestResponse(w http.ResponseWriter) error
+}
+
+type MoveRequest200JSONResponse Request
+
+func (response MoveRequest200JSONResponse) VisitMoveRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveRequest400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response MoveRequest400ApplicationProblemPlusJSONResponse) VisitMoveRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveRequest401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response MoveRequest401ApplicationProblemPlusJSONResponse) VisitMoveRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveRequest403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response MoveRequest403ApplicationProblemPlusJSONResponse) VisitMoveRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveRequest404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response MoveRequest404ApplicationProblemPlusJSONResponse) VisitMoveRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveRequest409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response MoveRequest409ApplicationProblemPlusJSONResponse) VisitMoveRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveRequest413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response MoveRequest413ApplicationProblemPlusJSONResponse) VisitMoveRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveRequest422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response MoveRequest422ApplicationProblemPlusJSONResponse) VisitMoveRequestResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -7718,6 +8173,9 @@ func (response WithdrawForm429ApplicationProblemPlusJSONResponse) VisitWithdrawF
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// ListAuditEvents The audit events that concern no request, oldest first (admin, auditor).
+	// (GET /api/v1/audit/events)
+	ListAuditEvents(ctx context.Context, request ListAuditEventsRequestObject) (ListAuditEventsResponseObject, error)
 	// VerifyAudit Check the whole audit chain (admin, auditor).
 	// (GET /api/v1/audit/verify)
 	VerifyAudit(ctx context.Context, request VerifyAuditRequestObject) (VerifyAuditResponseObject, error)
@@ -7772,6 +8230,9 @@ type StrictServerInterface interface {
 	// CreateQueue Create a queue (admin).
 	// (POST /api/v1/queues)
 	CreateQueue(ctx context.Context, request CreateQueueRequestObject) (CreateQueueResponseObject, error)
+	// DeleteQueue Delete a queue (admin); audited as `queue.deleted`.
+	// (DELETE /api/v1/queues/{id})
+	DeleteQueue(ctx context.Context, request DeleteQueueRequestObject) (DeleteQueueResponseObject, error)
 	// GetQueue One queue.
 	// (GET /api/v1/queues/{id})
 	GetQueue(ctx context.Context, request GetQueueRequestObject) (GetQueueResponseObject, error)
@@ -7817,6 +8278,9 @@ type StrictServerInterface interface {
 	// AddRequestNote Add an internal note (officer, admin).
 	// (POST /api/v1/requests/{id}/notes)
 	AddRequestNote(ctx context.Context, request AddRequestNoteRequestObject) (AddRequestNoteResponseObject, error)
+	// MoveRequest Move a request to another queue, or route one no queue took; audited as `request.moved`.
+	// (POST /api/v1/requests/{id}/queue)
+	MoveRequest(ctx context.Context, request MoveRequestRequestObject) (MoveRequestResponseObject, error)
 	// ReplyToRequest Record the reply to the subject, close the request and e-mail the reply.
 	// (POST /api/v1/requests/{id}/reply)
 	ReplyToRequest(ctx context.Context, request ReplyToRequestRequestObject) (ReplyToRequestResponseObject, error)
@@ -7892,6 +8356,31 @@ func NewStrictHandler(ssi StrictServerInterface, middlewares []StrictMiddlewareF
 type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
+}
+
+// ListAuditEvents operation middleware
+func (sh *strictHandler) ListAuditEvents(ctx echo.Context, params ListAuditEventsParams) error {
+	var request ListAuditEventsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAuditEvents(ctx.Request().Context(), request.(ListAuditEventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAuditEvents")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListAuditEventsResponseObject); ok {
+		return validResponse.VisitListAuditEventsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
 }
 
 // VerifyAudit operation middleware
@@ -8442,6 +8931,31 @@ func (sh *strictHandler) CreateQueue(ctx echo.Context) error {
 	return nil
 }
 
+// DeleteQueue operation middleware
+func (sh *strictHandler) DeleteQueue(ctx echo.Context, id QueueID) error {
+	var request DeleteQueueRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteQueue(ctx.Request().Context(), request.(DeleteQueueRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteQueue")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteQueueResponseObject); ok {
+		return validResponse.VisitDeleteQueueResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetQueue operation middleware
 func (sh *strictHandler) GetQueue(ctx echo.Context, id QueueID) error {
 	var request GetQueueRequestObject
@@ -8978,6 +9492,54 @@ func (sh *strictHandler) AddRequestNote(ctx echo.Context, id RequestID) error {
 		return err
 	} else if validResponse, ok := response.(AddRequestNoteResponseObject); ok {
 		return validResponse.VisitAddRequestNoteResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// MoveRequest operation middleware
+func (sh *strictHandler) MoveRequest(ctx echo.Context, id RequestID) error {
+	var request MoveRequestRequestObject
+
+	request.Id = id
+
+	var body MoveRequestJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.MoveRequest(ctx.Request().Context(), request.(MoveRequestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MoveRequest")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(MoveRequestResponseObject); ok {
+		return validResponse.VisitMoveRequestResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

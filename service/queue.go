@@ -49,6 +49,10 @@ type QueueStore interface {
 	ListQueues(ctx context.Context) ([]*Queue, error)
 	// UserQueueIDs returns the queues a user belongs to.
 	UserQueueIDs(ctx context.Context, userID string) ([]string, error)
+	// DeleteQueue deletes a queue and its members. ENOTFOUND if absent.
+	DeleteQueue(ctx context.Context, id string) error
+	// CountOpenQueueRequests counts the requests not closed in a queue.
+	CountOpenQueueRequests(ctx context.Context, queueID string) (int, error)
 }
 
 // QueueInput creates or changes a queue; nil fields are left as they are (on create: defaults).
@@ -84,7 +88,7 @@ func (s *Service) CreateQueue(ctx context.Context, a Actor, in QueueInput) (*Que
 		if err := s.applyQueueInput(ctx, tx, q, in, now); err != nil {
 			return err
 		}
-		if err := s.clearOtherDefaults(ctx, tx, q, queues); err != nil {
+		if err := onlyDefault(q, queues); err != nil {
 			return err
 		}
 		if err := tx.CreateQueue(ctx, q); err != nil {
@@ -114,7 +118,7 @@ func (s *Service) UpdateQueue(ctx context.Context, a Actor, id string, in QueueI
 		if err != nil {
 			return err
 		}
-		if err := s.clearOtherDefaults(ctx, tx, q, queues); err != nil {
+		if err := onlyDefault(q, queues); err != nil {
 			return err
 		}
 		if err := tx.UpdateQueue(ctx, q); err != nil {
@@ -133,21 +137,95 @@ func queueNameConflict(err error, name string) error {
 	return err
 }
 
-// clearOtherDefaults keeps at most one default queue: the one just made default.
-func (s *Service) clearOtherDefaults(ctx context.Context, tx Store, q *Queue, queues []*Queue) error {
+// onlyDefault keeps at most one default queue, and one that someone works: making a queue the default while
+// another is answers ECONFLICT naming that one (unset it first), and a default queue needs members.
+func onlyDefault(q *Queue, queues []*Queue) error {
 	if !q.Default {
 		return nil
 	}
+	if len(q.Members) == 0 {
+		return Invalid(FieldError{"members", "a default queue needs at least one member: requests no other queue takes land in it"})
+	}
 	for _, other := range queues {
 		if other.ID != q.ID && other.Default {
-			other.Default = false
-			other.UpdatedAt = q.UpdatedAt
-			if err := tx.UpdateQueue(ctx, other); err != nil {
-				return err
-			}
+			return Errorf(ECONFLICT, "queue %q (%s) is the default; set its default to false first", other.Name, other.ID)
 		}
 	}
 	return nil
+}
+
+// DeleteQueue deletes a queue (admin). ECONFLICT while a request not closed is in it; closed requests keep
+// the deleted queue's ID, which their audit trail names.
+func (s *Service) DeleteQueue(ctx context.Context, a Actor, id string) error {
+	if err := authorize(a, permManageQueues); err != nil {
+		return err
+	}
+	return s.store.WithTx(ctx, func(tx Store) error {
+		q, err := tx.FindQueue(ctx, id)
+		if err != nil {
+			return err
+		}
+		n, err := tx.CountOpenQueueRequests(ctx, q.ID)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return Errorf(ECONFLICT, "queue %q holds %d open requests; move or close them first", q.Name, n)
+		}
+		if err := tx.DeleteQueue(ctx, q.ID); err != nil {
+			return err
+		}
+		return s.appendEvent(ctx, tx, a, "queue.deleted", "", map[string]string{"queue_id": q.ID})
+	})
+}
+
+// MoveCommand moves a request to another queue.
+type MoveCommand struct {
+	QueueID string
+}
+
+// MoveRequest moves a request to another queue, or routes one no queue took: admins, and officers of both
+// queues. ENOTFOUND (an audited refusal) for an officer outside either queue; an assignee who is not a member
+// of the new queue is unassigned.
+func (s *Service) MoveRequest(ctx context.Context, a Actor, id string, cmd MoveCommand) (*Request, error) {
+	if err := authorize(a, permWorkRequests); err != nil {
+		return nil, err
+	}
+	if !isUUID(cmd.QueueID) {
+		return nil, Invalid(FieldError{"queue_id", "must be a queue ID"})
+	}
+	var out *Request
+	err := s.withTx(ctx, a, func(tx Store) error {
+		r, err := s.workableRequest(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		q, err := tx.FindQueue(ctx, cmd.QueueID)
+		if err != nil {
+			return err
+		}
+		if a.Role == RoleOfficer && !oneOf(a.UserID, q.Members) {
+			return &Error{Code: ENOTFOUND, Message: fmt.Sprintf("no queue %s", q.ID), deniedRequest: r.ID}
+		}
+		if r.Status.Terminal() {
+			return Errorf(ECONFLICT, "a %s request cannot be moved", r.Status)
+		}
+		out = r
+		if r.QueueID == q.ID {
+			return nil // already there: nothing changes, nothing to audit
+		}
+		data := map[string]string{"from": r.QueueID, "to": q.ID}
+		if r.AssigneeID != "" && !oneOf(r.AssigneeID, q.Members) {
+			data["unassigned"] = r.AssigneeID
+			r.AssigneeID = ""
+		}
+		r.QueueID, r.UpdatedAt = q.ID, s.now()
+		if err := tx.UpdateRequest(ctx, r); err != nil {
+			return err
+		}
+		return s.appendEvent(ctx, tx, a, "request.moved", r.ID, data)
+	})
+	return out, err
 }
 
 func (s *Service) applyQueueInput(ctx context.Context, tx Store, q *Queue, in QueueInput, now time.Time) error {

@@ -153,6 +153,7 @@ const (
 	permSuppressions  permission = "check_suppressions"
 	permReadAllowList permission = "read_allow_list" // the hosts transmissions may reach on private addresses
 	permEditAllowList permission = "edit_allow_list"
+	permReadAudit     permission = "read_audit" // the events that concern no request: users, tokens, queues...
 )
 
 // grants is the one table of who may do what; object-level checks (queues) come on top.
@@ -163,6 +164,7 @@ var grants = map[permission][]Role{
 	permLoadCalendar:  {RoleAdmin},
 	permManageUsers:   {RoleAdmin},
 	permVerifyAudit:   {RoleAuditor, RoleAdmin},
+	permReadAudit:     {RoleAuditor, RoleAdmin},
 	permReadReports:   {RoleAuditor, RoleAdmin, RoleOfficer},
 	permReadUsers:     {RoleAuditor, RoleAdmin},
 	permManageQueues:  {RoleAdmin},
