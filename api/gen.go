@@ -570,6 +570,48 @@ func (e GetSummaryReportParamsFormat) Valid() bool {
 	}
 }
 
+// Defines values for ListRequestsParamsStatus.
+const (
+	ListRequestsParamsStatusActive     ListRequestsParamsStatus = "active"
+	ListRequestsParamsStatusDenied     ListRequestsParamsStatus = "denied"
+	ListRequestsParamsStatusDuplicate  ListRequestsParamsStatus = "duplicate"
+	ListRequestsParamsStatusExpired    ListRequestsParamsStatus = "expired"
+	ListRequestsParamsStatusFulfilled  ListRequestsParamsStatus = "fulfilled"
+	ListRequestsParamsStatusInProgress ListRequestsParamsStatus = "in_progress"
+	ListRequestsParamsStatusOnHold     ListRequestsParamsStatus = "on_hold"
+	ListRequestsParamsStatusOpen       ListRequestsParamsStatus = "open"
+	ListRequestsParamsStatusUnverified ListRequestsParamsStatus = "unverified"
+	ListRequestsParamsStatusWithdrawn  ListRequestsParamsStatus = "withdrawn"
+)
+
+// Valid indicates whether the value is a known member of the ListRequestsParamsStatus enum.
+func (e ListRequestsParamsStatus) Valid() bool {
+	switch e {
+	case ListRequestsParamsStatusActive:
+		return true
+	case ListRequestsParamsStatusDenied:
+		return true
+	case ListRequestsParamsStatusDuplicate:
+		return true
+	case ListRequestsParamsStatusExpired:
+		return true
+	case ListRequestsParamsStatusFulfilled:
+		return true
+	case ListRequestsParamsStatusInProgress:
+		return true
+	case ListRequestsParamsStatusOnHold:
+		return true
+	case ListRequestsParamsStatusOpen:
+		return true
+	case ListRequestsParamsStatusUnverified:
+		return true
+	case ListRequestsParamsStatusWithdrawn:
+		return true
+	default:
+		return false
+	}
+}
+
 // AllowedHost An entry of the transmit allow-list.
 type AllowedHost struct {
 	// CreatedAt When it was added (`api` entries).
@@ -1454,8 +1496,20 @@ type GetSummaryReportParamsFormat string
 
 // ListRequestsParams defines parameters for ListRequests.
 type ListRequestsParams struct {
-	Status *Status      `form:"status,omitempty" json:"status,omitempty"`
-	Type   *RequestType `form:"type,omitempty" json:"type,omitempty"`
+	// Status A status, or `active` for every status not closed (`unverified`, `open`, `in_progress`, `on_hold`).
+	Status *ListRequestsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Reference The request with this reference, e.g. `DSR-2026-000005` (a list of one, or none).
+	Reference *string `form:"reference,omitempty" json:"reference,omitempty"`
+
+	// SubjectEmail The requests of the subject with this e-mail address (case does not matter). An audited search.
+	SubjectEmail *string `form:"subject_email,omitempty" json:"subject_email,omitempty"`
+
+	// SubjectPhone The requests filed with this phone number and no e-mail address (only its digits count), e.g.
+	// `+86 138 0000 0000`. Requests filed with an e-mail address are found by `subject_email`. An audited
+	// search; not together with `subject_email`.
+	SubjectPhone *string      `form:"subject_phone,omitempty" json:"subject_phone,omitempty"`
+	Type         *RequestType `form:"type,omitempty" json:"type,omitempty"`
 
 	// Queue A queue ID.
 	Queue *openapi_types.UUID `form:"queue,omitempty" json:"queue,omitempty"`
@@ -1476,6 +1530,9 @@ type ListRequestsParams struct {
 	// Cursor The `next_cursor` of the previous page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
+
+// ListRequestsParamsStatus defines parameters for ListRequests.
+type ListRequestsParamsStatus string
 
 // CreateRequestParams defines parameters for CreateRequest.
 type CreateRequestParams struct {
@@ -2135,6 +2192,27 @@ func (w *ServerInterfaceWrapper) ListRequests(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "reference" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "reference", ctx.QueryParams(), &params.Reference, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter reference: %s", err))
+	}
+
+	// ------------- Optional query parameter "subject_email" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "subject_email", ctx.QueryParams(), &params.SubjectEmail, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter subject_email: %s", err))
+	}
+
+	// ------------- Optional query parameter "subject_phone" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "subject_phone", ctx.QueryParams(), &params.SubjectPhone, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter subject_phone: %s", err))
 	}
 
 	// ------------- Optional query parameter "type" -------------

@@ -216,6 +216,10 @@ type Clock struct {
 // RequestFilter selects requests for a listing. Nil fields do not filter.
 type RequestFilter struct {
 	Status     *Status
+	NotClosed  bool    // only requests not closed (any status but the terminal ones)
+	Reference  *string // the one request with this reference
+	// SubjectIndex selects a subject's requests by the keyed hash of their e-mail (or phone); "" does not filter.
+	SubjectIndex string
 	Type       *RequestType
 	QueueID    *string
 	AssigneeID *string
