@@ -128,6 +128,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	e.Use(limitFilings(cfg.FilingsPerMinutePerAddress, func(c echo.Context) string { return c.RealIP() }))
 	e.Use(authenticate(doc, cfg.Service))
 	e.Use(limitFilingsPerToken(cfg.FilingsPerMinute))
+	e.Use(strictQuery(doc))
 	e.Use(validateRequests(doc))
 	RegisterHandlers(e, NewStrictHandler(srv, nil))
 	return e, nil
