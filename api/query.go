@@ -4,7 +4,6 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
@@ -15,8 +14,8 @@ import (
 // queryParams is what an operation's query string may hold: each declared name, and whether it may repeat.
 type queryParams map[string]bool
 
-// maxParamNameLen bounds the name an error repeats back from a query string.
-const maxParamNameLen = 64
+// maxParamNameLen bounds the undeclared name an error repeats back from a query string.
+const maxParamNameLen = 40
 
 // strictQuery refuses a query string the operation does not declare, which Go's URL parsing, kin-openapi and
 // the generated binder would each pass over silently: a parameter the spec does not list, one given twice
@@ -53,12 +52,18 @@ func strictQuery(doc *openapi3.T) echo.MiddlewareFunc {
 	}
 }
 
-// queryProblems names each parameter of the raw query string that params does not allow, once.
+// queryProblems names each parameter of the raw query string that params does not allow, once. A name the
+// spec does not declare is named back only when it has the shape of a parameter name (lowercase letters,
+// digits and _, as every declared one); anything else (markup, a path, personal data) is "query", so that a
+// problem never reflects arbitrary input.
 func queryProblems(raw string, params queryParams) []service.FieldError {
 	seen := map[string]int{}
 	problems := map[string]string{}
 	var order []string
 	add := func(name, msg string) {
+		if _, ok := params[name]; !ok && !parameterShaped(name) {
+			name = "query"
+		}
 		if _, ok := problems[name]; !ok {
 			order = append(order, name)
 			problems[name] = msg
@@ -70,15 +75,14 @@ func queryProblems(raw string, params queryParams) []service.FieldError {
 		}
 		rawName, rawValue, _ := strings.Cut(part, "=")
 		name, err := url.QueryUnescape(rawName)
-		if err != nil || strings.Contains(rawName, ";") {
-			add(boundedName(rawName), "is not valid URL encoding (a % starts %XX; a ; separates nothing)")
+		switch {
+		case err != nil || strings.Contains(rawName, ";"):
+			add(rawName, "holds text that is not valid URL encoding (a % starts %XX; a ; separates nothing)")
 			continue
-		}
-		if name == "" {
+		case name == "":
 			add("query", "has a value without a parameter name")
 			continue
 		}
-		name = boundedName(name)
 		if _, err := url.QueryUnescape(rawValue); err != nil || strings.Contains(rawValue, ";") {
 			add(name, "is not valid URL encoding (a % starts %XX, e.g. %40 for @; a ; must be %3B)")
 			continue
@@ -100,14 +104,16 @@ func queryProblems(raw string, params queryParams) []service.FieldError {
 	return out
 }
 
-// boundedName shortens a name read from a query string, so that an error does not echo a long one back.
-func boundedName(s string) string {
-	if len(s) <= maxParamNameLen {
-		return s
+// parameterShaped reports whether s looks like a parameter name: 1 to maxParamNameLen lowercase letters,
+// digits and underscores, starting with a letter.
+func parameterShaped(s string) bool {
+	if s == "" || len(s) > maxParamNameLen || s[0] < 'a' || s[0] > 'z' {
+		return false
 	}
-	cut := maxParamNameLen
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
 	}
-	return s[:cut] + "..."
+	return true
 }
