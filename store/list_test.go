@@ -25,7 +25,7 @@ func listingFixture() []*service.Request {
 		r.QueueID = queues[(i/2)%3]
 		r.AssigneeID = assignees[(i/3)%3]
 		r.SubjectIndex = fmt.Sprintf("hmac:%d", i%4) // four subjects
-		d := date(2026, 4, 1+(i*11)%9) // nine due dates
+		d := date(2026, 4, 1+(i*11)%9)               // nine due dates
 		r.Due.Date = d
 		r.Due.At = d.EndOfDay(cst)
 		switch i % 10 {
