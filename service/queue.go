@@ -74,6 +74,9 @@ func (s *Service) CreateQueue(ctx context.Context, a Actor, in QueueInput) (*Que
 	q := &Queue{ID: s.newID(), Locale: "en", CreatedAt: now}
 	var out *Queue
 	err := s.store.WithTx(ctx, func(tx Store) error {
+		if err := lockQueues(ctx, tx); err != nil {
+			return err
+		}
 		queues, err := tx.ListQueues(ctx)
 		if err != nil {
 			return err
@@ -107,6 +110,9 @@ func (s *Service) UpdateQueue(ctx context.Context, a Actor, id string, in QueueI
 	}
 	var out *Queue
 	err := s.store.WithTx(ctx, func(tx Store) error {
+		if err := lockQueues(ctx, tx); err != nil {
+			return err
+		}
 		q, err := tx.FindQueue(ctx, id)
 		if err != nil {
 			return err
@@ -128,6 +134,17 @@ func (s *Service) UpdateQueue(ctx context.Context, a Actor, id string, in QueueI
 		return s.appendEvent(ctx, tx, a, "queue.updated", "", map[string]string{"queue_id": q.ID})
 	})
 	return out, err
+}
+
+// lockQueues serialises the changes that decide from what they read of the queues (one default; no open
+// request left in a deleted queue; no request moved into one) by taking the audit chain's head, which every
+// change takes anyway to append its event, before reading: on PostgreSQL two such changes would otherwise
+// each read the state before the other's.
+func lockQueues(ctx context.Context, tx Store) error {
+	if _, err := tx.LockAuditHead(ctx); err != nil {
+		return fmt.Errorf("lock audit head: %w", err)
+	}
+	return nil
 }
 
 func queueNameConflict(err error, name string) error {
@@ -161,6 +178,9 @@ func (s *Service) DeleteQueue(ctx context.Context, a Actor, id string) error {
 		return err
 	}
 	return s.store.WithTx(ctx, func(tx Store) error {
+		if err := lockQueues(ctx, tx); err != nil {
+			return err
+		}
 		q, err := tx.FindQueue(ctx, id)
 		if err != nil {
 			return err
@@ -196,6 +216,9 @@ func (s *Service) MoveRequest(ctx context.Context, a Actor, id string, cmd MoveC
 	}
 	var out *Request
 	err := s.withTx(ctx, a, func(tx Store) error {
+		if err := lockQueues(ctx, tx); err != nil {
+			return err
+		}
 		r, err := s.workableRequest(ctx, tx, a, id)
 		if err != nil {
 			return err

@@ -309,6 +309,7 @@ func (s *Service) ListRequests(ctx context.Context, a Actor, q ListRequestsQuery
 	if by := subjectSearch(q); by != "" {
 		// Who looked for whose requests is recorded (by which parameter, never the value), as a read is.
 		err = s.store.WithTx(ctx, func(tx Store) error {
+			var err error
 			if items, err = tx.ListRequests(ctx, f); err != nil {
 				return err
 			}
