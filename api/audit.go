@@ -57,3 +57,33 @@ func toAPITypeSummary(t service.TypeSummary) TypeSummary {
 		MedianWorkingDaysToReply: t.MedianDaysToReply, P90WorkingDaysToReply: t.P90DaysToReply,
 		OpenNow: t.OpenNow, OverdueNow: t.OverdueNow}
 }
+
+// ListAuditEvents answers the events that concern no request, with their actors named.
+func (s *Server) ListAuditEvents(ctx context.Context, req ListAuditEventsRequestObject) (ListAuditEventsResponseObject, error) {
+	var after int64
+	if req.Params.After != nil {
+		after = *req.Params.After
+	}
+	limit := 0
+	if req.Params.Limit != nil {
+		limit = *req.Params.Limit
+	}
+	page, err := s.svc.AuditEvents(ctx, actorFrom(ctx), after, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := ListAuditEvents200JSONResponse{Items: make([]AuditEvent, 0, len(page.Items))}
+	for _, it := range page.Items {
+		e := it.Event
+		data := make(map[string]interface{}, len(e.Data))
+		for k, v := range e.Data {
+			data[k] = v
+		}
+		out.Items = append(out.Items, AuditEvent{Id: parseUUID(e.ID), Seq: e.Seq, At: e.At, Action: e.Action,
+			Data: data, Actor: AuditActor{Id: it.Actor.ID, Name: it.Actor.Name, Role: AuditActorRole(it.Actor.Role)}})
+	}
+	if page.NextAfter > 0 {
+		out.NextAfter = &page.NextAfter
+	}
+	return out, nil
+}

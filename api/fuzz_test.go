@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -276,7 +277,8 @@ var problemProbes = []func(s string) string{
 
 // FuzzProblemWriter sends fuzzed query strings and path segments to GET operations: never a 5xx, every error a
 // problem the spec declares, and no error reflects the input (beyond the names of fields, which are the
-// spec's own words).
+// spec's own words, and the name of an undeclared query parameter that has the shape of one, e.g.
+// subject_emial: lowercase letters, digits and _, which carry no markup, and which the caller needs to see).
 func FuzzProblemWriter(f *testing.F) {
 	b64 := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
 	for _, s := range []string{
@@ -336,6 +338,14 @@ func FuzzProblemWriter(f *testing.F) {
 					continue
 				}
 				p := checkProblem(t, what, rec)
+				var fields []string
+				if errs, ok := p["errors"].([]any); ok {
+					for _, e := range errs {
+						field, _ := e.(map[string]any)["field"].(string)
+						fields = append(fields, field)
+						delete(e.(map[string]any), "field")
+					}
+				}
 				for _, got := range jsonStrings(p) {
 					for _, c := range reflectable {
 						if strings.Contains(got, c) {
@@ -343,10 +353,20 @@ func FuzzProblemWriter(f *testing.F) {
 						}
 					}
 				}
+				for _, field := range fields {
+					for _, c := range reflectable {
+						if strings.Contains(field, c) && (field != c || !parameterShaped.MatchString(c)) {
+							t.Errorf("%s: the %d problem reflects the input %q as a field: %q", what, rec.Code, c, field)
+						}
+					}
+				}
 			}
 		}
 	})
 }
+
+// parameterShaped is the shape of a parameter name a problem may name back though the spec does not declare it.
+var parameterShaped = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
 
 // jsonStrings returns every string in a decoded JSON value: the problem's type, title, detail and each error's
 // field and message.

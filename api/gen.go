@@ -36,6 +36,39 @@ func (e AllowedHostSource) Valid() bool {
 	}
 }
 
+// Defines values for AuditActorRole.
+const (
+	AuditActorRoleAdmin       AuditActorRole = "admin"
+	AuditActorRoleAuditor     AuditActorRole = "auditor"
+	AuditActorRoleIntake      AuditActorRole = "intake"
+	AuditActorRoleIntegration AuditActorRole = "integration"
+	AuditActorRoleOfficer     AuditActorRole = "officer"
+	AuditActorRoleSystem      AuditActorRole = "system"
+	AuditActorRoleUnknown     AuditActorRole = "unknown"
+)
+
+// Valid indicates whether the value is a known member of the AuditActorRole enum.
+func (e AuditActorRole) Valid() bool {
+	switch e {
+	case AuditActorRoleAdmin:
+		return true
+	case AuditActorRoleAuditor:
+		return true
+	case AuditActorRoleIntake:
+		return true
+	case AuditActorRoleIntegration:
+		return true
+	case AuditActorRoleOfficer:
+		return true
+	case AuditActorRoleSystem:
+		return true
+	case AuditActorRoleUnknown:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AuditFaultReason.
 const (
 	ContentMismatch     AuditFaultReason = "content_mismatch"
@@ -566,25 +599,25 @@ func (e RequestType) Valid() bool {
 
 // Defines values for Role.
 const (
-	Admin       Role = "admin"
-	Auditor     Role = "auditor"
-	Intake      Role = "intake"
-	Integration Role = "integration"
-	Officer     Role = "officer"
+	RoleAdmin       Role = "admin"
+	RoleAuditor     Role = "auditor"
+	RoleIntake      Role = "intake"
+	RoleIntegration Role = "integration"
+	RoleOfficer     Role = "officer"
 )
 
 // Valid indicates whether the value is a known member of the Role enum.
 func (e Role) Valid() bool {
 	switch e {
-	case Admin:
+	case RoleAdmin:
 		return true
-	case Auditor:
+	case RoleAuditor:
 		return true
-	case Intake:
+	case RoleIntake:
 		return true
-	case Integration:
+	case RoleIntegration:
 		return true
-	case Officer:
+	case RoleOfficer:
 		return true
 	default:
 		return false
@@ -735,6 +768,48 @@ func (e GetSummaryReportParamsFormat) Valid() bool {
 	}
 }
 
+// Defines values for ListRequestsParamsStatus.
+const (
+	ListRequestsParamsStatusActive     ListRequestsParamsStatus = "active"
+	ListRequestsParamsStatusDenied     ListRequestsParamsStatus = "denied"
+	ListRequestsParamsStatusDuplicate  ListRequestsParamsStatus = "duplicate"
+	ListRequestsParamsStatusExpired    ListRequestsParamsStatus = "expired"
+	ListRequestsParamsStatusFulfilled  ListRequestsParamsStatus = "fulfilled"
+	ListRequestsParamsStatusInProgress ListRequestsParamsStatus = "in_progress"
+	ListRequestsParamsStatusOnHold     ListRequestsParamsStatus = "on_hold"
+	ListRequestsParamsStatusOpen       ListRequestsParamsStatus = "open"
+	ListRequestsParamsStatusUnverified ListRequestsParamsStatus = "unverified"
+	ListRequestsParamsStatusWithdrawn  ListRequestsParamsStatus = "withdrawn"
+)
+
+// Valid indicates whether the value is a known member of the ListRequestsParamsStatus enum.
+func (e ListRequestsParamsStatus) Valid() bool {
+	switch e {
+	case ListRequestsParamsStatusActive:
+		return true
+	case ListRequestsParamsStatusDenied:
+		return true
+	case ListRequestsParamsStatusDuplicate:
+		return true
+	case ListRequestsParamsStatusExpired:
+		return true
+	case ListRequestsParamsStatusFulfilled:
+		return true
+	case ListRequestsParamsStatusInProgress:
+		return true
+	case ListRequestsParamsStatusOnHold:
+		return true
+	case ListRequestsParamsStatusOpen:
+		return true
+	case ListRequestsParamsStatusUnverified:
+		return true
+	case ListRequestsParamsStatusWithdrawn:
+		return true
+	default:
+		return false
+	}
+}
+
 // AllowedHost An entry of the transmit allow-list.
 type AllowedHost struct {
 	// CreatedAt When it was added (`api` entries).
@@ -771,6 +846,42 @@ type AllowedHostList struct {
 type Assignment struct {
 	// AssigneeId An officer of the request's queue; null unassigns.
 	AssigneeId *openapi_types.UUID `json:"assignee_id"`
+}
+
+// AuditActor defines model for AuditActor.
+type AuditActor struct {
+	// Id The acting user's ID, or `system`.
+	Id string `json:"id"`
+
+	// Name The user's name now; `system` for the system, `unknown` for an ID no user has.
+	Name string         `json:"name"`
+	Role AuditActorRole `json:"role"`
+}
+
+// AuditActorRole defines model for AuditActor.Role.
+type AuditActorRole string
+
+// AuditEvent defines model for AuditEvent.
+type AuditEvent struct {
+	// Action Example: queue.created
+	Action string     `json:"action"`
+	Actor  AuditActor `json:"actor"`
+	At     time.Time  `json:"at"`
+
+	// Data What changed, by reference; never personal data.
+	Data map[string]interface{} `json:"data"`
+	Id   openapi_types.UUID     `json:"id"`
+
+	// Seq Position in the tamper-evident chain of all events.
+	Seq int64 `json:"seq"`
+}
+
+// AuditEventList defines model for AuditEventList.
+type AuditEventList struct {
+	Items []AuditEvent `json:"items"`
+
+	// NextAfter Pass as `after` for the next page; absent on the last page.
+	NextAfter *int64 `json:"next_after,omitempty"`
 }
 
 // AuditFault defines model for AuditFault.
@@ -1430,6 +1541,12 @@ type QueueList struct {
 	Items []Queue `json:"items"`
 }
 
+// QueueMove defines model for QueueMove.
+type QueueMove struct {
+	// QueueId The queue the request moves to.
+	QueueId openapi_types.UUID `json:"queue_id"`
+}
+
 // QueuePatch defines model for QueuePatch.
 type QueuePatch struct {
 	Default         *bool                 `json:"default,omitempty"`
@@ -1795,6 +1912,13 @@ type Unavailable = Problem
 // Unprocessable An RFC 9457 problem.
 type Unprocessable = Problem
 
+// ListAuditEventsParams defines parameters for ListAuditEvents.
+type ListAuditEventsParams struct {
+	// After The `seq` after which to start (the `next_after` of the previous page); 0 or absent from the start.
+	After *int64 `form:"after,omitempty" json:"after,omitempty"`
+	Limit *int   `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // PreviewDeadlineParams defines parameters for PreviewDeadline.
 type PreviewDeadlineParams struct {
 	From        openapi_types.Date `form:"from" json:"from"`
@@ -1822,8 +1946,20 @@ type GetSummaryReportParamsFormat string
 
 // ListRequestsParams defines parameters for ListRequests.
 type ListRequestsParams struct {
-	Status *Status      `form:"status,omitempty" json:"status,omitempty"`
-	Type   *RequestType `form:"type,omitempty" json:"type,omitempty"`
+	// Status A status, or `active` for every status not closed (`unverified`, `open`, `in_progress`, `on_hold`).
+	Status *ListRequestsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Reference The request with this reference, e.g. `DSR-2026-000005` (a list of one, or none).
+	Reference *string `form:"reference,omitempty" json:"reference,omitempty"`
+
+	// SubjectEmail The requests of the subject with this e-mail address (case does not matter). An audited search.
+	SubjectEmail *string `form:"subject_email,omitempty" json:"subject_email,omitempty"`
+
+	// SubjectPhone The requests filed with this phone number and no e-mail address (only its digits count), e.g.
+	// `+86 138 0000 0000`. Requests filed with an e-mail address are found by `subject_email`. An audited
+	// search; not together with `subject_email`.
+	SubjectPhone *string      `form:"subject_phone,omitempty" json:"subject_phone,omitempty"`
+	Type         *RequestType `form:"type,omitempty" json:"type,omitempty"`
 
 	// Queue A queue ID.
 	Queue *openapi_types.UUID `form:"queue,omitempty" json:"queue,omitempty"`
@@ -1844,6 +1980,9 @@ type ListRequestsParams struct {
 	// Cursor The `next_cursor` of the previous page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
+
+// ListRequestsParamsStatus defines parameters for ListRequests.
+type ListRequestsParamsStatus string
 
 // CreateRequestParams defines parameters for CreateRequest.
 type CreateRequestParams struct {
@@ -1930,6 +2069,9 @@ type MergeRequestJSONRequestBody = Merge
 // AddRequestNoteJSONRequestBody defines body for AddRequestNote for application/json ContentType.
 type AddRequestNoteJSONRequestBody = NewNote
 
+// MoveRequestJSONRequestBody defines body for MoveRequest for application/json ContentType.
+type MoveRequestJSONRequestBody = QueueMove
+
 // ReplyToRequestJSONRequestBody defines body for ReplyToRequest for application/json ContentType.
 type ReplyToRequestJSONRequestBody = Reply
 
@@ -1959,6 +2101,9 @@ type WithdrawFormFormdataRequestBody = LinkToken
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// ListAuditEvents The audit events that concern no request, oldest first (admin, auditor).
+	// (GET /api/v1/audit/events)
+	ListAuditEvents(ctx echo.Context, params ListAuditEventsParams) error
 	// VerifyAudit Check the whole audit chain (admin, auditor).
 	// (GET /api/v1/audit/verify)
 	VerifyAudit(ctx echo.Context) error
@@ -2031,6 +2176,9 @@ type ServerInterface interface {
 	// CreateQueue Create a queue (admin).
 	// (POST /api/v1/queues)
 	CreateQueue(ctx echo.Context) error
+	// DeleteQueue Delete a queue (admin); audited as `queue.deleted`.
+	// (DELETE /api/v1/queues/{id})
+	DeleteQueue(ctx echo.Context, id QueueID) error
 	// GetQueue One queue.
 	// (GET /api/v1/queues/{id})
 	GetQueue(ctx echo.Context, id QueueID) error
@@ -2082,6 +2230,9 @@ type ServerInterface interface {
 	// AddRequestNote Add an internal note (officer, admin).
 	// (POST /api/v1/requests/{id}/notes)
 	AddRequestNote(ctx echo.Context, id RequestID) error
+	// MoveRequest Move a request to another queue, or route one no queue took; audited as `request.moved`.
+	// (POST /api/v1/requests/{id}/queue)
+	MoveRequest(ctx echo.Context, id RequestID) error
 	// ReplyToRequest Record the reply to the subject, close the request and e-mail the reply.
 	// (POST /api/v1/requests/{id}/reply)
 	ReplyToRequest(ctx echo.Context, id RequestID) error
@@ -2159,6 +2310,31 @@ type ServerInterface interface {
 // ServerInterfaceWrapper converts echo contexts to parameters.
 type ServerInterfaceWrapper struct {
 	Handler ServerInterface
+}
+
+// ListAuditEvents converts echo context to params.
+func (w *ServerInterfaceWrapper) ListAuditEvents(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAuditEventsParams
+	// ------------- Optional query parameter "after" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "after", ctx.QueryParams(), &params.After, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter after: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListAuditEvents(ctx, params)
+	return err
 }
 
 // VerifyAudit converts echo context to params.
@@ -2495,6 +2671,22 @@ func (w *ServerInterfaceWrapper) CreateQueue(ctx echo.Context) error {
 	return err
 }
 
+// DeleteQueue converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteQueue(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id QueueID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteQueue(ctx, id)
+	return err
+}
+
 // GetQueue converts echo context to params.
 func (w *ServerInterfaceWrapper) GetQueue(ctx echo.Context) error {
 	var err error
@@ -2570,6 +2762,27 @@ func (w *ServerInterfaceWrapper) ListRequests(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "reference" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "reference", ctx.QueryParams(), &params.Reference, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter reference: %s", err))
+	}
+
+	// ------------- Optional query parameter "subject_email" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "subject_email", ctx.QueryParams(), &params.SubjectEmail, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter subject_email: %s", err))
+	}
+
+	// ------------- Optional query parameter "subject_phone" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "subject_phone", ctx.QueryParams(), &params.SubjectPhone, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter subject_phone: %s", err))
 	}
 
 	// ------------- Optional query parameter "type" -------------
@@ -2851,6 +3064,22 @@ func (w *ServerInterfaceWrapper) AddRequestNote(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.AddRequestNote(ctx, id)
+	return err
+}
+
+// MoveRequest converts echo context to params.
+func (w *ServerInterfaceWrapper) MoveRequest(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id RequestID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.MoveRequest(ctx, id)
 	return err
 }
 
@@ -3253,8 +3482,10 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/api/v1/tokens/:id", wrapper.RevokeToken, options.OperationMiddlewares["revokeToken"]...)
 	router.GET(options.BaseURL+"/api/v1/queues", wrapper.ListQueues, options.OperationMiddlewares["listQueues"]...)
 	router.POST(options.BaseURL+"/api/v1/queues", wrapper.CreateQueue, options.OperationMiddlewares["createQueue"]...)
+	router.DELETE(options.BaseURL+"/api/v1/queues/:id", wrapper.DeleteQueue, options.OperationMiddlewares["deleteQueue"]...)
 	router.GET(options.BaseURL+"/api/v1/queues/:id", wrapper.GetQueue, options.OperationMiddlewares["getQueue"]...)
 	router.PATCH(options.BaseURL+"/api/v1/queues/:id", wrapper.UpdateQueue, options.OperationMiddlewares["updateQueue"]...)
+	router.POST(options.BaseURL+"/api/v1/requests/:id/queue", wrapper.MoveRequest, options.OperationMiddlewares["moveRequest"]...)
 	router.POST(options.BaseURL+"/api/v1/requests/:id/transitions", wrapper.TransitionRequest, options.OperationMiddlewares["transitionRequest"]...)
 	router.POST(options.BaseURL+"/api/v1/requests/:id/assignment", wrapper.AssignRequest, options.OperationMiddlewares["assignRequest"]...)
 	router.POST(options.BaseURL+"/api/v1/requests/:id/reply", wrapper.ReplyToRequest, options.OperationMiddlewares["replyToRequest"]...)
@@ -3265,6 +3496,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/api/v1/verifications", wrapper.VerifyRequest, options.OperationMiddlewares["verifyRequest"]...)
 	router.POST(options.BaseURL+"/api/v1/withdrawals", wrapper.WithdrawRequest, options.OperationMiddlewares["withdrawRequest"]...)
 	router.GET(options.BaseURL+"/api/v1/audit/verify", wrapper.VerifyAudit, options.OperationMiddlewares["verifyAudit"]...)
+	router.GET(options.BaseURL+"/api/v1/audit/events", wrapper.ListAuditEvents, options.OperationMiddlewares["listAuditEvents"]...)
 	router.GET(options.BaseURL+"/api/v1/reports/summary", wrapper.GetSummaryReport, options.OperationMiddlewares["getSummaryReport"]...)
 	router.GET(options.BaseURL+"/api/v1/jobs", wrapper.ListJobs, options.OperationMiddlewares["listJobs"]...)
 	router.POST(options.BaseURL+"/api/v1/jobs/:name/runs", wrapper.RunJob, options.OperationMiddlewares["runJob"]...)
@@ -3331,6 +3563,76 @@ type UnavailableApplicationProblemPlusJSONResponse Problem
 
 type UnprocessableApplicationProblemPlusJSONResponse Problem
 
+type ListAuditEventsRequestObject struct {
+	Params ListAuditEventsParams
+}
+
+type ListAuditEventsResponseObject interface {
+	VisitListAuditEventsResponse(w http.ResponseWriter) error
+}
+
+type ListAuditEvents200JSONResponse AuditEventList
+
+func (response ListAuditEvents200JSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditEvents401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEvents401ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditEvents403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEvents403ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditEvents422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEvents422ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type VerifyAuditRequestObject struct {
 }
 
@@ -3380,6 +3682,22 @@ func (response VerifyAudit403ApplicationProblemPlusJSONResponse) VisitVerifyAudi
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyAudit422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response VerifyAudit422ApplicationProblemPlusJSONResponse) VisitVerifyAuditResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3437,6 +3755,22 @@ func (response ListOverduePurges403ApplicationProblemPlusJSONResponse) VisitList
 	return err
 }
 
+type ListOverduePurges422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListOverduePurges422ApplicationProblemPlusJSONResponse) VisitListOverduePurgesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListBackupSystemsRequestObject struct {
 }
 
@@ -3486,6 +3820,22 @@ func (response ListBackupSystems403ApplicationProblemPlusJSONResponse) VisitList
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListBackupSystems422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListBackupSystems422ApplicationProblemPlusJSONResponse) VisitListBackupSystemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3895,6 +4245,22 @@ func (response ListCalendars403ApplicationProblemPlusJSONResponse) VisitListCale
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCalendars422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListCalendars422ApplicationProblemPlusJSONResponse) VisitListCalendarsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4814,6 +5180,22 @@ func (response ListJobs403ApplicationProblemPlusJSONResponse) VisitListJobsRespo
 	return err
 }
 
+type ListJobs422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListJobs422ApplicationProblemPlusJSONResponse) VisitListJobsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RunJobRequestObject struct {
 	Name string `json:"name"`
 }
@@ -4949,6 +5331,22 @@ func (response GetMe401ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w 
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMe422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response GetMe422ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5178,6 +5576,22 @@ func (response ListPolicies403ApplicationProblemPlusJSONResponse) VisitListPolic
 	return err
 }
 
+type ListPolicies422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListPolicies422ApplicationProblemPlusJSONResponse) VisitListPoliciesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListQueuesRequestObject struct {
 }
 
@@ -5227,6 +5641,22 @@ func (response ListQueues403ApplicationProblemPlusJSONResponse) VisitListQueuesR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQueues422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListQueues422ApplicationProblemPlusJSONResponse) VisitListQueuesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5338,6 +5768,102 @@ type CreateQueue422ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response CreateQueue422ApplicationProblemPlusJSONResponse) VisitCreateQueueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteQueueRequestObject struct {
+	Id QueueID `json:"id"`
+}
+
+type DeleteQueueResponseObject interface {
+	VisitDeleteQueueResponse(w http.ResponseWriter) error
+}
+
+type DeleteQueue204Response struct {
+}
+
+func (response DeleteQueue204Response) VisitDeleteQueueResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteQueue401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteQueue401ApplicationProblemPlusJSONResponse) VisitDeleteQueueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteQueue403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteQueue403ApplicationProblemPlusJSONResponse) VisitDeleteQueueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteQueue404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteQueue404ApplicationProblemPlusJSONResponse) VisitDeleteQueueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteQueue409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteQueue409ApplicationProblemPlusJSONResponse) VisitDeleteQueueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteQueue422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteQueue422ApplicationProblemPlusJSONResponse) VisitDeleteQueueResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -7318,6 +7844,141 @@ func (response AddRequestNote422ApplicationProblemPlusJSONResponse) VisitAddRequ
 	return err
 }
 
+type MoveRequestRequestObject struct {
+	Id   RequestID `json:"id"`
+	Body *MoveRequestJSONRequestBody
+}
+
+type MoveRequestResponseObject interface {
+	VisitMoveRequestResponse(w http.ResponseWriter) error
+}
+
+type MoveRequest200JSONResponse Request
+
+func (response MoveRequest200JSONResponse) VisitMoveRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveRequest400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response MoveRequest400ApplicationProblemPlusJSONResponse) VisitMoveRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveRequest401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response MoveRequest401ApplicationProblemPlusJSONResponse) VisitMoveRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveRequest403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response MoveRequest403ApplicationProblemPlusJSONResponse) VisitMoveRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveRequest404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response MoveRequest404ApplicationProblemPlusJSONResponse) VisitMoveRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveRequest409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response MoveRequest409ApplicationProblemPlusJSONResponse) VisitMoveRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveRequest413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response MoveRequest413ApplicationProblemPlusJSONResponse) VisitMoveRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveRequest422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response MoveRequest422ApplicationProblemPlusJSONResponse) VisitMoveRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ReplyToRequestRequestObject struct {
 	Id   RequestID `json:"id"`
 	Body *ReplyToRequestJSONRequestBody
@@ -8048,6 +8709,22 @@ func (response ListAllowedHosts403ApplicationProblemPlusJSONResponse) VisitListA
 	return err
 }
 
+type ListAllowedHosts422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListAllowedHosts422ApplicationProblemPlusJSONResponse) VisitListAllowedHostsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteAllowedHostRequestObject struct {
 	Host AllowedHostName `json:"host"`
 }
@@ -8310,6 +8987,22 @@ func (response ListUsers403ApplicationProblemPlusJSONResponse) VisitListUsersRes
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUsers422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListUsers422ApplicationProblemPlusJSONResponse) VisitListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8877,6 +9570,20 @@ func (response DownloadExport409TexthtmlResponse) VisitDownloadExportResponse(w 
 	return err
 }
 
+type DownloadExport422ApplicationProblemPlusJSONResponse Problem
+
+func (response DownloadExport422ApplicationProblemPlusJSONResponse) VisitDownloadExportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DownloadExport422TexthtmlResponse struct {
 	Body          io.Reader
 	ContentLength int64
@@ -8937,6 +9644,22 @@ func (response GetHealth200JSONResponse) VisitGetHealthResponse(w http.ResponseW
 	return err
 }
 
+type GetHealth422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response GetHealth422ApplicationProblemPlusJSONResponse) VisitGetHealthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetMetricsRequestObject struct {
 }
 
@@ -8987,6 +9710,22 @@ func (response GetMetrics403ApplicationProblemPlusJSONResponse) VisitGetMetricsR
 	return err
 }
 
+type GetMetrics422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response GetMetrics422ApplicationProblemPlusJSONResponse) VisitGetMetricsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetOpenAPIRequestObject struct {
 }
 
@@ -9014,6 +9753,22 @@ func (response GetOpenAPI200ApplicationyamlResponse) VisitGetOpenAPIResponse(w h
 	return err
 }
 
+type GetOpenAPI422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response GetOpenAPI422ApplicationProblemPlusJSONResponse) VisitGetOpenAPIResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetReadyRequestObject struct {
 }
 
@@ -9031,6 +9786,22 @@ func (response GetReady200JSONResponse) VisitGetReadyResponse(w http.ResponseWri
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReady422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response GetReady422ApplicationProblemPlusJSONResponse) VisitGetReadyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9278,6 +10049,20 @@ func (response VerifyForm413ApplicationProblemPlusJSONResponse) VisitVerifyFormR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyForm422ApplicationProblemPlusJSONResponse Problem
+
+func (response VerifyForm422ApplicationProblemPlusJSONResponse) VisitVerifyFormResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9554,6 +10339,20 @@ func (response WithdrawForm413ApplicationProblemPlusJSONResponse) VisitWithdrawF
 	return err
 }
 
+type WithdrawForm422ApplicationProblemPlusJSONResponse Problem
+
+func (response WithdrawForm422ApplicationProblemPlusJSONResponse) VisitWithdrawFormResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type WithdrawForm422TexthtmlResponse struct {
 	Body          io.Reader
 	ContentLength int64
@@ -9595,6 +10394,9 @@ func (response WithdrawForm429ApplicationProblemPlusJSONResponse) VisitWithdrawF
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// ListAuditEvents The audit events that concern no request, oldest first (admin, auditor).
+	// (GET /api/v1/audit/events)
+	ListAuditEvents(ctx context.Context, request ListAuditEventsRequestObject) (ListAuditEventsResponseObject, error)
 	// VerifyAudit Check the whole audit chain (admin, auditor).
 	// (GET /api/v1/audit/verify)
 	VerifyAudit(ctx context.Context, request VerifyAuditRequestObject) (VerifyAuditResponseObject, error)
@@ -9667,6 +10469,9 @@ type StrictServerInterface interface {
 	// CreateQueue Create a queue (admin).
 	// (POST /api/v1/queues)
 	CreateQueue(ctx context.Context, request CreateQueueRequestObject) (CreateQueueResponseObject, error)
+	// DeleteQueue Delete a queue (admin); audited as `queue.deleted`.
+	// (DELETE /api/v1/queues/{id})
+	DeleteQueue(ctx context.Context, request DeleteQueueRequestObject) (DeleteQueueResponseObject, error)
 	// GetQueue One queue.
 	// (GET /api/v1/queues/{id})
 	GetQueue(ctx context.Context, request GetQueueRequestObject) (GetQueueResponseObject, error)
@@ -9718,6 +10523,9 @@ type StrictServerInterface interface {
 	// AddRequestNote Add an internal note (officer, admin).
 	// (POST /api/v1/requests/{id}/notes)
 	AddRequestNote(ctx context.Context, request AddRequestNoteRequestObject) (AddRequestNoteResponseObject, error)
+	// MoveRequest Move a request to another queue, or route one no queue took; audited as `request.moved`.
+	// (POST /api/v1/requests/{id}/queue)
+	MoveRequest(ctx context.Context, request MoveRequestRequestObject) (MoveRequestResponseObject, error)
 	// ReplyToRequest Record the reply to the subject, close the request and e-mail the reply.
 	// (POST /api/v1/requests/{id}/reply)
 	ReplyToRequest(ctx context.Context, request ReplyToRequestRequestObject) (ReplyToRequestResponseObject, error)
@@ -9802,6 +10610,31 @@ func NewStrictHandler(ssi StrictServerInterface, middlewares []StrictMiddlewareF
 type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
+}
+
+// ListAuditEvents operation middleware
+func (sh *strictHandler) ListAuditEvents(ctx echo.Context, params ListAuditEventsParams) error {
+	var request ListAuditEventsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAuditEvents(ctx.Request().Context(), request.(ListAuditEventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAuditEvents")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListAuditEventsResponseObject); ok {
+		return validResponse.VisitListAuditEventsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
 }
 
 // VerifyAudit operation middleware
@@ -10565,6 +11398,31 @@ func (sh *strictHandler) CreateQueue(ctx echo.Context) error {
 	return nil
 }
 
+// DeleteQueue operation middleware
+func (sh *strictHandler) DeleteQueue(ctx echo.Context, id QueueID) error {
+	var request DeleteQueueRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteQueue(ctx.Request().Context(), request.(DeleteQueueRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteQueue")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteQueueResponseObject); ok {
+		return validResponse.VisitDeleteQueueResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetQueue operation middleware
 func (sh *strictHandler) GetQueue(ctx echo.Context, id QueueID) error {
 	var request GetQueueRequestObject
@@ -11174,6 +12032,54 @@ func (sh *strictHandler) AddRequestNote(ctx echo.Context, id RequestID) error {
 		return err
 	} else if validResponse, ok := response.(AddRequestNoteResponseObject); ok {
 		return validResponse.VisitAddRequestNoteResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// MoveRequest operation middleware
+func (sh *strictHandler) MoveRequest(ctx echo.Context, id RequestID) error {
+	var request MoveRequestRequestObject
+
+	request.Id = id
+
+	var body MoveRequestJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.MoveRequest(ctx.Request().Context(), request.(MoveRequestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MoveRequest")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(MoveRequestResponseObject); ok {
+		return validResponse.VisitMoveRequestResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -26,10 +26,11 @@ func TestRoleMatrix(t *testing.T) {
 	}
 	forEachDB(t, func(t *testing.T, h *harness) {
 		member, memberToken := h.officer(t, "member")
-		_, outsiderToken := h.officer(t, "outsider")
+		outsider, outsiderToken := h.officer(t, "outsider")
 		q := h.queue(t, map[string]any{"name": "Deletions", "members": []string{member},
 			"routes": map[string]any{"types": []string{"deletion"}}})
-		h.queue(t, map[string]any{"name": "Elsewhere", "default": true})
+		h.queue(t, map[string]any{"name": "Elsewhere", "default": true, "members": []string{outsider}})
+		spareQueue := h.queue(t, map[string]any{"name": "Spare"})
 		tokens := map[string]string{"officer": memberToken}
 		for _, role := range []service.Role{service.RoleAuditor, service.RoleIntake, service.RoleIntegration} {
 			tokens[string(role)], _ = h.token(t, role, "matrix-"+string(role))
@@ -65,6 +66,8 @@ func TestRoleMatrix(t *testing.T) {
 			"listQueues":        {"GET", "/api/v1/queues", nil, ""},
 			"getQueue":          {"GET", "/api/v1/queues/" + q, nil, ""},
 			"updateQueue":       {"PATCH", "/api/v1/queues/" + q, map[string]any{"escalation_email": "dpo@staff.example"}, ""},
+			"deleteQueue":       {"DELETE", "/api/v1/queues/" + spareQueue, nil, ""},
+			"moveRequest":       {"POST", req + "/queue", map[string]any{"queue_id": q}, ""},
 			"transitionRequest": {"POST", req + "/transitions", map[string]any{"to": "in_progress"}, ""},
 			"assignRequest":     {"POST", req + "/assignment", map[string]any{"assignee_id": member}, ""},
 			"replyToRequest":    {"POST", req + "/reply", map[string]any{"outcome": "fulfilled", "message": "Done."}, ""},
@@ -79,6 +82,7 @@ func TestRoleMatrix(t *testing.T) {
 			"withdrawPage":      {"GET", "/withdraw?token=unknown", nil, ""},
 			"withdrawForm":      {"POST", "/withdraw", "token=unknown", "application/x-www-form-urlencoded"},
 			"verifyAudit":       {"GET", "/api/v1/audit/verify", nil, ""},
+			"listAuditEvents":   {"GET", "/api/v1/audit/events", nil, ""},
 			"getSummaryReport":  {"GET", "/api/v1/reports/summary?from=2026-01-01&to=2026-12-31", nil, ""},
 			"listPolicies":      {"GET", "/api/v1/policies", nil, ""},
 			"listCalendars":     {"GET", "/api/v1/calendars", nil, ""},

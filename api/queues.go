@@ -98,3 +98,20 @@ func (s *Server) ListQueues(ctx context.Context, _ ListQueuesRequestObject) (Lis
 	}
 	return out, nil
 }
+
+// DeleteQueue deletes an empty queue.
+func (s *Server) DeleteQueue(ctx context.Context, req DeleteQueueRequestObject) (DeleteQueueResponseObject, error) {
+	if err := s.svc.DeleteQueue(ctx, actorFrom(ctx), req.Id.String()); err != nil {
+		return nil, err
+	}
+	return DeleteQueue204Response{}, nil
+}
+
+// MoveRequest moves a request to another queue.
+func (s *Server) MoveRequest(ctx context.Context, req MoveRequestRequestObject) (MoveRequestResponseObject, error) {
+	r, err := s.svc.MoveRequest(ctx, actorFrom(ctx), req.Id.String(), service.MoveCommand{QueueID: req.Body.QueueId.String()})
+	if err != nil {
+		return nil, err
+	}
+	return MoveRequest200JSONResponse(s.toAPIRequest(r, true)), nil
+}

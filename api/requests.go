@@ -41,7 +41,8 @@ func (s *Server) GetRequest(ctx context.Context, req GetRequestRequestObject) (G
 // ListRequests lists requests by due time.
 func (s *Server) ListRequests(ctx context.Context, req ListRequestsRequestObject) (ListRequestsResponseObject, error) {
 	p := req.Params
-	q := service.ListRequestsQuery{AssigneeID: p.Assignee, Cursor: str(p.Cursor)}
+	q := service.ListRequestsQuery{AssigneeID: p.Assignee, Cursor: str(p.Cursor), Reference: p.Reference,
+		SubjectEmail: p.SubjectEmail, SubjectPhone: p.SubjectPhone}
 	if p.Status != nil {
 		st := service.Status(*p.Status)
 		q.Status = &st

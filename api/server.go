@@ -140,6 +140,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	e.Use(addressFilingLimiter(cfg.FilingsPerMinutePerAddress))
 	e.Use(tokenFilingLimiter(cfg.FilingsPerMinute))
 	e.Use(canonicalContentType)
+	e.Use(strictQuery(doc))
 	e.Use(validateRequests(doc))
 	RegisterHandlers(e, NewStrictHandler(srv, nil))
 	return e, nil

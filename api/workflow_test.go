@@ -350,8 +350,8 @@ func TestUsersTokensAndQueues(t *testing.T) {
 		if res := h.Do(t, "POST", "/api/v1/queues", h.admin, map[string]any{"name": "R", "members": []string{adminID(t, h)}}); res.Status != 422 {
 			t.Errorf("an admin as member: %d, want 422", res.Status)
 		}
-		patched := h.Do(t, "PATCH", "/api/v1/queues/"+q, h.admin, map[string]any{"default": true, "members": []string{}})
-		if p := patched.Map(t); patched.Status != 200 || p["default"] != true || len(p["members"].([]any)) != 0 || p["name"] != "Q" {
+		patched := h.Do(t, "PATCH", "/api/v1/queues/"+q, h.admin, map[string]any{"members": []string{}})
+		if p := patched.Map(t); patched.Status != 200 || p["default"] != false || len(p["members"].([]any)) != 0 || p["name"] != "Q" {
 			t.Errorf("patch: %d %s", patched.Status, patched.Body)
 		}
 		if got := h.Do(t, "GET", "/api/v1/queues", auditor, nil).Map(t)["items"].([]any); len(got) != 1 {

@@ -49,6 +49,10 @@ type QueueStore interface {
 	ListQueues(ctx context.Context) ([]*Queue, error)
 	// UserQueueIDs returns the queues a user belongs to.
 	UserQueueIDs(ctx context.Context, userID string) ([]string, error)
+	// DeleteQueue deletes a queue and its members. ENOTFOUND if absent.
+	DeleteQueue(ctx context.Context, id string) error
+	// CountOpenQueueRequests counts the requests not closed in a queue.
+	CountOpenQueueRequests(ctx context.Context, queueID string) (int, error)
 }
 
 // QueueInput creates or changes a queue; nil fields are left as they are (on create: defaults).
@@ -70,6 +74,9 @@ func (s *Service) CreateQueue(ctx context.Context, a Actor, in QueueInput) (*Que
 	q := &Queue{ID: s.newID(), Locale: "en", CreatedAt: now}
 	var out *Queue
 	err := s.store.WithTx(ctx, func(tx Store) error {
+		if err := lockQueues(ctx, tx); err != nil {
+			return err
+		}
 		queues, err := tx.ListQueues(ctx)
 		if err != nil {
 			return err
@@ -84,7 +91,7 @@ func (s *Service) CreateQueue(ctx context.Context, a Actor, in QueueInput) (*Que
 		if err := s.applyQueueInput(ctx, tx, q, in, now); err != nil {
 			return err
 		}
-		if err := s.clearOtherDefaults(ctx, tx, q, queues); err != nil {
+		if err := onlyDefault(q, queues); err != nil {
 			return err
 		}
 		if err := tx.CreateQueue(ctx, q); err != nil {
@@ -103,6 +110,9 @@ func (s *Service) UpdateQueue(ctx context.Context, a Actor, id string, in QueueI
 	}
 	var out *Queue
 	err := s.store.WithTx(ctx, func(tx Store) error {
+		if err := lockQueues(ctx, tx); err != nil {
+			return err
+		}
 		q, err := tx.FindQueue(ctx, id)
 		if err != nil {
 			return err
@@ -114,7 +124,7 @@ func (s *Service) UpdateQueue(ctx context.Context, a Actor, id string, in QueueI
 		if err != nil {
 			return err
 		}
-		if err := s.clearOtherDefaults(ctx, tx, q, queues); err != nil {
+		if err := onlyDefault(q, queues); err != nil {
 			return err
 		}
 		if err := tx.UpdateQueue(ctx, q); err != nil {
@@ -126,6 +136,17 @@ func (s *Service) UpdateQueue(ctx context.Context, a Actor, id string, in QueueI
 	return out, err
 }
 
+// lockQueues serialises the changes that decide from what they read of the queues (one default; no open
+// request left in a deleted queue; no request moved into one) by taking the audit chain's head, which every
+// change takes anyway to append its event, before reading: on PostgreSQL two such changes would otherwise
+// each read the state before the other's.
+func lockQueues(ctx context.Context, tx Store) error {
+	if _, err := tx.LockAuditHead(ctx); err != nil {
+		return fmt.Errorf("lock audit head: %w", err)
+	}
+	return nil
+}
+
 func queueNameConflict(err error, name string) error {
 	if ErrorCode(err) == ECONFLICT {
 		return Errorf(ECONFLICT, "a queue named %q exists", name)
@@ -133,21 +154,102 @@ func queueNameConflict(err error, name string) error {
 	return err
 }
 
-// clearOtherDefaults keeps at most one default queue: the one just made default.
-func (s *Service) clearOtherDefaults(ctx context.Context, tx Store, q *Queue, queues []*Queue) error {
+// onlyDefault keeps at most one default queue, and one that someone works: making a queue the default while
+// another is answers ECONFLICT naming that one (unset it first), and a default queue needs members.
+func onlyDefault(q *Queue, queues []*Queue) error {
 	if !q.Default {
 		return nil
 	}
+	if len(q.Members) == 0 {
+		return Invalid(FieldError{"members", "a default queue needs at least one member: requests no other queue takes land in it"})
+	}
 	for _, other := range queues {
 		if other.ID != q.ID && other.Default {
-			other.Default = false
-			other.UpdatedAt = q.UpdatedAt
-			if err := tx.UpdateQueue(ctx, other); err != nil {
-				return err
-			}
+			return Errorf(ECONFLICT, "queue %q (%s) is the default; set its default to false first", other.Name, other.ID)
 		}
 	}
 	return nil
+}
+
+// DeleteQueue deletes a queue (admin). ECONFLICT while a request not closed is in it; closed requests keep
+// the deleted queue's ID, which their audit trail names.
+func (s *Service) DeleteQueue(ctx context.Context, a Actor, id string) error {
+	if err := authorize(a, permManageQueues); err != nil {
+		return err
+	}
+	return s.store.WithTx(ctx, func(tx Store) error {
+		if err := lockQueues(ctx, tx); err != nil {
+			return err
+		}
+		q, err := tx.FindQueue(ctx, id)
+		if err != nil {
+			return err
+		}
+		n, err := tx.CountOpenQueueRequests(ctx, q.ID)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return Errorf(ECONFLICT, "queue %q holds %d open requests; move or close them first", q.Name, n)
+		}
+		if err := tx.DeleteQueue(ctx, q.ID); err != nil {
+			return err
+		}
+		return s.appendEvent(ctx, tx, a, "queue.deleted", "", map[string]string{"queue_id": q.ID})
+	})
+}
+
+// MoveCommand moves a request to another queue.
+type MoveCommand struct {
+	QueueID string
+}
+
+// MoveRequest moves a request to another queue, or routes one no queue took: admins, and officers of both
+// queues. ENOTFOUND (an audited refusal) for an officer outside either queue; an assignee who is not a member
+// of the new queue is unassigned.
+func (s *Service) MoveRequest(ctx context.Context, a Actor, id string, cmd MoveCommand) (*Request, error) {
+	if err := authorize(a, permWorkRequests); err != nil {
+		return nil, err
+	}
+	if !isUUID(cmd.QueueID) {
+		return nil, Invalid(FieldError{"queue_id", "must be a queue ID"})
+	}
+	var out *Request
+	err := s.withTx(ctx, a, func(tx *actorTx) error {
+		if err := lockQueues(ctx, tx); err != nil {
+			return err
+		}
+		r, err := s.workableRequest(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		q, err := tx.FindQueue(ctx, cmd.QueueID)
+		if err != nil {
+			return err
+		}
+		if a.Role == RoleOfficer && !oneOf(a.UserID, q.Members) {
+			tx.refuse(r.ID)
+			return Errorf(ENOTFOUND, "no queue %s", q.ID)
+		}
+		if r.Status.Terminal() {
+			return Errorf(ECONFLICT, "%s request cannot be moved", withArticle(string(r.Status)))
+		}
+		out = r
+		if r.QueueID == q.ID {
+			return nil // already there: nothing changes, nothing to audit
+		}
+		data := map[string]string{"from": r.QueueID, "to": q.ID}
+		if r.AssigneeID != "" && !oneOf(r.AssigneeID, q.Members) {
+			data["unassigned"] = r.AssigneeID
+			r.AssigneeID = ""
+		}
+		r.QueueID, r.UpdatedAt = q.ID, s.now()
+		if err := tx.UpdateRequest(ctx, r); err != nil {
+			return err
+		}
+		return s.appendEvent(ctx, tx, a, "request.moved", r.ID, data)
+	})
+	return out, err
 }
 
 func (s *Service) applyQueueInput(ctx context.Context, tx Store, q *Queue, in QueueInput, now time.Time) error {

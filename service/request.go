@@ -215,15 +215,19 @@ type Clock struct {
 
 // RequestFilter selects requests for a listing. Nil fields do not filter.
 type RequestFilter struct {
-	Status     *Status
-	Type       *RequestType
-	QueueID    *string
-	AssigneeID *string
-	OverdueAt  *time.Time     // only open requests (not closed) whose due time is before this instant
-	DueBefore  *calendar.Date // only requests whose due date is before this date
-	VisibleTo  *string        // restrict to the requests this officer may see
-	Limit      int
-	After      *RequestCursor // keyset position: the last item of the previous page
+	Status    *Status
+	NotClosed bool    // only requests not closed (any status but the terminal ones)
+	Reference *string // the one request with this reference
+	// SubjectIndex selects a subject's requests by the keyed hash of their e-mail (or phone); "" does not filter.
+	SubjectIndex string
+	Type         *RequestType
+	QueueID      *string
+	AssigneeID   *string
+	OverdueAt    *time.Time     // only open requests (not closed) whose due time is before this instant
+	DueBefore    *calendar.Date // only requests whose due date is before this date
+	VisibleTo    *string        // restrict to the requests this officer may see
+	Limit        int
+	After        *RequestCursor // keyset position: the last item of the previous page
 }
 
 // RequestCursor is a position in the due-date ordering of requests.

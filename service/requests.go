@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/rightsdesk/rightsdesk/service/calendar"
@@ -285,15 +286,20 @@ type RequestPage struct {
 
 // ListRequestsQuery is a listing as a caller asks for it.
 type ListRequestsQuery struct {
-	Status     *Status
-	Type       *RequestType
-	QueueID    *string
-	AssigneeID *string // a user ID, or "me"
-	Overdue    bool
-	DueBefore  *string // a date, YYYY-MM-DD
-	DueWithin  *int    // open requests due within this many working days of today (cn calendar)
-	Limit      int     // 0: the default
-	Cursor     string
+	Status    *Status // or StatusActive: every status not closed
+	Reference *string // DSR-2026-000042: that one request
+	// SubjectEmail and SubjectPhone find a subject's requests through the keyed hash kept for them (an
+	// audited search); the phone finds requests filed with a phone and no e-mail, whose hash is the phone's.
+	SubjectEmail *string
+	SubjectPhone *string
+	Type         *RequestType
+	QueueID      *string
+	AssigneeID   *string // a user ID, or "me"
+	Overdue      bool
+	DueBefore    *string // a date, YYYY-MM-DD
+	DueWithin    *int    // open requests due within this many working days of today (cn calendar)
+	Limit        int     // 0: the default
+	Cursor       string
 }
 
 // Page sizes of listings.
@@ -313,7 +319,20 @@ func (s *Service) ListRequests(ctx context.Context, a Actor, q ListRequestsQuery
 	}
 	limit := f.Limit
 	f.Limit++ // one more tells whether a next page exists
-	items, err := s.store.ListRequests(ctx, f)
+	var items []*Request
+	if by := subjectSearch(q); by != "" {
+		// Who looked for whose requests is recorded (by which parameter, never the value), as a read is.
+		err = s.store.WithTx(ctx, func(tx Store) error {
+			var err error
+			if items, err = tx.ListRequests(ctx, f); err != nil {
+				return err
+			}
+			return s.appendEvent(ctx, tx, a, "request.searched", "", map[string]string{"by": by,
+				"found": strconv.Itoa(min(len(items), limit))})
+		})
+	} else {
+		items, err = s.store.ListRequests(ctx, f)
+	}
 	if err != nil {
 		return RequestPage{}, fmt.Errorf("list requests: %w", err)
 	}
@@ -329,11 +348,49 @@ func (s *Service) ListRequests(ctx context.Context, a Actor, q ListRequestsQuery
 	return page, nil
 }
 
+// StatusActive, as a listing's status, selects every status not closed.
+const StatusActive Status = "active"
+
+// subjectSearch names the parameter a listing searches a subject by, or "".
+func subjectSearch(q ListRequestsQuery) string {
+	switch {
+	case q.SubjectEmail != nil:
+		return "subject_email"
+	case q.SubjectPhone != nil:
+		return "subject_phone"
+	}
+	return ""
+}
+
 func (s *Service) requestFilter(a Actor, q ListRequestsQuery) (RequestFilter, error) {
 	var fe fieldErrors
-	f := RequestFilter{Status: q.Status, Type: q.Type, QueueID: q.QueueID, AssigneeID: q.AssigneeID, Limit: q.Limit}
-	if q.Status != nil && !oneOf(*q.Status, Statuses) {
-		fe.add("status", "is not a status")
+	f := RequestFilter{Status: q.Status, Type: q.Type, QueueID: q.QueueID, AssigneeID: q.AssigneeID, Limit: q.Limit,
+		Reference: q.Reference}
+	switch {
+	case q.Status == nil:
+	case *q.Status == StatusActive:
+		f.Status, f.NotClosed = nil, true
+	case !oneOf(*q.Status, Statuses):
+		fe.add("status", "is not a status, nor active")
+	}
+	if q.Reference != nil && (*q.Reference == "" || len(*q.Reference) > 40) {
+		fe.add("reference", "must be a reference such as DSR-2026-000042")
+	}
+	switch {
+	case q.SubjectEmail != nil && q.SubjectPhone != nil:
+		fe.add("subject_phone", "search by subject_email or by subject_phone, not both")
+	case q.SubjectEmail != nil:
+		email(&fe, "subject_email", *q.SubjectEmail)
+		if *q.SubjectEmail == "" {
+			fe.add("subject_email", "must be an e-mail address such as name@example.com")
+		}
+		f.SubjectIndex = s.keys.SubjectIndex(Subject{Email: *q.SubjectEmail})
+	case q.SubjectPhone != nil:
+		phone(&fe, "subject_phone", *q.SubjectPhone)
+		if *q.SubjectPhone == "" {
+			fe.add("subject_phone", "must be a phone number with at least 5 digits")
+		}
+		f.SubjectIndex = s.keys.SubjectIndex(Subject{Phone: *q.SubjectPhone})
 	}
 	if q.Type != nil && !oneOf(*q.Type, RequestTypes) {
 		fe.add("type", "is not a request type")

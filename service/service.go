@@ -174,6 +174,7 @@ const (
 	permReadAllowList permission = "read_allow_list" // the hosts transmissions may reach on private addresses
 	permEditAllowList permission = "edit_allow_list"
 	permDataSystems   permission = "manage_data_systems" // the company databases runs reach, and their DSNs
+	permReadAudit     permission = "read_audit"          // the events that concern no request: users, tokens, queues...
 )
 
 // grants is the one table of who may do what; object-level checks (queues) come on top.
@@ -184,6 +185,7 @@ var grants = map[permission][]Role{
 	permLoadCalendar:  {RoleAdmin},
 	permManageUsers:   {RoleAdmin},
 	permVerifyAudit:   {RoleAuditor, RoleAdmin},
+	permReadAudit:     {RoleAuditor, RoleAdmin},
 	permReadReports:   {RoleAuditor, RoleAdmin, RoleOfficer},
 	permReadUsers:     {RoleAuditor, RoleAdmin},
 	permManageQueues:  {RoleAdmin},

@@ -12,6 +12,7 @@ type Store interface {
 	RequestStore
 	AuditStore
 	AuditChainStore
+	AuditEventStore
 	CalendarStore
 	ReportStore
 	QueueStore

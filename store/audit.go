@@ -115,3 +115,23 @@ func toEvent(r *eventRow) (*service.Event, error) {
 	}
 	return e, nil
 }
+
+// OtherEvents returns the events that concern no request after a Seq, in chain order (audit_events_request
+// serves it: request_id IS NULL, then seq).
+func (s *Store) OtherEvents(ctx context.Context, afterSeq int64, limit int) ([]*service.Event, error) {
+	var rows []eventRow
+	err := s.r.WithContext(ctx).Where("request_id IS NULL AND seq > ?", afterSeq).Order("seq").Limit(limit).
+		Find(&rows).Error
+	if err != nil {
+		return nil, formatError(err)
+	}
+	out := make([]*service.Event, 0, len(rows))
+	for i := range rows {
+		e, err := toEvent(&rows[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}

@@ -24,7 +24,8 @@ func listingFixture() []*service.Request {
 		r.Type = service.RequestTypes[i%len(service.RequestTypes)]
 		r.QueueID = queues[(i/2)%3]
 		r.AssigneeID = assignees[(i/3)%3]
-		d := date(2026, 4, 1+(i*11)%9) // nine due dates
+		r.SubjectIndex = fmt.Sprintf("hmac:%d", i%4) // four subjects
+		d := date(2026, 4, 1+(i*11)%9)               // nine due dates
 		r.Due.Date = d
 		r.Due.At = d.EndOfDay(cst)
 		switch i % 10 {
@@ -147,6 +148,16 @@ func TestListRequestsPaging(t *testing.T) {
 				{"queue q-b, status in progress",
 					service.RequestFilter{QueueID: ptr("q-b"), Status: ptr(service.StatusInProgress)},
 					func(r *service.Request) bool { return r.QueueID == "q-b" && r.Status == service.StatusInProgress }},
+				{"not closed", service.RequestFilter{NotClosed: true},
+					func(r *service.Request) bool { return r.ClosedAt == nil }},
+				{"not closed, assigned to u-bob", service.RequestFilter{NotClosed: true, AssigneeID: ptr("u-bob")},
+					func(r *service.Request) bool { return r.ClosedAt == nil && r.AssigneeID == "u-bob" }},
+				{"reference", service.RequestFilter{Reference: ptr("DSR-2026-000005")},
+					func(r *service.Request) bool { return r.Reference == "DSR-2026-000005" }},
+				{"subject index", service.RequestFilter{SubjectIndex: "hmac:2"},
+					func(r *service.Request) bool { return r.SubjectIndex == "hmac:2" }},
+				{"subject index, visible to u-alice", service.RequestFilter{SubjectIndex: "hmac:1", VisibleTo: ptr("u-alice")},
+					func(r *service.Request) bool { return r.SubjectIndex == "hmac:1" && r.QueueID == "q-a" }},
 				{"overdue in queue q-a",
 					service.RequestFilter{OverdueAt: &overdueAt, QueueID: ptr("q-a")},
 					func(r *service.Request) bool {

@@ -162,3 +162,28 @@ func (s *Store) UserQueueIDs(ctx context.Context, userID string) ([]string, erro
 		Pluck("queue_id", &ids).Error
 	return ids, formatError(err)
 }
+
+// DeleteQueue deletes a queue and its members.
+func (s *Store) DeleteQueue(ctx context.Context, id string) error {
+	return s.WithTx(ctx, func(tx service.Store) error {
+		st := tx.(*Store)
+		if err := st.w.WithContext(ctx).Where("queue_id = ?", id).Delete(&queueMemberRow{}).Error; err != nil {
+			return formatError(err)
+		}
+		res := st.w.WithContext(ctx).Where("id = ?", id).Delete(&queueRow{})
+		if res.Error != nil {
+			return formatError(res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return service.Errorf(service.ENOTFOUND, "no queue %s", id)
+		}
+		return nil
+	})
+}
+
+// CountOpenQueueRequests counts a queue's requests not closed (requests_queue_due serves it).
+func (s *Store) CountOpenQueueRequests(ctx context.Context, queueID string) (int, error) {
+	var n int64
+	err := s.w.WithContext(ctx).Model(&requestRow{}).Where("queue_id = ? AND closed_at IS NULL", queueID).Count(&n).Error
+	return int(n), formatError(err)
+}

@@ -276,6 +276,15 @@ func applyRequestFilter(q *gorm.DB, f service.RequestFilter) *gorm.DB {
 	if f.Status != nil {
 		q = q.Where("status = ?", string(*f.Status))
 	}
+	if f.NotClosed {
+		q = q.Where("closed_at IS NULL")
+	}
+	if f.Reference != nil {
+		q = q.Where("reference = ?", *f.Reference)
+	}
+	if f.SubjectIndex != "" {
+		q = q.Where("subject_index = ?", f.SubjectIndex)
+	}
 	if f.Type != nil {
 		q = q.Where("type = ?", string(*f.Type))
 	}
