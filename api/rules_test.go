@@ -85,7 +85,7 @@ func TestRectificationReplyNamesMissingOutcome(t *testing.T) {
 		for _, m := range h.mails(t) {
 			if m.Kind == "reply" {
 				for _, line := range []string{`- phone, to "+86 138 0000 0001": corrected`,
-					`- name, to "Li Wei": not corrected, because: The ID card gives another name.`} {
+					`- name, to "Li Wei": not corrected. The ID card gives another name.`} {
 					if !strings.Contains(m.Text, line) {
 						t.Errorf("reply mail lacks %q:\n%s", line, m.Text)
 					}

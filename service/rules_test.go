@@ -85,11 +85,11 @@ func TestRectificationReplyCoversEveryCorrection(t *testing.T) {
 			DenialReason: service.DenialReason("insufficient_verification")})
 
 		for id, want := range map[string][]string{
-			r.ID: {"What became of each correction you asked for:",
-				`  - email, to "li.wei@example.com": corrected`,
-				`  - name, to "李伟": not corrected, because: The ID card gives another name.`},
-			rz.ID: {"您要求更正的各项信息的处理结果：", "  - email，更正为“li.wei@example.com”：已更正",
-				"  - name，更正为“李伟”：未予更正，理由：The ID card gives another name."},
+			r.ID: {"The corrections you asked for:",
+				`  - email, to "li.wei@example.com": corrected.`,
+				`  - name, to "李伟": not corrected. The ID card gives another name.`},
+			rz.ID: {"您申请更正的各项信息：", "  - email（更正为“li.wei@example.com”）：已更正。",
+				"  - name（更正为“李伟”）：不予更正。The ID card gives another name."},
 		} {
 			text := replyMail(t, e, id)
 			for _, line := range want {
