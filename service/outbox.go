@@ -55,6 +55,7 @@ const (
 	mailExtended        = "extended"
 	mailWithdrawn       = "withdrawn"
 	mailExpired         = "expired"
+	mailQuestion        = "question" // the officer's question when a request waits for the subject's information
 )
 
 //go:embed templates
@@ -121,6 +122,7 @@ type subjectMail struct {
 	VerifyURL    string
 	WithdrawURL  string
 	DownloadURL  string
+	StatusURL    string // the request's status page in the privacy center; every mail to the subject has one
 	Extra        map[string]string
 }
 
@@ -135,6 +137,10 @@ func (s *Service) enqueueSubjectMail(ctx context.Context, tx Store, r *Request, 
 		Outcome: r.Outcome, Message: r.ReplyMessage, DenialReason: r.DenialReason, Extra: extra}
 	if extra != nil {
 		data.VerifyURL, data.WithdrawURL, data.DownloadURL = extra["VerifyURL"], extra["WithdrawURL"], extra["DownloadURL"]
+	}
+	var err error
+	if data.StatusURL, err = s.createStatusLink(ctx, tx, r); err != nil {
+		return err
 	}
 	subject, body, err := renderMail(kind, r.Locale, data)
 	if err != nil {

@@ -74,6 +74,7 @@ var sealedColumns = []struct {
 	{"outbox", "id", []string{"to_address", "body_text", "body_html"}},
 	{"keyring", "purpose", []string{"sealed"}},
 	{"transmissions", "id", []string{"endpoint"}},
+	{"subject_messages", "id", []string{"body"}},
 }
 
 // RotateSealed re-seals under the current key every value sealed under another key (or not sealed at all), in
