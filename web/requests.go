@@ -151,10 +151,20 @@ func (s *Server) createRequest(w http.ResponseWriter, r *http.Request) {
 	case service.EINVALID:
 		for _, fe := range service.ErrorFields(err) {
 			field := formField(fe.Field, rows)
+			key := errorKey(field, s.cat)
+			if field == "subject.guardian" { // a minor without a guardian, or a guardian without a minor
+				field = "subject.guardian.name"
+				if !cmd.Subject.IsMinor {
+					field = "subject.is_minor"
+				}
+			}
 			if _, seen := p.Errors[field]; seen {
 				continue
 			}
-			msg := p.L.T(errorKey(field, s.cat))
+			if field == "subject.is_minor" {
+				key = "error.subject.is_minor"
+			}
+			msg := p.L.T(key)
 			p.Errors[field] = msg
 			p.ErrorList = append(p.ErrorList, fieldError{Field: field, ID: fieldID(field), Message: msg})
 		}
