@@ -210,8 +210,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Security-Policy", s.csp)
 	h.Set("X-Content-Type-Options", "nosniff")
-	// Status pages carry their token in the path: no page may leak it to another site.
-	h.Set("Referrer-Policy", "no-referrer")
+	// Status pages carry their token in the path: no page may leak it to another site (same-origin, not
+	// no-referrer, under which browsers send "Origin: null" with a form and the origin check could not work).
+	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}

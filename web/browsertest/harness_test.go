@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/rs/zerolog"
@@ -79,6 +80,8 @@ func tab(t *testing.T) context.Context {
 	ctx, cancel := chromedp.NewContext(browserCtx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
 	t.Cleanup(func() { cancelTimeout(); cancel() })
+	// Cookies are per host, not per port: no cookie (language, form token) of an earlier test may remain.
+	run(t, ctx, network.ClearBrowserCookies())
 	return ctx
 }
 
@@ -272,6 +275,28 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 func text(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
 	var s string
-	run(t, ctx, chromedp.WaitVisible(sel, chromedp.ByQuery), chromedp.Text(sel, &s, chromedp.ByQuery))
-	return s
+	var err error
+	// A query may meet a page being replaced by the next one; it is retried until the deadline.
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		wait, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err = chromedp.Run(wait, chromedp.WaitVisible(sel, chromedp.ByQuery), chromedp.Text(sel, &s, chromedp.ByQuery))
+		cancel()
+		if err == nil {
+			return s
+		}
+	}
+	var url, body string
+	chromedp.Run(ctx, chromedp.Location(&url), chromedp.Text("body", &body, chromedp.ByQuery))
+	t.Fatalf("no %s on %s: %v\n%s", sel, url, err, body)
+	return ""
+}
+
+// eventually waits up to 10 seconds for cond.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 10 s for %s", what)
+		}
+	}
 }

@@ -135,12 +135,17 @@ func TestMinorConfirmsAnswersAndDownloads(t *testing.T) {
 	}
 	// The acknowledgement went to the guardian, in Chinese, with the confirmation link.
 	ack := e.mailTo(t, "wang.fang@example.com", "DSR-2027-000001")
-	run(t, ctx, chromedp.Navigate(e.link(t, ack, `/verify\?token=[A-Za-z0-9_-]+`)),
-		chromedp.Click(`button`, chromedp.ByQuery), chromedp.WaitReady(`body`, chromedp.ByQuery))
+	run(t, ctx, chromedp.Navigate(e.link(t, ack, `/verify\?token=[A-Za-z0-9_-]+`)))
+	text(t, ctx, `button`)
+	run(t, ctx, chromedp.Click(`button`, chromedp.ByQuery))
 	page, _ := e.svc.ListRequests(bg, adminActor, service.ListRequestsQuery{})
 	id := page.Items[0].ID
-	if r, _ := e.svc.Request(bg, adminActor, id); r.Status != service.StatusOpen || r.Locale != "zh-CN" {
-		t.Fatalf("after the confirmation link: %s in %s, want open in zh-CN", r.Status, r.Locale)
+	eventually(t, "the confirmation", func() bool {
+		r, _ := e.svc.Request(bg, adminActor, id)
+		return r.Status == service.StatusOpen
+	})
+	if r, _ := e.svc.Request(bg, adminActor, id); r.Locale != "zh-CN" || !r.Subject.IsMinor || r.Subject.Guardian.Relationship != "母亲" {
+		t.Fatalf("filed in %s for %+v, want a minor with the guardian, in zh-CN", r.Locale, r.Subject)
 	}
 	// Wednesday 3 March: the officer asks for the letter; 2 working days are used.
 	e.clock.Set(time.Date(2027, 3, 3, 11, 0, 0, 0, shanghai))
@@ -291,18 +296,26 @@ func TestHoneypotAndRateLimitRefuse(t *testing.T) {
 	if msg := text(t, ctx, `main p.lead`); !strings.Contains(msg, "filled in as programs do") {
 		t.Errorf("honeypot: %q", msg)
 	}
-	var last string
-	for i := range 5 {
+	// The burst is 5 posts (the honeypot's was one); the refill (5 a minute) may let one more through.
+	filed, refused := 0, false
+	for i := range 8 {
 		fill(fmt.Sprintf("person%d@example.com", i))
-		run(t, ctx, chromedp.Click(`form button[type=submit]`, chromedp.ByQuery), chromedp.WaitVisible(`main h1`, chromedp.ByQuery))
-		last = text(t, ctx, `main h1`)
+		run(t, ctx, chromedp.Click(`form button[type=submit]`, chromedp.ByQuery))
+		if h := text(t, ctx, `main h1`); strings.Contains(h, "We could not accept this") {
+			if msg := text(t, ctx, `main p.lead`); !strings.Contains(msg, "Too many requests came from your network") {
+				t.Errorf("refusal %q", msg)
+			}
+			refused = true
+			break
+		}
+		filed++
 	}
-	if !strings.Contains(last, "We could not accept this") || !strings.Contains(text(t, ctx, `main p.lead`), "Too many requests") {
-		t.Errorf("the sixth post in a burst: %q", last)
+	if !refused || filed < 4 || filed > 5 {
+		t.Errorf("a burst from one address: %d filed, refused %v; want 4 or 5 filed, then refused", filed, refused)
 	}
 	counts, _ := e.svc.RequestCounts(context.Background())
-	if n := counts[service.TypeAccess][service.StatusUnverified]; n != 4 {
-		t.Errorf("%d filed, want 4 (the honeypot and the sixth refused)", n)
+	if n := counts[service.TypeAccess][service.StatusUnverified]; n != filed {
+		t.Errorf("%d filed, want %d (the honeypot and the refused post file nothing)", n, filed)
 	}
 }
 
