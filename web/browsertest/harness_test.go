@@ -300,3 +300,17 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		}
 	}
 }
+
+// submit clicks a form's button and waits until the next page has loaded (a click does not wait for the
+// navigation it starts, and a query would otherwise read the old page).
+func submit(t *testing.T, ctx context.Context, sel string) {
+	t.Helper()
+	run(t, ctx, chromedp.Evaluate(`window.rdOldPage = true`, nil), chromedp.Click(sel, chromedp.ByQuery))
+	eventually(t, "the page after "+sel, func() bool {
+		var loaded bool
+		wait, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		err := chromedp.Run(wait, chromedp.Evaluate(`window.rdOldPage === undefined && document.readyState === "complete"`, &loaded))
+		return err == nil && loaded
+	})
+}

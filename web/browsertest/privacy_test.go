@@ -30,7 +30,7 @@ var fillFor = map[string][]chromedp.Action{
 		chromedp.SetValue(`[name="details.corrections.0.current_value"]`, "Room 3, 88 Century Avenue", chromedp.ByQuery),
 		chromedp.SetValue(`[name="details.corrections.0.corrected_value"]`, "Room 5, 88 Century Avenue", chromedp.ByQuery),
 	},
-	"deletion": {chromedp.Click(`input[name="details.ground"][value="no_longer_using_service"]`, chromedp.ByQuery)},
+	"deletion":           {chromedp.Click(`input[name="details.ground"][value="no_longer_using_service"]`, chromedp.ByQuery)},
 	"consent_withdrawal": {chromedp.Click(`input[name="details.purposes"][value="marketing"]`, chromedp.ByQuery)},
 	"account_cancellation": {
 		chromedp.SetValue(`[name="details.account_id"]`, "acct-4411", chromedp.ByQuery),
@@ -71,7 +71,7 @@ func TestFileEveryRightInBothLanguages(t *testing.T) {
 			if typ == service.TypeDeletion && lang == "en" {
 				screenshot(t, ctx, "form")
 			}
-			run(t, ctx, chromedp.Click(`form button[type=submit]`, chromedp.ByQuery))
+			submit(t, ctx, `form button[type=submit]`)
 			heading := text(t, ctx, `.panel.success h1`)
 			due := text(t, ctx, `.panel.success .due`)
 			if ref := fmt.Sprintf("DSR-2027-%06d", n); !strings.Contains(heading, ref) || due != want[lang] {
@@ -128,8 +128,8 @@ func TestMinorConfirmsAnswersAndDownloads(t *testing.T) {
 		chromedp.Click(`#f-subject-is-minor`, chromedp.ByQuery),
 		chromedp.SetValue(`[name="subject.guardian.name"]`, "王芳", chromedp.ByQuery),
 		chromedp.SetValue(`[name="subject.guardian.email"]`, "wang.fang@example.com", chromedp.ByQuery),
-		chromedp.SetValue(`[name="subject.guardian.relationship"]`, "母亲", chromedp.ByQuery),
-		chromedp.Click(`form button[type=submit]`, chromedp.ByQuery))
+		chromedp.SetValue(`[name="subject.guardian.relationship"]`, "母亲", chromedp.ByQuery))
+	submit(t, ctx, `form button[type=submit]`)
 	if h := text(t, ctx, `.panel.success h1`); !strings.Contains(h, "DSR-2027-000001") {
 		t.Fatalf("confirmation %q", h)
 	}
@@ -137,7 +137,7 @@ func TestMinorConfirmsAnswersAndDownloads(t *testing.T) {
 	ack := e.mailTo(t, "wang.fang@example.com", "DSR-2027-000001")
 	run(t, ctx, chromedp.Navigate(e.link(t, ack, `/verify\?token=[A-Za-z0-9_-]+`)))
 	text(t, ctx, `button`)
-	run(t, ctx, chromedp.Click(`button`, chromedp.ByQuery))
+	submit(t, ctx, `button`)
 	page, _ := e.svc.ListRequests(bg, adminActor, service.ListRequestsQuery{})
 	id := page.Items[0].ID
 	eventually(t, "the confirmation", func() bool {
@@ -186,8 +186,8 @@ func TestMinorConfirmsAnswersAndDownloads(t *testing.T) {
 		t.Fatal(err)
 	}
 	run(t, ctx, chromedp.SetValue(`#f-text`, "附件是户口簿。", chromedp.ByQuery),
-		chromedp.SetUploadFiles(`#f-files`, []string{pdf}, chromedp.ByQuery),
-		chromedp.Click(`form[enctype="multipart/form-data"] button`, chromedp.ByQuery))
+		chromedp.SetUploadFiles(`#f-files`, []string{pdf}, chromedp.ByQuery))
+	submit(t, ctx, `form[enctype="multipart/form-data"] button`)
 	if done := text(t, ctx, `.panel.success[role=status]`); !strings.Contains(done, "已收到您的答复") {
 		t.Errorf("after answering: %q", done)
 	}
@@ -265,7 +265,7 @@ func TestWithdrawFromStatusPage(t *testing.T) {
 		t.Errorf("status facts %q", facts)
 	}
 	audit(t, ctx, "status of a new request")
-	run(t, ctx, chromedp.Click(`section.withdraw button`, chromedp.ByQuery))
+	submit(t, ctx, `section.withdraw button`)
 	if done := text(t, ctx, `.panel.success[role=status]`); done != "Your request is withdrawn." {
 		t.Errorf("after withdrawing: %q", done)
 	}
@@ -291,8 +291,8 @@ func TestHoneypotAndRateLimitRefuse(t *testing.T) {
 			chromedp.SetValue(`[name="subject.email"]`, email, chromedp.ByQuery))
 	}
 	fill("bot@example.com")
-	run(t, ctx, chromedp.Evaluate(`document.getElementById("f-website").value = "https://spam.example"`, nil),
-		chromedp.Click(`form button[type=submit]`, chromedp.ByQuery))
+	run(t, ctx, chromedp.Evaluate(`document.getElementById("f-website").value = "https://spam.example"`, nil))
+	submit(t, ctx, `form button[type=submit]`)
 	if msg := text(t, ctx, `main p.lead`); !strings.Contains(msg, "filled in as programs do") {
 		t.Errorf("honeypot: %q", msg)
 	}
@@ -300,7 +300,7 @@ func TestHoneypotAndRateLimitRefuse(t *testing.T) {
 	filed, refused := 0, false
 	for i := range 8 {
 		fill(fmt.Sprintf("person%d@example.com", i))
-		run(t, ctx, chromedp.Click(`form button[type=submit]`, chromedp.ByQuery))
+		submit(t, ctx, `form button[type=submit]`)
 		if h := text(t, ctx, `main h1`); strings.Contains(h, "We could not accept this") {
 			if msg := text(t, ctx, `main p.lead`); !strings.Contains(msg, "Too many requests came from your network") {
 				t.Errorf("refusal %q", msg)
