@@ -314,3 +314,11 @@ func submit(t *testing.T, ctx context.Context, sel string) {
 		return err == nil && loaded
 	})
 }
+
+// mustAssign gives a request to Olivia.
+func (e *env) mustAssign(t *testing.T, id string) {
+	t.Helper()
+	if _, err := e.svc.Assign(context.Background(), adminActor, id, service.AssignCommand{AssigneeID: e.officer.UserID}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -178,7 +178,12 @@ func TestMinorConfirmsAnswersAndDownloads(t *testing.T) {
 		t.Errorf("status facts %q, want waiting for information, clock paused", facts)
 	}
 	audit(t, ctx, "status awaiting an answer")
-	screenshot(t, ctx, "status-question")
+	// The switch keeps the person on the status page.
+	run(t, ctx, chromedp.Click(`a.lang`, chromedp.ByQuery), chromedp.WaitVisible(`html[lang="en"]`, chromedp.ByQuery))
+	if facts := text(t, ctx, `dl.facts`); !strings.Contains(facts, "waiting for your information") {
+		t.Errorf("status facts in English %q", facts)
+	}
+	run(t, ctx, chromedp.Click(`a.lang`, chromedp.ByQuery), chromedp.WaitVisible(`html[lang="zh-CN"]`, chromedp.ByQuery))
 	// Wednesday 10 March: the answer, with a PDF; 13 working days remain after today: Monday 29 March.
 	e.clock.Set(time.Date(2027, 3, 10, 15, 0, 0, 0, shanghai))
 	pdf := filepath.Join(t.TempDir(), "户口簿.pdf")
@@ -222,7 +227,6 @@ func TestMinorConfirmsAnswersAndDownloads(t *testing.T) {
 	run(t, ctx, browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllowAndName).WithDownloadPath(dir).
 		WithEventsEnabled(true), chromedp.Navigate(e.link(t, reply, `/privacy/status/[A-Za-z0-9_-]{43}`)))
 	audit(t, ctx, "status fulfilled")
-	screenshot(t, ctx, "status-download")
 	run(t, ctx, chromedp.Click(`a.button[href$="/download"]`, chromedp.ByQuery))
 	select {
 	case guid := <-done:
@@ -265,6 +269,28 @@ func TestWithdrawFromStatusPage(t *testing.T) {
 		t.Errorf("status facts %q", facts)
 	}
 	audit(t, ctx, "status of a new request")
+	// The officer asks a question; the page offers the answer form, and withdrawal still.
+	bg := context.Background()
+	if _, err := e.svc.VerifyBySubject(bg, strings.TrimPrefix(e.link(t, ack, `/verify\?token=[A-Za-z0-9_-]+`), e.URL+"/verify?token=")); err != nil {
+		t.Fatal(err)
+	}
+	e.mustAssign(t, r.ID)
+	e.clock.Set(time.Date(2027, 3, 3, 11, 0, 0, 0, shanghai))
+	for _, to := range []service.Status{service.StatusInProgress, service.StatusOnHold} {
+		cmd := service.TransitionCommand{To: to}
+		if to == service.StatusOnHold {
+			cmd.Reason, cmd.Message = service.PauseAwaitingSubjectInformation,
+				"Please send us a copy of the letter we sent you in March, so that we can find your account."
+		}
+		if _, err := e.svc.Transition(bg, e.officer, r.ID, cmd); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(t, ctx, chromedp.Reload())
+	if q := text(t, ctx, `blockquote.question`); !strings.HasPrefix(q, "Please send us a copy") {
+		t.Errorf("question %q", q)
+	}
+	screenshot(t, ctx, "status-question")
 	submit(t, ctx, `section.withdraw button`)
 	if done := text(t, ctx, `.panel.success[role=status]`); done != "Your request is withdrawn." {
 		t.Errorf("after withdrawing: %q", done)
