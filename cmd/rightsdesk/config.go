@@ -107,9 +107,7 @@ func parseConfig(name string, args []string, getenv func(string) string) (config
 	if err := fs.Parse(args); err != nil {
 		return cfg, fs, err
 	}
-	for _, o := range strings.FieldsFunc(frames, func(r rune) bool { return r == ',' || r == ' ' }) {
-		cfg.FrameAncestors = append(cfg.FrameAncestors, o)
-	}
+	cfg.FrameAncestors = strings.FieldsFunc(frames, func(r rune) bool { return r == ',' || r == ' ' })
 	for _, h := range strings.Split(allow, ",") {
 		if h = strings.TrimSpace(h); h != "" {
 			cfg.TransmitAllow = append(cfg.TransmitAllow, h)
