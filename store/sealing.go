@@ -128,7 +128,11 @@ func (s *Store) RotateSealed(ctx context.Context, batch int) (int, error) {
 		}
 	}
 	m, err := s.rotateExports(ctx, batch)
-	return n + m, err
+	if err != nil {
+		return n + m, err
+	}
+	f, err := s.rotateSubjectFiles(ctx, batch)
+	return n + m + f, err
 }
 
 // rotateExports re-seals export files, whose content column holds bytes.
