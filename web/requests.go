@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 
 	"net/http"
 	"regexp"
@@ -107,7 +108,12 @@ const honeypotField = "website"
 func (s *Server) createRequest(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
 	if err := r.ParseForm(); err != nil {
-		s.refuse(w, r, http.StatusRequestEntityTooLarge, "refused.csrf")
+		status := http.StatusBadRequest
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			status = http.StatusRequestEntityTooLarge
+		}
+		s.refuse(w, r, status, "refused.csrf")
 		return
 	}
 	if !s.filings.allow(s.realIP(r)) {

@@ -339,3 +339,24 @@ func TestCatalogueComplete(t *testing.T) {
 		t.Error("the catalogue lacks form.submit")
 	}
 }
+
+// TestStatusLinksRateLimited: status pages answer 10 requests from one address, then refuse (429) until the
+// bucket refills, so that tokens cannot be guessed by brute force; an unknown token is a clear 404 page.
+func TestStatusLinksRateLimited(t *testing.T) {
+	s := mustSite(t, nil)
+	var statuses []int
+	for range 11 {
+		resp, body := s.get(t, "/privacy/status/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+		statuses = append(statuses, resp.StatusCode)
+		if resp.StatusCode == 404 && !strings.Contains(body, "This link is not valid or has expired") {
+			t.Errorf("unknown token: %s", body)
+		}
+	}
+	if got := fmt.Sprint(statuses); got != "[404 404 404 404 404 404 404 404 404 404 429]" {
+		t.Errorf("statuses %s, want ten 404s then 429", got)
+	}
+	s.clock.Set(testNow.Add(7 * time.Second))
+	if resp, _ := s.get(t, "/privacy/status/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"); resp.StatusCode != 404 {
+		t.Errorf("after 7 s: %d, want the page again", resp.StatusCode)
+	}
+}
