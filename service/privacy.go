@@ -25,9 +25,10 @@ const linkStatus = "status"
 const statusLinkLife = 20 * 365 * 24 * time.Hour
 
 // FileFromPrivacyCenter files a request made on the privacy center's form: a web-form filing, received now,
-// under the default policy, validated and limited like any intake's.
-func (s *Service) FileFromPrivacyCenter(ctx context.Context, cmd FileRequestCommand) (*Request, error) {
-	cmd.Channel, cmd.ReceivedAt, cmd.Policy, cmd.IdempotencyKey = ChannelWebForm, nil, "", ""
+// under the default policy, validated and limited like any intake's. formKey identifies the served form (""
+// for none): the same form sent twice with the same content files one request, as an Idempotency-Key would.
+func (s *Service) FileFromPrivacyCenter(ctx context.Context, cmd FileRequestCommand, formKey string) (*Request, error) {
+	cmd.Channel, cmd.ReceivedAt, cmd.Policy, cmd.IdempotencyKey = ChannelWebForm, nil, "", formKey
 	r, _, err := s.FileRequest(ctx, PrivacyCenterActor, cmd)
 	return r, err
 }

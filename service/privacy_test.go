@@ -56,7 +56,7 @@ func TestSubjectAnswersFromStatusPage(t *testing.T) {
 		ctx := context.Background()
 		olivia := mustOfficerWithEmail(t, e)
 		// Monday 1 March 2027; 15 working days after it (2027 is provisional: weekdays) is Monday 22 March.
-		r, err := e.svc.FileFromPrivacyCenter(ctx, deletionCmd())
+		r, err := e.svc.FileFromPrivacyCenter(ctx, deletionCmd(), "")
 		if err != nil {
 			t.Fatalf("FileFromPrivacyCenter: %v %v", err, service.ErrorFields(err))
 		}
@@ -168,7 +168,7 @@ func TestSubjectAnswersFromStatusPage(t *testing.T) {
 func TestStatusLinkEndsWithRetention(t *testing.T) {
 	forEachDB(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
-		r, err := e.svc.FileFromPrivacyCenter(ctx, deletionCmd())
+		r, err := e.svc.FileFromPrivacyCenter(ctx, deletionCmd(), "")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -35,13 +35,11 @@ type formTokens struct {
 	sameSiteNone bool
 }
 
-func (f *formTokens) mac(nonce []byte, issued int64) []byte {
+// mac signs a form token's body: the cookie's value, the time served and the form's own random part.
+func (f *formTokens) mac(body []byte) []byte {
 	m := hmac.New(sha256.New, f.secret)
 	m.Write([]byte("form\x00"))
-	m.Write(nonce)
-	var ts [8]byte
-	binary.BigEndian.PutUint64(ts[:], uint64(issued))
-	m.Write(ts[:])
+	m.Write(body)
 	return m.Sum(nil)
 }
 
@@ -60,11 +58,15 @@ func (f *formTokens) issue(w http.ResponseWriter, r *http.Request) string {
 		}
 		http.SetCookie(w, c)
 	}
+	// The token names this served form too (8 random bytes), so that sending it twice can be recognised.
 	issued := f.now().Unix()
-	var ts [8]byte
-	binary.BigEndian.PutUint64(ts[:], uint64(issued))
-	return base64.RawURLEncoding.EncodeToString(append(append([]byte{}, nonce...), ts[:]...)) + "." +
-		base64.RawURLEncoding.EncodeToString(f.mac(nonce, issued))
+	body := make([]byte, 32)
+	copy(body, nonce)
+	binary.BigEndian.PutUint64(body[16:24], uint64(issued))
+	if _, err := rand.Read(body[24:]); err != nil {
+		panic("crypto/rand failed: " + err.Error())
+	}
+	return base64.RawURLEncoding.EncodeToString(body) + "." + base64.RawURLEncoding.EncodeToString(f.mac(body))
 }
 
 func (f *formTokens) cookieNonce(r *http.Request) []byte {
@@ -97,12 +99,12 @@ func (f *formTokens) check(r *http.Request, token string) (time.Time, error) {
 	}
 	raw, err1 := base64.RawURLEncoding.DecodeString(body)
 	mac, err2 := base64.RawURLEncoding.DecodeString(sig)
-	if err1 != nil || err2 != nil || len(raw) != 24 {
+	if err1 != nil || err2 != nil || len(raw) != 32 {
 		return time.Time{}, errForm
 	}
-	nonce, issued := raw[:16], int64(binary.BigEndian.Uint64(raw[16:]))
+	nonce, issued := raw[:16], int64(binary.BigEndian.Uint64(raw[16:24]))
 	cookie := f.cookieNonce(r)
-	if cookie == nil || !hmac.Equal(cookie, nonce) || !hmac.Equal(mac, f.mac(nonce, issued)) {
+	if cookie == nil || !hmac.Equal(cookie, nonce) || !hmac.Equal(mac, f.mac(raw)) {
 		return time.Time{}, errForm
 	}
 	at := time.Unix(issued, 0)

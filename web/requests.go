@@ -1,6 +1,8 @@
 package web
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 
@@ -151,7 +153,9 @@ func (s *Server) createRequest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cmd, rows := commandFromForm(r, p.L.Lang)
-	req, err := s.svc.FileFromPrivacyCenter(r.Context(), cmd)
+	// The form's token names this served form: sent twice (a double click, the back button), it files once.
+	formKey := sha256.Sum256([]byte(r.PostForm.Get("csrf")))
+	req, err := s.svc.FileFromPrivacyCenter(r.Context(), cmd, "form-"+hex.EncodeToString(formKey[:16]))
 	switch service.ErrorCode(err) {
 	case "":
 	case service.EINVALID:
@@ -178,6 +182,9 @@ func (s *Server) createRequest(w http.ResponseWriter, r *http.Request) {
 		return
 	case service.ETOOMANY:
 		s.refuse(w, r, http.StatusTooManyRequests, "refused.subject_cap")
+		return
+	case service.ECONFLICT: // this served form filed a request already, with other content
+		s.refuse(w, r, http.StatusConflict, "refused.form_used")
 		return
 	default:
 		s.log.Error().Err(err).Msg("file request from the privacy center")

@@ -144,6 +144,17 @@ func TestFilingRedirectsToConfirmation(t *testing.T) {
 	if got := s.mustCounts(t)[service.TypeDeletion][service.StatusUnverified]; got != 1 {
 		t.Errorf("%d unverified deletions, want 1", got)
 	}
+	// The same form sent again (a double click, the back button) answers the same request; changed, a page
+	// that says it was sent.
+	if again, _ := s.post(t, deletionForm(token)); again.Header.Get("Location") != loc || s.countRequests(t) != 1 {
+		t.Errorf("the form sent twice: %d to %q, %d requests; want the first confirmation, one request",
+			again.StatusCode, again.Header.Get("Location"), s.countRequests(t))
+	}
+	changed := deletionForm(token)
+	changed.Set("subject.name", "Li Wei (again)")
+	if resp, body := s.post(t, changed); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "This form was sent already") {
+		t.Errorf("the form sent again, changed: %d\n%s", resp.StatusCode, body)
+	}
 	resp, body := s.get(t, loc)
 	for _, want := range []string{"DSR-2027-000001", "We will reply by 22 March 2027 (15 working days)."} {
 		if resp.StatusCode != http.StatusOK || !strings.Contains(body, want) {
@@ -230,19 +241,24 @@ func TestSpamAndForgeryRefused(t *testing.T) {
 	}
 	// The subject cap (3 here), then the address's burst (5 of 30 a minute) with the clock standing still.
 	s.client.Jar, _ = cookiejar.New(nil)
-	token = s.form(t, "deletion")
 	s.clock.Set(testNow.Add(10 * time.Minute))
-	var statuses []int
+	var tokens []string
 	for range 4 {
-		resp, _ := s.post(t, deletionForm(token))
+		tokens = append(tokens, s.form(t, "deletion"))
+	}
+	s.clock.Set(testNow.Add(10*time.Minute + 10*time.Second))
+	var statuses []int
+	for _, tok := range tokens {
+		resp, _ := s.post(t, deletionForm(tok))
 		statuses = append(statuses, resp.StatusCode)
 	}
 	if got := fmt.Sprint(statuses); got != "[303 303 303 429]" {
 		t.Errorf("four filings for one subject: %s, want three filed and the fourth refused", got)
 	}
 	// The burst is 5: the fifth post from the address is still let through (and meets the subject cap), the sixth is not.
-	s.post(t, deletionForm(token))
-	resp, body = s.post(t, deletionForm(token))
+	resp, body = s.post(t, deletionForm(tokens[3]))
+	check("subject cap", resp, body, 429, "Several requests were made for this person today")
+	resp, body = s.post(t, deletionForm(tokens[3]))
 	check("address burst", resp, body, 429, "Too many requests came from your network")
 	if n := s.countRequests(t); n != 3 {
 		t.Errorf("%d requests filed, want 3", n)

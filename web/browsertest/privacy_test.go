@@ -258,7 +258,7 @@ func TestWithdrawFromStatusPage(t *testing.T) {
 	cmd := service.FileRequestCommand{Type: service.TypeDeletion, Locale: "en",
 		Subject: service.Subject{Name: "Li Wei", Email: "li.wei@example.com"},
 		Details: service.Details{Ground: service.GroundNoLongerUsingService}}
-	r, err := e.svc.FileFromPrivacyCenter(context.Background(), cmd)
+	r, err := e.svc.FileFromPrivacyCenter(context.Background(), cmd, "")
 	if err != nil {
 		t.Fatal(err)
 	}
