@@ -21,6 +21,7 @@ type statusPage struct {
 	State       string
 	Due         string
 	Paused      bool
+	Closed      bool // no reply is due any more
 	Provisional bool
 	Received    string
 	ForMinor    bool
@@ -55,7 +56,7 @@ func (s *Server) statusView(w http.ResponseWriter, r *http.Request, token string
 	p := statusPage{base: b, Token: token, CSRF: s.tokens.issue(w, r), Reference: v.Reference,
 		TypeLabel: l.T("type." + string(v.Type)), State: l.T("state." + state),
 		Due: l.Date(v.DueDate.Year, v.DueDate.Month, v.DueDate.Day), Paused: v.ClockPaused,
-		Provisional: v.DueProvisional, ForMinor: v.ForMinor,
+		Closed: v.Status.Terminal(), Provisional: v.DueProvisional, ForMinor: v.ForMinor,
 		Received:       l.Date(v.ReceivedAt.Year(), v.ReceivedAt.Month(), v.ReceivedAt.Day()),
 		AwaitingAnswer: v.AwaitingAnswer, Question: v.Question, CanWithdraw: v.CanWithdraw,
 		CanDownload: v.CanDownload, Errors: map[string]string{}}

@@ -62,8 +62,23 @@ func TestFileEveryRightInBothLanguages(t *testing.T) {
 			run(t, ctx, chromedp.Navigate(e.URL+"/privacy/"),
 				chromedp.Click(`a[href="/privacy/requests/new?type=`+string(typ)+`"]`, chromedp.ByQuery),
 				chromedp.WaitVisible(`form button[type=submit]`, chromedp.ByQuery))
+			audit(t, ctx, lang+" form "+string(typ))
 			if typ == service.TypeDeletion {
-				audit(t, ctx, lang+" form "+string(typ))
+				// Sent empty: the errors stand beside their fields, and the page stays accessible.
+				submit(t, ctx, `form button[type=submit]`)
+				if alert := text(t, ctx, `.alert[role=alert]`); !strings.Contains(alert, map[string]string{"en": "Please check", "zh-CN": "请检查"}[lang]) {
+					t.Errorf("%s: the empty form's alert %q", lang, alert)
+				}
+				var invalid []string
+				run(t, ctx, chromedp.Evaluate(`[...document.querySelectorAll("[aria-invalid=true]")].map(e => e.name)`, &invalid))
+				if got := strings.Join(invalid, ","); !strings.Contains(got, "subject.name") || !strings.Contains(got, "subject.email") ||
+					!strings.Contains(got, "details.ground") {
+					t.Errorf("%s: invalid fields %s, want subject.name, subject.email and details.ground", lang, got)
+				}
+				audit(t, ctx, lang+" form with errors")
+				if lang == "en" {
+					screenshot(t, ctx, "form-errors")
+				}
 			}
 			run(t, ctx, chromedp.SetValue(`[name="subject.name"]`, "Li Wei", chromedp.ByQuery),
 				chromedp.SetValue(`[name="subject.email"]`, fmt.Sprintf("li.wei+%d@example.com", n), chromedp.ByQuery))
