@@ -705,6 +705,24 @@ func (e Status) Valid() bool {
 	}
 }
 
+// Defines values for SubjectMessageKind.
+const (
+	Answer   SubjectMessageKind = "answer"
+	Question SubjectMessageKind = "question"
+)
+
+// Valid indicates whether the value is a known member of the SubjectMessageKind enum.
+func (e SubjectMessageKind) Valid() bool {
+	switch e {
+	case Answer:
+		return true
+	case Question:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SystemRunStatus.
 const (
 	SystemRunStatusDone    SystemRunStatus = "done"
@@ -1750,6 +1768,35 @@ type SubjectAction struct {
 	Status    Status `json:"status"`
 }
 
+// SubjectFile defines model for SubjectFile.
+type SubjectFile struct {
+	ContentType string             `json:"content_type"`
+	CreatedAt   time.Time          `json:"created_at"`
+	Id          openapi_types.UUID `json:"id"`
+	Name        string             `json:"name"`
+	Sha256      string             `json:"sha256"`
+	Size        int64              `json:"size"`
+}
+
+// SubjectMessage defines model for SubjectMessage.
+type SubjectMessage struct {
+	Body      string             `json:"body"`
+	CreatedAt time.Time          `json:"created_at"`
+	Files     []SubjectFile      `json:"files"`
+	Id        openapi_types.UUID `json:"id"`
+
+	// Kind `question`: the officer's, e-mailed to the subject; `answer`: the subject's.
+	Kind SubjectMessageKind `json:"kind"`
+}
+
+// SubjectMessageKind `question`: the officer's, e-mailed to the subject; `answer`: the subject's.
+type SubjectMessageKind string
+
+// SubjectMessageList defines model for SubjectMessageList.
+type SubjectMessageList struct {
+	Items []SubjectMessage `json:"items"`
+}
+
 // SummaryReport defines model for SummaryReport.
 type SummaryReport struct {
 	From        openapi_types.Date `json:"from"`
@@ -1810,6 +1857,11 @@ type TableCounts struct {
 
 // Transition defines model for Transition.
 type Transition struct {
+	// Message With `to: on_hold` and `reason: awaiting_subject_information` only: the question to the subject. It is
+	// e-mailed to the subject (or guardian) with the link to the request's status page in the privacy center,
+	// where the subject answers; the hold e-mails the subject whether or not a question is given.
+	Message *string `json:"message,omitempty"`
+
 	// Reason For `on_hold`, required and one of the `HoldReason` codes (other text is 422; add explanations as a
 	// note). For verifying by hand (`unverified` to `open`), required: how the identity was checked, kept as
 	// an internal note. On other moves, optional free text kept as a note.
@@ -2224,6 +2276,12 @@ type ServerInterface interface {
 	// MergeRequest Close a request as a duplicate of another open request of the same type.
 	// (POST /api/v1/requests/{id}/merge)
 	MergeRequest(ctx echo.Context, id RequestID) error
+	// ListSubjectMessages The questions put to the subject and the subject's answers from the privacy center (an audited read).
+	// (GET /api/v1/requests/{id}/messages)
+	ListSubjectMessages(ctx echo.Context, id RequestID) error
+	// GetSubjectFile One file the subject sent with an answer (an audited read).
+	// (GET /api/v1/requests/{id}/messages/files/{file_id})
+	GetSubjectFile(ctx echo.Context, id RequestID, fileId openapi_types.UUID) error
 	// ListRequestNotes A request's internal notes, oldest first (an audited read).
 	// (GET /api/v1/requests/{id}/notes)
 	ListRequestNotes(ctx echo.Context, id RequestID) error
@@ -3035,6 +3093,46 @@ func (w *ServerInterfaceWrapper) MergeRequest(ctx echo.Context) error {
 	return err
 }
 
+// ListSubjectMessages converts echo context to params.
+func (w *ServerInterfaceWrapper) ListSubjectMessages(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id RequestID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListSubjectMessages(ctx, id)
+	return err
+}
+
+// GetSubjectFile converts echo context to params.
+func (w *ServerInterfaceWrapper) GetSubjectFile(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id RequestID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// ------------- Path parameter "file_id" -------------
+	var fileId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "file_id", ctx.Param("file_id"), &fileId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter file_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetSubjectFile(ctx, id, fileId)
+	return err
+}
+
 // ListRequestNotes converts echo context to params.
 func (w *ServerInterfaceWrapper) ListRequestNotes(ctx echo.Context) error {
 	var err error
@@ -3530,6 +3628,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/api/v1/calendars/:name/deadline", wrapper.PreviewDeadline, options.OperationMiddlewares["previewDeadline"]...)
 	router.GET(options.BaseURL+"/api/v1/calendars/:name/years/:year", wrapper.GetCalendarYear, options.OperationMiddlewares["getCalendarYear"]...)
 	router.PUT(options.BaseURL+"/api/v1/calendars/:name/years/:year", wrapper.PutCalendarYear, options.OperationMiddlewares["putCalendarYear"]...)
+	router.GET(options.BaseURL+"/api/v1/requests/:id/messages", wrapper.ListSubjectMessages, options.OperationMiddlewares["listSubjectMessages"]...)
+	router.GET(options.BaseURL+"/api/v1/requests/:id/messages/files/:file_id", wrapper.GetSubjectFile, options.OperationMiddlewares["getSubjectFile"]...)
 	router.GET(options.BaseURL+"/verify", wrapper.VerifyPage, options.OperationMiddlewares["verifyPage"]...)
 	router.POST(options.BaseURL+"/verify", wrapper.VerifyForm, options.OperationMiddlewares["verifyForm"]...)
 	router.GET(options.BaseURL+"/withdraw", wrapper.WithdrawPage, options.OperationMiddlewares["withdrawPage"]...)
@@ -7639,6 +7739,217 @@ func (response MergeRequest422ApplicationProblemPlusJSONResponse) VisitMergeRequ
 	return err
 }
 
+type ListSubjectMessagesRequestObject struct {
+	Id RequestID `json:"id"`
+}
+
+type ListSubjectMessagesResponseObject interface {
+	VisitListSubjectMessagesResponse(w http.ResponseWriter) error
+}
+
+type ListSubjectMessages200JSONResponse SubjectMessageList
+
+func (response ListSubjectMessages200JSONResponse) VisitListSubjectMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSubjectMessages400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListSubjectMessages400ApplicationProblemPlusJSONResponse) VisitListSubjectMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSubjectMessages401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListSubjectMessages401ApplicationProblemPlusJSONResponse) VisitListSubjectMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSubjectMessages403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListSubjectMessages403ApplicationProblemPlusJSONResponse) VisitListSubjectMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSubjectMessages404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListSubjectMessages404ApplicationProblemPlusJSONResponse) VisitListSubjectMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSubjectMessages422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListSubjectMessages422ApplicationProblemPlusJSONResponse) VisitListSubjectMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubjectFileRequestObject struct {
+	Id     RequestID          `json:"id"`
+	FileId openapi_types.UUID `json:"file_id"`
+}
+
+type GetSubjectFileResponseObject interface {
+	VisitGetSubjectFileResponse(w http.ResponseWriter) error
+}
+
+type GetSubjectFile200ApplicationoctetStreamResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetSubjectFile200ApplicationoctetStreamResponse) VisitGetSubjectFileResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetSubjectFile400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetSubjectFile400ApplicationProblemPlusJSONResponse) VisitGetSubjectFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubjectFile401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetSubjectFile401ApplicationProblemPlusJSONResponse) VisitGetSubjectFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubjectFile403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetSubjectFile403ApplicationProblemPlusJSONResponse) VisitGetSubjectFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubjectFile404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetSubjectFile404ApplicationProblemPlusJSONResponse) VisitGetSubjectFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubjectFile422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response GetSubjectFile422ApplicationProblemPlusJSONResponse) VisitGetSubjectFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListRequestNotesRequestObject struct {
 	Id RequestID `json:"id"`
 }
@@ -10517,6 +10828,12 @@ type StrictServerInterface interface {
 	// MergeRequest Close a request as a duplicate of another open request of the same type.
 	// (POST /api/v1/requests/{id}/merge)
 	MergeRequest(ctx context.Context, request MergeRequestRequestObject) (MergeRequestResponseObject, error)
+	// ListSubjectMessages The questions put to the subject and the subject's answers from the privacy center (an audited read).
+	// (GET /api/v1/requests/{id}/messages)
+	ListSubjectMessages(ctx context.Context, request ListSubjectMessagesRequestObject) (ListSubjectMessagesResponseObject, error)
+	// GetSubjectFile One file the subject sent with an answer (an audited read).
+	// (GET /api/v1/requests/{id}/messages/files/{file_id})
+	GetSubjectFile(ctx context.Context, request GetSubjectFileRequestObject) (GetSubjectFileResponseObject, error)
 	// ListRequestNotes A request's internal notes, oldest first (an audited read).
 	// (GET /api/v1/requests/{id}/notes)
 	ListRequestNotes(ctx context.Context, request ListRequestNotesRequestObject) (ListRequestNotesResponseObject, error)
@@ -11959,6 +12276,57 @@ func (sh *strictHandler) MergeRequest(ctx echo.Context, id RequestID) error {
 		return err
 	} else if validResponse, ok := response.(MergeRequestResponseObject); ok {
 		return validResponse.VisitMergeRequestResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListSubjectMessages operation middleware
+func (sh *strictHandler) ListSubjectMessages(ctx echo.Context, id RequestID) error {
+	var request ListSubjectMessagesRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListSubjectMessages(ctx.Request().Context(), request.(ListSubjectMessagesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListSubjectMessages")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListSubjectMessagesResponseObject); ok {
+		return validResponse.VisitListSubjectMessagesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetSubjectFile operation middleware
+func (sh *strictHandler) GetSubjectFile(ctx echo.Context, id RequestID, fileId openapi_types.UUID) error {
+	var request GetSubjectFileRequestObject
+
+	request.Id = id
+	request.FileId = fileId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetSubjectFile(ctx.Request().Context(), request.(GetSubjectFileRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetSubjectFile")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetSubjectFileResponseObject); ok {
+		return validResponse.VisitGetSubjectFileResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -9,7 +9,7 @@ import (
 // TransitionRequest moves a request.
 func (s *Server) TransitionRequest(ctx context.Context, req TransitionRequestRequestObject) (TransitionRequestResponseObject, error) {
 	r, err := s.svc.Transition(ctx, actorFrom(ctx), req.Id.String(), service.TransitionCommand{
-		To: service.Status(req.Body.To), Reason: str(req.Body.Reason)})
+		To: service.Status(req.Body.To), Reason: str(req.Body.Reason), Message: str(req.Body.Message)})
 	if err != nil {
 		return nil, err
 	}

@@ -57,6 +57,7 @@ const (
 	mailExtended        = "extended"
 	mailWithdrawn       = "withdrawn"
 	mailExpired         = "expired"
+	mailQuestion        = "question" // the officer's question when a request waits for the subject's information
 )
 
 //go:embed templates
@@ -132,8 +133,10 @@ type subjectMail struct {
 	VerifyURL   string
 	WithdrawURL string
 	DownloadURL string
+	StatusURL   string // the request's status page in the privacy center; every mail to the subject has one
 	Expires     string // the last day of the download link
 	Reason      string // why an extension was needed
+	Question    string // what an officer asks the subject while the request waits for them
 }
 
 // mailCorrection is one correction in a rectification's reply.
@@ -154,6 +157,9 @@ func (s *Service) enqueueSubjectMail(ctx context.Context, tx Store, r *Request, 
 	}
 	data, err := s.subjectMailData(r, extra)
 	if err != nil {
+		return err
+	}
+	if data.StatusURL, err = s.createStatusLink(ctx, tx, r); err != nil {
 		return err
 	}
 	subject, body, err := renderMail(kind, r.Locale, data)
@@ -183,7 +189,7 @@ func (s *Service) subjectMailData(r *Request, extra map[string]string) (subjectM
 		Received: longDate(l, p.ReceiptDate(r.ReceivedAt)), Overdue: r.Due.Date.Before(day), DueToday: r.Due.Date == day,
 		ForChild: r.Subject.IsMinor && r.Subject.Guardian != nil, Fulfilled: r.Outcome == StatusFulfilled,
 		Message: r.ReplyMessage, VerifyURL: extra["VerifyURL"], WithdrawURL: extra["WithdrawURL"],
-		DownloadURL: extra["DownloadURL"], Reason: extra["Reason"]}
+		DownloadURL: extra["DownloadURL"], Reason: extra["Reason"], Question: extra["Question"]}
 	if exp, err := calendar.ParseDate(extra["Expires"]); err == nil {
 		d.Expires = longDate(l, exp)
 	}

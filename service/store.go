@@ -29,6 +29,7 @@ type Store interface {
 	RetentionStore
 	AllowedHostStore
 	DataSystemStore
+	SubjectMessageStore
 	// WithTx runs fn in one transaction, committed when fn returns nil and rolled back otherwise.
 	WithTx(ctx context.Context, fn func(tx Store) error) error
 	// Ping reports whether the database answers. EUNAVAILABLE if not.

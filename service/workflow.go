@@ -37,6 +37,9 @@ var moveVia = map[Status]string{
 type TransitionCommand struct {
 	To     Status
 	Reason string
+	// Message is the officer's question to the subject when the request goes on hold awaiting the subject's
+	// information: e-mailed to the subject with the status link, and shown on the status page.
+	Message string
 }
 
 const maxReasonLen = 1000
@@ -51,6 +54,10 @@ func (s *Service) Transition(ctx context.Context, a Actor, id string, cmd Transi
 		f.add("to", "is not a status")
 	}
 	text(&f, "reason", cmd.Reason, maxReasonLen, false)
+	text(&f, "message", cmd.Message, maxQuestionLen, false)
+	if cmd.Message != "" && (cmd.To != StatusOnHold || cmd.Reason != PauseAwaitingSubjectInformation) {
+		f.add("message", "is the question to the subject, only with to on_hold and reason %s", PauseAwaitingSubjectInformation)
+	}
 	if err := f.err(); err != nil {
 		return nil, err
 	}
@@ -106,6 +113,11 @@ func (s *Service) Transition(ctx context.Context, a Actor, id string, cmd Transi
 		}
 		if cmd.To == StatusWithdrawn {
 			if err := s.enqueueSubjectMail(ctx, tx, r, mailWithdrawn, nil); err != nil {
+				return err
+			}
+		}
+		if cmd.To == StatusOnHold && cmd.Reason == PauseAwaitingSubjectInformation {
+			if err := s.askSubject(ctx, tx, a, r, cmd.Message, now); err != nil {
 				return err
 			}
 		}

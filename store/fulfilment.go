@@ -202,6 +202,9 @@ func (s *Store) Redact(ctx context.Context, requestID string, t time.Time) error
 	if err := db.Model(&transmissionRow{}).Where("request_id = ?", requestID).Update("endpoint", "[redacted]").Error; err != nil {
 		return formatError(err)
 	}
+	if err := redactSubjectMessages(ctx, s, requestID, t); err != nil {
+		return err
+	}
 	return formatError(db.Model(&exportRow{}).Where("request_id = ? AND deleted_at IS NULL", requestID).
 		Updates(map[string]any{"content": nil, "deleted_at": utc(t)}).Error)
 }

@@ -87,6 +87,7 @@ var sealedColumns = []struct {
 	{"keyring", "purpose", []string{"sealed"}},
 	{"transmissions", "id", []string{"endpoint", "last_error"}},
 	{"data_systems", "id", []string{"dsn", "erase_dsn", "endpoint"}},
+	{"subject_messages", "id", []string{"body"}},
 	{"exports", "id", []string{"name"}},
 	{"erasures", "request_id", []string{"systems"}},
 }
@@ -144,7 +145,11 @@ func (s *Store) RotateSealed(ctx context.Context, batch int) (int, error) {
 		}
 	}
 	m, err := s.rotateExports(ctx, batch)
-	return n + m, err
+	if err != nil {
+		return n + m, err
+	}
+	f, err := s.rotateSubjectFiles(ctx, batch)
+	return n + m + f, err
 }
 
 // reseal seals under the current key every non-empty value of table.col (matching where, when given) that is

@@ -39,6 +39,13 @@ type config struct {
 	TrustedProxies []*net.IPNet
 	TransmitAllow  []string
 	RetentionDays  int
+	// The privacy center's branding and embedding (/privacy/).
+	LogoURL          string
+	AccentColor      string
+	PrivacyPolicyURL string
+	ContactEmail     string
+	ConsentPurposes  string
+	FrameAncestors   []string
 }
 
 // parseConfig reads the environment, then the flags of args.
@@ -76,6 +83,13 @@ func parseConfig(name string, args []string, getenv func(string) string) (config
 	fs.IntVar(&cfg.SubjectCap, "subject-daily-cap", envInt(getenv, "RIGHTSDESK_SUBJECT_DAILY_CAP", 5), "web-form filings per subject per 24 hours (RIGHTSDESK_SUBJECT_DAILY_CAP)")
 	var proxies string
 	fs.StringVar(&proxies, "trusted-proxies", env("RIGHTSDESK_TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client (RIGHTSDESK_TRUSTED_PROXIES)")
+	fs.StringVar(&cfg.LogoURL, "logo-url", env("RIGHTSDESK_LOGO_URL", ""), "https URL (or path on this site) of the organisation's logo on the privacy center (RIGHTSDESK_LOGO_URL)")
+	fs.StringVar(&cfg.AccentColor, "accent-color", env("RIGHTSDESK_ACCENT_COLOR", "#1a56db"), "the privacy center's accent colour, #rrggbb (RIGHTSDESK_ACCENT_COLOR)")
+	fs.StringVar(&cfg.PrivacyPolicyURL, "privacy-policy-url", env("RIGHTSDESK_PRIVACY_POLICY_URL", ""), "link to the organisation's privacy policy (RIGHTSDESK_PRIVACY_POLICY_URL)")
+	fs.StringVar(&cfg.ContactEmail, "contact-email", env("RIGHTSDESK_CONTACT_EMAIL", ""), "the address subjects may write to, shown on the privacy center (RIGHTSDESK_CONTACT_EMAIL)")
+	fs.StringVar(&cfg.ConsentPurposes, "consent-purposes", env("RIGHTSDESK_CONSENT_PURPOSES", ""), "consent purposes a subject may withdraw: code|English label|中文标签, comma-separated (RIGHTSDESK_CONSENT_PURPOSES)")
+	var frames string
+	fs.StringVar(&frames, "frame-ancestors", env("RIGHTSDESK_FRAME_ANCESTORS", ""), "space- or comma-separated origins that may show the privacy center in an iframe (RIGHTSDESK_FRAME_ANCESTORS)")
 	// Secrets: never flags, which ps would show.
 	cfg.SMTPURL = getenv("RIGHTSDESK_SMTP_URL")
 	cfg.TransmitSecret = getenv("RIGHTSDESK_TRANSMIT_SECRET")
@@ -96,6 +110,7 @@ func parseConfig(name string, args []string, getenv func(string) string) (config
 	if err := fs.Parse(args); err != nil {
 		return cfg, fs, err
 	}
+	cfg.FrameAncestors = strings.FieldsFunc(frames, func(r rune) bool { return r == ',' || r == ' ' })
 	for _, h := range strings.Split(allow, ",") {
 		if h = strings.TrimSpace(h); h != "" {
 			cfg.TransmitAllow = append(cfg.TransmitAllow, h)

@@ -170,7 +170,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if sched != nil {
 		apiCfg.Schedules = sched
 	}
-	handler, err := api.New(apiCfg)
+	apiHandler, err := api.New(apiCfg)
+	if err != nil {
+		return err
+	}
+	handler, err := withPages(a, apiHandler)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestPrivacyCenterServed: the program serves the privacy center beside the API, branded and embeddable as
+// configured; bad branding stops the start with the variable's name.
+func TestPrivacyCenterServed(t *testing.T) {
+	p := start(t, map[string]string{"RIGHTSDESK_DB": filepath.Join(t.TempDir(), "rd.db"), "RIGHTSDESK_ENCRYPTION_KEY": testKey,
+		"RIGHTSDESK_ORG_NAME": "Acme Trading", "RIGHTSDESK_ACCENT_COLOR": "#c8102e",
+		"RIGHTSDESK_CONSENT_PURPOSES": "marketing|Marketing e-mails|营销邮件",
+		"RIGHTSDESK_FRAME_ANCESTORS":  "https://www.acme.example https://shop.acme.example"})
+	resp, err := http.Get(p.url + "/privacy/requests/new?type=consent_withdrawal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "Acme Trading") || !strings.Contains(string(body), "Marketing e-mails") {
+		t.Errorf("/privacy/: %d\n%s", resp.StatusCode, body)
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.HasSuffix(csp, "frame-ancestors https://www.acme.example https://shop.acme.example") {
+		t.Errorf("CSP %q", csp)
+	}
+	if resp, err := http.Get(p.url + "/healthz"); err != nil || resp.StatusCode != 200 {
+		t.Errorf("the API beside the pages: %v %v", err, resp)
+	}
+	for name, vars := range map[string]map[string]string{
+		"RIGHTSDESK_ACCENT_COLOR":     {"RIGHTSDESK_ACCENT_COLOR": "red"},
+		"RIGHTSDESK_FRAME_ANCESTORS":  {"RIGHTSDESK_FRAME_ANCESTORS": "*"},
+		"RIGHTSDESK_LOGO_URL":         {"RIGHTSDESK_LOGO_URL": "http://cdn.example/logo.png"},
+		"RIGHTSDESK_CONSENT_PURPOSES": {"RIGHTSDESK_CONSENT_PURPOSES": "a|b|c|d"},
+	} {
+		vars["RIGHTSDESK_DB"], vars["RIGHTSDESK_ENCRYPTION_KEY"] = filepath.Join(t.TempDir(), "rd.db"), testKey
+		err := run(t.Context(), []string{"serve", "-addr", "127.0.0.1:0"}, env(vars), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: %v, want an error naming it", name, err)
+		}
+	}
+}
