@@ -327,9 +327,9 @@ func TestRunsAreTheRequestOfficersOnly(t *testing.T) {
 	forEachDBWithShops(t, service.Config{}, func(t *testing.T, h *companyHarness) {
 		h.register(t, nil)
 		member, memberToken := h.officer(t, "member")
-		_, outsiderToken := h.officer(t, "outsider")
+		outsider, outsiderToken := h.officer(t, "outsider")
 		h.queue(t, map[string]any{"name": "Deletions", "members": []string{member}, "routes": map[string]any{"types": []string{"deletion"}}})
-		h.queue(t, map[string]any{"name": "Elsewhere", "default": true})
+		h.queue(t, map[string]any{"name": "Elsewhere", "members": []string{outsider}, "default": true})
 		del := h.inProgress(t, "deletion")
 		path := "/api/v1/requests/" + del
 		if res := h.Do(t, "POST", path+"/erasure-runs", outsiderToken, map[string]any{"preview": false}); res.Status != 404 {
