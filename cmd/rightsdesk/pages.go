@@ -25,6 +25,8 @@ func withPages(a *app, apiHandler http.Handler) (http.Handler, error) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/privacy/", pages)
+	// A person who opens the service's address in a browser lands on the privacy center, not on a JSON 404.
+	mux.Handle("GET /{$}", http.RedirectHandler("/privacy/", http.StatusFound))
 	mux.Handle("/", apiHandler)
 	return mux, nil
 }

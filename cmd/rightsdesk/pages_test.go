@@ -27,6 +27,10 @@ func TestPrivacyCenterServed(t *testing.T) {
 	if csp := resp.Header.Get("Content-Security-Policy"); !strings.HasSuffix(csp, "frame-ancestors https://www.acme.example https://shop.acme.example") {
 		t.Errorf("CSP %q", csp)
 	}
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if resp, err := noFollow.Get(p.url + "/"); err != nil || resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/privacy/" {
+		t.Errorf("the service's address in a browser: %v %v, want a redirect to /privacy/", err, resp)
+	}
 	if resp, err := http.Get(p.url + "/healthz"); err != nil || resp.StatusCode != 200 {
 		t.Errorf("the API beside the pages: %v %v", err, resp)
 	}
