@@ -26,8 +26,11 @@ import (
 
 // Brand is how the organisation presents itself on the pages.
 type Brand struct {
-	OrgName          string
-	LogoURL          string // absolute https URL or a path on this site; "" for none
+	OrgName string
+	LogoURL string // absolute https URL or a path on this site; "" for none
+	// Logo is the logo's image itself (PNG, JPEG, GIF or WebP, at most MaxLogoSize), served by the pages at
+	// /privacy/static/logo; an alternative to LogoURL.
+	Logo             []byte
 	AccentColor      string // #rgb or #rrggbb
 	PrivacyPolicyURL string
 	ContactEmail     string
@@ -81,6 +84,8 @@ type Server struct {
 	links    *limiter
 	csp      string
 	brandCSS []byte
+	logo     []byte // the logo file, when configured
+	logoType string
 	mux      *http.ServeMux
 }
 
@@ -132,6 +137,16 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("RIGHTSDESK_ACCENT_COLOR: %q is not a colour such as #1a56db", cfg.Brand.AccentColor)
 	}
 	imgSrc := "'self'"
+	var logoType string
+	if len(cfg.Brand.Logo) > 0 {
+		if cfg.Brand.LogoURL != "" {
+			return nil, fmt.Errorf("RIGHTSDESK_LOGO_FILE: give a logo file or RIGHTSDESK_LOGO_URL, not both")
+		}
+		if logoType = logoContentType(cfg.Brand.Logo); logoType == "" {
+			return nil, fmt.Errorf("RIGHTSDESK_LOGO_FILE: a logo must be a PNG, JPEG, GIF or WebP image of at most %d KiB", MaxLogoSize>>10)
+		}
+		cfg.Brand.LogoURL = logoPath
+	}
 	if cfg.Brand.LogoURL != "" {
 		u, err := url.Parse(cfg.Brand.LogoURL)
 		switch {
@@ -181,6 +196,7 @@ func New(cfg Config) (*Server, error) {
 		csp: "default-src 'self'; script-src 'self'; style-src 'self'; img-src " + imgSrc +
 			"; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors " + frame,
 		brandCSS: []byte(":root { --accent: " + cfg.Brand.AccentColor + "; }\n"),
+		logo:     cfg.Brand.Logo, logoType: logoType,
 	}
 	s.routes()
 	return s, nil
@@ -198,6 +214,9 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /privacy/status/{token}/download", s.limitLinks(s.download))
 	m.HandleFunc("GET /privacy/lang", s.switchLanguage)
 	m.HandleFunc("GET /privacy/static/brand.css", s.serveBrandCSS)
+	if s.logo != nil {
+		m.HandleFunc("GET "+logoPath, s.serveLogo)
+	}
 	static, _ := fs.Sub(staticFS, "static")
 	m.Handle("GET /privacy/static/", s.cacheStatic(http.StripPrefix("/privacy/static/", http.FileServerFS(static))))
 	m.HandleFunc("/privacy/", s.notFound)
@@ -257,6 +276,31 @@ func (s *Server) serveBrandCSS(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/css; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	w.Write(s.brandCSS)
+}
+
+// MaxLogoSize bounds the logo file the pages serve.
+const MaxLogoSize = 256 << 10
+
+// logoPath is where the pages serve the logo file.
+const logoPath = "/privacy/static/logo"
+
+// logoContentType is the type of a logo image, by its content; "" for anything else or a file too large. SVG
+// is not taken: it can carry script.
+func logoContentType(b []byte) string {
+	if len(b) > MaxLogoSize {
+		return ""
+	}
+	switch t := http.DetectContentType(b); t {
+	case "image/png", "image/jpeg", "image/gif", "image/webp":
+		return t
+	}
+	return ""
+}
+
+func (s *Server) serveLogo(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", s.logoType)
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.Write(s.logo)
 }
 
 // limitLinks bounds status-link requests per client address, so tokens cannot be guessed by brute force.

@@ -323,7 +323,7 @@ func TestConfigurationDocumented(t *testing.T) {
 	if err1 != nil || err2 != nil {
 		t.Fatal(err1, err2)
 	}
-	for _, v := range []string{"RIGHTSDESK_ORG_NAME", "RIGHTSDESK_LOGO_URL", "RIGHTSDESK_ACCENT_COLOR",
+	for _, v := range []string{"RIGHTSDESK_ORG_NAME", "RIGHTSDESK_LOGO_URL", "RIGHTSDESK_LOGO_FILE", "RIGHTSDESK_ACCENT_COLOR",
 		"RIGHTSDESK_PRIVACY_POLICY_URL", "RIGHTSDESK_CONTACT_EMAIL", "RIGHTSDESK_CONSENT_PURPOSES",
 		"RIGHTSDESK_FRAME_ANCESTORS"} {
 		if !strings.Contains(string(readme), "| `"+v+"` |") {

@@ -41,6 +41,7 @@ type config struct {
 	RetentionDays  int
 	// The privacy center's branding and embedding (/privacy/).
 	LogoURL          string
+	LogoFile         string
 	AccentColor      string
 	PrivacyPolicyURL string
 	ContactEmail     string
@@ -84,6 +85,7 @@ func parseConfig(name string, args []string, getenv func(string) string) (config
 	var proxies string
 	fs.StringVar(&proxies, "trusted-proxies", env("RIGHTSDESK_TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client (RIGHTSDESK_TRUSTED_PROXIES)")
 	fs.StringVar(&cfg.LogoURL, "logo-url", env("RIGHTSDESK_LOGO_URL", ""), "https URL (or path on this site) of the organisation's logo on the privacy center (RIGHTSDESK_LOGO_URL)")
+	fs.StringVar(&cfg.LogoFile, "logo-file", env("RIGHTSDESK_LOGO_FILE", ""), "a PNG, JPEG, GIF or WebP file (at most 256 KiB) the privacy center serves as the organisation's logo, instead of a URL (RIGHTSDESK_LOGO_FILE)")
 	fs.StringVar(&cfg.AccentColor, "accent-color", env("RIGHTSDESK_ACCENT_COLOR", "#1a56db"), "the privacy center's accent colour, #rrggbb (RIGHTSDESK_ACCENT_COLOR)")
 	fs.StringVar(&cfg.PrivacyPolicyURL, "privacy-policy-url", env("RIGHTSDESK_PRIVACY_POLICY_URL", ""), "link to the organisation's privacy policy (RIGHTSDESK_PRIVACY_POLICY_URL)")
 	fs.StringVar(&cfg.ContactEmail, "contact-email", env("RIGHTSDESK_CONTACT_EMAIL", ""), "the address subjects may write to, shown on the privacy center (RIGHTSDESK_CONTACT_EMAIL)")

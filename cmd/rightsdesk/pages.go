@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net/http"
+	"os"
 
 	"github.com/rightsdesk/rightsdesk/web"
 )
@@ -16,9 +18,15 @@ func withPages(a *app, apiHandler http.Handler) (http.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("RIGHTSDESK_CONSENT_PURPOSES: %w", err)
 	}
+	var logo []byte
+	if a.cfg.LogoFile != "" {
+		if logo, err = readLogo(a.cfg.LogoFile); err != nil {
+			return nil, fmt.Errorf("RIGHTSDESK_LOGO_FILE: %w", err)
+		}
+	}
 	pages, err := web.New(web.Config{Service: a.svc, Logger: a.log, TrustedProxies: a.cfg.TrustedProxies,
 		TLS: a.cfg.TLSCert != "", FilingsPerMinutePerAddress: a.cfg.FilingsPerIP, FrameAncestors: a.cfg.FrameAncestors,
-		Brand: web.Brand{OrgName: a.cfg.OrgName, LogoURL: a.cfg.LogoURL, AccentColor: a.cfg.AccentColor,
+		Brand: web.Brand{OrgName: a.cfg.OrgName, LogoURL: a.cfg.LogoURL, Logo: logo, AccentColor: a.cfg.AccentColor,
 			PrivacyPolicyURL: a.cfg.PrivacyPolicyURL, ContactEmail: a.cfg.ContactEmail, ConsentPurposes: purposes}})
 	if err != nil {
 		return nil, err
@@ -29,4 +37,21 @@ func withPages(a *app, apiHandler http.Handler) (http.Handler, error) {
 	mux.Handle("GET /{$}", http.RedirectHandler("/privacy/", http.StatusFound))
 	mux.Handle("/", apiHandler)
 	return mux, nil
+}
+
+// readLogo reads the logo file, refusing one larger than the pages serve.
+func readLogo(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, web.MaxLogoSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > web.MaxLogoSize {
+		return nil, fmt.Errorf("%s is over %d KiB", path, web.MaxLogoSize>>10)
+	}
+	return b, nil
 }

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"image"
+	"image/png"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -45,5 +49,49 @@ func TestPrivacyCenterServed(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s: %v, want an error naming it", name, err)
 		}
+	}
+}
+
+// TestLogoFileServed: RIGHTSDESK_LOGO_FILE's image is served by the pages and shown on them; a file that is not
+// such an image stops the start with the variable's name.
+func TestLogoFileServed(t *testing.T) {
+	img := image.NewRGBA(image.Rect(0, 0, 4, 4))
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	logo := filepath.Join(dir, "logo.png")
+	if err := os.WriteFile(logo, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := start(t, map[string]string{"RIGHTSDESK_DB": filepath.Join(dir, "rd.db"), "RIGHTSDESK_ENCRYPTION_KEY": testKey,
+		"RIGHTSDESK_LOGO_FILE": logo})
+	resp, err := http.Get(p.url + "/privacy/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(page), `<img src="/privacy/static/logo"`) {
+		t.Errorf("the page shows no logo:\n%s", page)
+	}
+	resp, err = http.Get(p.url + "/privacy/static/logo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" || !bytes.Equal(got, buf.Bytes()) {
+		t.Errorf("logo: %d %q, %d bytes", resp.StatusCode, resp.Header.Get("Content-Type"), len(got))
+	}
+	svg := filepath.Join(dir, "logo.svg")
+	if err := os.WriteFile(svg, []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err = run(t.Context(), []string{"serve", "-addr", "127.0.0.1:0"}, env(map[string]string{
+		"RIGHTSDESK_DB": filepath.Join(dir, "rd2.db"), "RIGHTSDESK_ENCRYPTION_KEY": testKey, "RIGHTSDESK_LOGO_FILE": svg}), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "RIGHTSDESK_LOGO_FILE") {
+		t.Errorf("an SVG logo: %v, want an error naming RIGHTSDESK_LOGO_FILE", err)
 	}
 }
