@@ -47,15 +47,19 @@ func (c *Connector) open(ctx context.Context, d *service.DataSystem, dsn string,
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := sql.Open(dl.driver, dsn)
+	db, err := dl.openDB(dsn)
 	if err != nil {
-		return nil, nil, connectError(d.Kind, dsn, err)
+		field := "dsn"
+		if dsn != d.DSN {
+			field = "erase_dsn"
+		}
+		return nil, nil, dsnError(d.Kind, field)
 	}
 	db.SetMaxOpenConns(1)
 	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
 	if err != nil {
 		db.Close()
-		return nil, nil, connectError(d.Kind, dsn, err)
+		return nil, nil, connectError(err)
 	}
 	closeAll := func() {
 		_ = tx.Rollback()
