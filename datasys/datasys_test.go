@@ -318,7 +318,7 @@ func TestConnectionFailuresNameNoPartOfTheDSN(t *testing.T) {
 		{"postgres URL that does not parse", service.KindPostgres, "postgres://canaryrole:s3cret pass@127.0.0.1:1/canarydb", "", service.EINVALID, "dsn"},
 		{"postgres port that does not parse", service.KindPostgres, "host=127.0.0.1 port=canaryport user=canaryrole password=s3cret-pass", "", service.EINVALID, "dsn"},
 		{"postgres eraser's DSN that does not parse", service.KindPostgres, "postgres://canaryrole:s3cret-pass@127.0.0.1:1/canarydb?connect_timeout=2",
-			"postgres://canaryrole:s3cret pass@127.0.0.1:1/canarydb", service.EUNAVAILABLE, ""},
+			"postgres://canaryrole:s3cret pass@127.0.0.1:1/canarydb", service.EINVALID, "erase_dsn"},
 		{"mysql refused", service.KindMySQL, "canaryrole:s3cret-pass@tcp(127.0.0.1:1)/canarydb?timeout=2s", "", service.EUNAVAILABLE, ""},
 		{"mysql DSN that does not parse", service.KindMySQL, "canaryrole:s3cret-pass@tcp(127.0.0.1:1/canarydb", "", service.EINVALID, "dsn"},
 		{"mysql parameter that does not parse", service.KindMySQL, "canaryrole:s3cret-pass@tcp(127.0.0.1:1)/canarydb?timeout=canary", "", service.EINVALID, "dsn"},
@@ -332,6 +332,9 @@ func TestConnectionFailuresNameNoPartOfTheDSN(t *testing.T) {
 			_, err := c.Collect(context.Background(), sys, liWei)
 			errs = append(errs, err)
 			for i, err := range errs {
+				if i == 1 && tc.erase != "" { // collection connects with dsn only
+					tc.code, tc.field = service.EUNAVAILABLE, ""
+				}
 				if service.ErrorCode(err) != tc.code {
 					t.Errorf("call %d: %v (code %s), want %s", i, err, service.ErrorCode(err), tc.code)
 				}
@@ -356,5 +359,24 @@ func TestConnectionFailuresNameNoPartOfTheDSN(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The attack: an admin token registers a MySQL data system whose DSN sets allowAllFiles=true and points at a
+// server the attacker runs. That server answers any statement with a LOCAL INFILE request, and the driver sends it
+// any file Rightsdesk may read: the development key file, the database. Such a DSN is refused, naming its field,
+// before any connection is made.
+func TestMySQLDSNMayNotLetTheServerReadFiles(t *testing.T) {
+	m := service.DatasetMap{Tables: []service.MapTable{{Name: "customers", Identity: map[string]string{"email": "email"}, Erase: service.EraseDelete}}}
+	for _, tc := range []struct{ dsn, erase, field string }{
+		{"shop:pw@tcp(127.0.0.1:1)/shop?allowAllFiles=true&timeout=2s", "", "dsn"},
+		{"shop:pw@tcp(127.0.0.1:1)/shop?timeout=2s", "eraser:pw@tcp(127.0.0.1:1)/shop?timeout=2s&allowAllFiles=1", "erase_dsn"},
+	} {
+		sys := &service.DataSystem{ID: "x", Name: "x", Kind: service.KindMySQL, DSN: tc.dsn, EraseDSN: tc.erase, RowCap: 10,
+			StatementTimeout: time.Second, Map: m}
+		err := datasys.New(zerolog.Nop()).CheckMap(context.Background(), sys)
+		if f := service.ErrorFields(err); len(f) != 1 || f[0].Field != tc.field || !strings.Contains(f[0].Message, "allowAllFiles") {
+			t.Errorf("CheckMap(%s, %s) = %v %v, want a refusal naming %s and allowAllFiles", tc.dsn, tc.erase, err, f, tc.field)
+		}
 	}
 }

@@ -36,16 +36,26 @@ func dialectOf(kind service.DataSystemKind) (dialect, error) {
 	return dialect{}, service.Errorf(service.EINVALID, "kind %s is not a SQL data system", kind)
 }
 
-// openDB opens a pool on dsn, refusing a DSN the driver cannot parse (MySQL's parses it when opened, pgx's only
-// when it connects: it is parsed here first).
-func (d dialect) openDB(dsn string) (*sql.DB, error) {
+// parseDSN refuses a DSN the driver cannot parse (pgx's driver would parse it only when it connects) and a MySQL
+// DSN that would let the server read local files.
+func (d dialect) parseDSN(dsn string) error {
 	if d.kind == service.KindPostgres {
-		if _, err := pgconn.ParseConfig(dsn); err != nil {
-			return nil, err
-		}
+		_, err := pgconn.ParseConfig(dsn)
+		return err
 	}
-	return sql.Open(d.driver, dsn)
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return err
+	}
+	if cfg.AllowAllFiles {
+		return errAllowAllFiles
+	}
+	return nil
 }
+
+// errAllowAllFiles refuses a MySQL DSN that lets the server read this server's files: a server answers any
+// statement with a LOCAL INFILE request, and with allowAllFiles the driver sends the file it names.
+var errAllowAllFiles = errors.New("allowAllFiles")
 
 // quote quotes an identifier the schema was checked to have. Identifiers are checked against
 // service.DatasetMap's pattern too, so no quote character can be in one; doubling it is a second fence.
@@ -151,9 +161,13 @@ func describe(err error) string {
 	return ""
 }
 
-// dsnError refuses a DSN the driver cannot parse, naming its field (dsn or erase_dsn) and not quoting it: the
+// dsnError refuses a DSN the driver cannot parse, or one that sets allowAllFiles, naming its field (dsn or erase_dsn) and not quoting it: the
 // drivers' messages quote the DSN, and a password with a space in it would reach the answer.
-func dsnError(kind service.DataSystemKind, field string) error {
+func dsnError(kind service.DataSystemKind, field string, err error) error {
+	if errors.Is(err, errAllowAllFiles) {
+		return service.Invalid(service.FieldError{Field: field, Message: "must not set allowAllFiles: " +
+			"it lets the database server read any file this server can"})
+	}
 	format := "a postgres:// URL or key=value pairs"
 	if kind == service.KindMySQL {
 		format = "user:password@tcp(host:port)/database"
