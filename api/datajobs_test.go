@@ -27,6 +27,8 @@ type jobReceiver struct {
 	mu   sync.Mutex
 	jobs []map[string]any
 	errs []error
+	// refusals answers a job sent to one of its paths 422 with the text given, instead of 202.
+	refusals map[string]string
 }
 
 func newJobReceiver(t *testing.T, secret []byte) *jobReceiver {
@@ -37,7 +39,12 @@ func newJobReceiver(t *testing.T, secret []byte) *jobReceiver {
 		err := errors.Join(transmit.Verify(secret, r.Header, body, time.Now(), 5*time.Minute), json.Unmarshal(body, &job))
 		rc.mu.Lock()
 		rc.jobs, rc.errs = append(rc.jobs, job), append(rc.errs, err)
+		refusal, refused := rc.refusals[r.URL.Path]
 		rc.mu.Unlock()
+		if refused {
+			http.Error(w, refusal, http.StatusUnprocessableEntity)
+			return
+		}
 		w.WriteHeader(http.StatusAccepted)
 	}))
 	t.Cleanup(rc.Close)
@@ -198,6 +205,82 @@ func TestHTTPDataSystems(t *testing.T) {
 				if j["kind"] != "suppress" || fmt.Sprint(j["purposes"]) != "[marketing]" {
 					t.Errorf("suppression job %v", j)
 				}
+			}
+		})
+	}
+}
+
+// The attack: an http data system's failure quotes the subject ("no customer li.wei@example.com"), either in the
+// answer it gives the job or in the error it reports back; the run kept the text as given, in clear, and showed it
+// to every reader of the request's runs. Addresses are masked before the text is kept (and the run is sealed at
+// rest: store.TestClearTextIsSealedAtRest). The rows an http system reports for a collection reach its export file.
+func TestDataJobFailuresKeepNoAddress(t *testing.T) {
+	secret := []byte("a shared secret of at least thirty-two bytes")
+	for _, db := range storetest.Dialects(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			rc := newJobReceiver(t, secret)
+			rc.refusals = map[string]string{"/jobs/billing": "no customer li.wei@example.com"}
+			h := newHarnessWith(t, db, service.Config{Transmitter: jobTransmitter(t, rc, secret)})
+			if res := h.Do(t, "PUT", "/api/v1/transmissions/allowed-hosts/127.0.0.1", h.admin, map[string]any{"note": "test systems"}); res.Status != 201 {
+				t.Fatalf("allow-list: %d %s", res.Status, res.Body)
+			}
+			m := map[string]any{"tables": []any{map[string]any{"name": "customers", "identity": map[string]any{"email": "email"}, "erase": "delete"}}}
+			for _, name := range []string{"crm", "billing"} {
+				res := h.Do(t, "POST", "/api/v1/data-systems", h.admin, map[string]any{"name": name, "kind": "http",
+					"endpoint": rc.URL + "/jobs/" + name, "owner_email": name + "-owner@staff.example", "map": m})
+				if res.Status != 201 {
+					t.Fatalf("register %s: %d %s", name, res.Status, res.Body)
+				}
+			}
+			collect := func(t *testing.T) (path, runID, token string) {
+				t.Helper()
+				id := h.startWork(t, accessBody())
+				res := h.Do(t, "POST", "/api/v1/requests/"+id+"/collections", h.admin, nil)
+				run, systems := runOf(t, res)
+				if res.Status != 202 || systems["crm"]["status"] != "pending" || systems["billing"]["status"] != "failed" {
+					t.Fatalf("collect: %d %s", res.Status, res.Body)
+				}
+				if e := systems["billing"]["error"].(string); strings.Contains(e, "li.wei@") || !strings.Contains(e, "l***@example.com") {
+					t.Errorf("billing's refusal kept as %q; want the address masked", e)
+				}
+				jobs := rc.received(t)
+				for _, j := range jobs {
+					if j["job_id"] == run["id"].(string)+"-"+systems["crm"]["system_id"].(string) {
+						token = j["callback_token"].(string)
+					}
+				}
+				if token == "" {
+					t.Fatalf("no job for crm among %d", len(jobs))
+				}
+				return "/api/v1/requests/" + id, run["id"].(string), token
+			}
+
+			path, runID, token := collect(t)
+			if res := h.Do(t, "POST", "/api/v1/data-jobs/results", "", map[string]any{"callback_token": token,
+				"status": "failed", "error": "customer li.wei@example.com is locked"}); res.Status != 204 {
+				t.Fatalf("report: %d %s", res.Status, res.Body)
+			}
+			_, systems := runOf(t, h.Do(t, "GET", path+"/runs/"+runID, h.admin, nil))
+			if e := systems["crm"]["error"]; e != "customer l***@example.com is locked" {
+				t.Errorf("crm's reported error kept as %q; want the address masked", e)
+			}
+
+			path, runID, token = collect(t)
+			if res := h.Do(t, "POST", "/api/v1/data-jobs/results", "", map[string]any{"callback_token": token,
+				"status": "done", "tables": map[string]any{"customers": map[string]any{"rows": 1, "deleted": 0, "updated": 0, "retained": 0}},
+				"rows": map[string]any{"customers": []any{map[string]any{"email": "li.wei@example.com", "plan": "gold"}}}}); res.Status != 204 {
+				t.Fatalf("report: %d %s", res.Status, res.Body)
+			}
+			_, systems = runOf(t, h.Do(t, "GET", path+"/runs/"+runID, h.admin, nil))
+			if systems["crm"]["status"] != "done" || systems["crm"]["export_id"] == nil {
+				t.Fatalf("crm after its report: %v", systems["crm"])
+			}
+			exports, err := h.store.RequestExports(t.Context(), strings.TrimPrefix(path, "/api/v1/requests/"), true)
+			if err != nil || len(exports) != 1 {
+				t.Fatalf("exports %v, %v; want crm's file", exports, err)
+			}
+			if got := string(exports[0].Content); !strings.Contains(got, `"plan": "gold"`) {
+				t.Errorf("crm.json is %s; want the row crm reported", got)
 			}
 		})
 	}

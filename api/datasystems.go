@@ -238,6 +238,9 @@ func (s *Server) ReportDataJob(ctx context.Context, req ReportDataJobRequestObje
 			res.Tables[name] = service.TableCounts{Rows: c.Rows, Deleted: c.Deleted, Updated: c.Updated, Retained: c.Retained}
 		}
 	}
+	if req.Body.Rows != nil {
+		res.Rows = *req.Body.Rows
+	}
 	if err := s.svc.ReportDataJob(ctx, req.Body.CallbackToken, res); err != nil {
 		return nil, err
 	}

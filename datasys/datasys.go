@@ -47,15 +47,22 @@ func (c *Connector) open(ctx context.Context, d *service.DataSystem, dsn string,
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := dl.parseDSN(dsn); err != nil {
+		field := "dsn"
+		if dsn != d.DSN {
+			field = "erase_dsn"
+		}
+		return nil, nil, dsnError(d.Kind, field, err)
+	}
 	db, err := sql.Open(dl.driver, dsn)
 	if err != nil {
-		return nil, nil, connectError(d.Kind, dsn, err)
+		return nil, nil, connectError(err)
 	}
 	db.SetMaxOpenConns(1)
 	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
 	if err != nil {
 		db.Close()
-		return nil, nil, connectError(d.Kind, dsn, err)
+		return nil, nil, connectError(err)
 	}
 	closeAll := func() {
 		_ = tx.Rollback()
@@ -122,10 +129,35 @@ func (c *Connector) logged(d *service.DataSystem, op string, err error) error {
 	return err
 }
 
+// checkDSNs refuses, before connecting anywhere, a system whose DSN or eraser's DSN the driver cannot parse or
+// that would let the database server read local files.
+func checkDSNs(d *service.DataSystem) error {
+	dl, err := dialectOf(d.Kind)
+	if err != nil {
+		return err
+	}
+	var fields []service.FieldError
+	for _, f := range []struct{ name, dsn string }{{"dsn", d.DSN}, {"erase_dsn", d.EraseDSN}} {
+		if f.dsn == "" {
+			continue
+		}
+		if err := dl.parseDSN(f.dsn); err != nil {
+			fields = append(fields, service.ErrorFields(dsnError(d.Kind, f.name, err))...)
+		}
+	}
+	if len(fields) > 0 {
+		return service.Invalid(fields...)
+	}
+	return nil
+}
+
 // CheckMap checks the system's map against the live schema, through the collector's DSN and, when the system
 // has one, the eraser's (which must also see a primary key on every table erasure changes).
 func (c *Connector) CheckMap(ctx context.Context, d *service.DataSystem) (err error) {
 	defer func() { err = c.logged(d, "check", err) }()
+	if err := checkDSNs(d); err != nil {
+		return err
+	}
 	_, done, err := c.open(ctx, d, d.DSN, d.EraseDSN != "")
 	if err != nil {
 		return err

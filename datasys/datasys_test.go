@@ -299,3 +299,84 @@ func TestReadmeRolesSuffice(t *testing.T) {
 		})
 	}
 }
+
+// The attack: an officer reads a run's failure (GET /requests/{id}/runs), or anyone reads the logs, to learn the
+// company database behind a data system: the drivers' messages name the DSN's host, role and database, and a DSN
+// that does not parse is quoted whole (a password with a space in it too). A failure to connect is worded by its
+// cause only, a DSN that does not parse is refused naming its field, and nothing of either reaches the log.
+func TestConnectionFailuresNameNoPartOfTheDSN(t *testing.T) {
+	m := service.DatasetMap{Tables: []service.MapTable{{Name: "customers", Identity: map[string]string{"email": "email"}, Erase: service.EraseDelete}}}
+	for _, tc := range []struct {
+		name       string
+		kind       service.DataSystemKind
+		dsn, erase string
+		code       string
+		field      string
+	}{
+		{"postgres refused", service.KindPostgres, "postgres://canaryrole:s3cret-pass@127.0.0.1:1/canarydb?connect_timeout=2", "", service.EUNAVAILABLE, ""},
+		{"postgres key=value refused", service.KindPostgres, "host=127.0.0.1 port=1 user=canaryrole password=s3cret-pass dbname=canarydb connect_timeout=2", "", service.EUNAVAILABLE, ""},
+		{"postgres URL that does not parse", service.KindPostgres, "postgres://canaryrole:s3cret pass@127.0.0.1:1/canarydb", "", service.EINVALID, "dsn"},
+		{"postgres port that does not parse", service.KindPostgres, "host=127.0.0.1 port=canaryport user=canaryrole password=s3cret-pass", "", service.EINVALID, "dsn"},
+		{"postgres eraser's DSN that does not parse", service.KindPostgres, "postgres://canaryrole:s3cret-pass@127.0.0.1:1/canarydb?connect_timeout=2",
+			"postgres://canaryrole:s3cret pass@127.0.0.1:1/canarydb", service.EINVALID, "erase_dsn"},
+		{"mysql refused", service.KindMySQL, "canaryrole:s3cret-pass@tcp(127.0.0.1:1)/canarydb?timeout=2s", "", service.EUNAVAILABLE, ""},
+		{"mysql DSN that does not parse", service.KindMySQL, "canaryrole:s3cret-pass@tcp(127.0.0.1:1/canarydb", "", service.EINVALID, "dsn"},
+		{"mysql parameter that does not parse", service.KindMySQL, "canaryrole:s3cret-pass@tcp(127.0.0.1:1)/canarydb?timeout=canary", "", service.EINVALID, "dsn"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs strings.Builder
+			sys := &service.DataSystem{ID: "x", Name: "x", Kind: tc.kind, DSN: tc.dsn, EraseDSN: tc.erase, RowCap: 10,
+				StatementTimeout: time.Second, Map: m}
+			c := datasys.New(zerolog.New(&logs))
+			errs := []error{c.CheckMap(context.Background(), sys)}
+			_, err := c.Collect(context.Background(), sys, liWei)
+			errs = append(errs, err)
+			for i, err := range errs {
+				if i == 1 && tc.erase != "" { // collection connects with dsn only
+					tc.code, tc.field = service.EUNAVAILABLE, ""
+				}
+				if service.ErrorCode(err) != tc.code {
+					t.Errorf("call %d: %v (code %s), want %s", i, err, service.ErrorCode(err), tc.code)
+				}
+				said := fmt.Sprint(err, service.ErrorMessage(err), service.ErrorFields(err))
+				for _, part := range []string{"canary", "s3cret", "127.0.0.1"} {
+					if strings.Contains(said, part) {
+						t.Errorf("call %d answers %q, naming %s of the DSN", i, said, part)
+					}
+				}
+				if f := service.ErrorFields(err); tc.field != "" && (len(f) != 1 || f[0].Field != tc.field) {
+					t.Errorf("call %d: fields %v, want one naming %s", i, f, tc.field)
+				}
+			}
+			if _, err := c.Erase(context.Background(), sys, liWei, true); tc.erase != "" {
+				if f := service.ErrorFields(err); len(f) != 1 || f[0].Field != "erase_dsn" {
+					t.Errorf("erase: %v, want a refusal naming erase_dsn", err)
+				}
+			}
+			for _, part := range []string{"canary", "s3cret", "127.0.0.1"} {
+				if strings.Contains(logs.String(), part) {
+					t.Errorf("the log names %s of the DSN: %s", part, logs.String())
+				}
+			}
+		})
+	}
+}
+
+// The attack: an admin token registers a MySQL data system whose DSN sets allowAllFiles=true and points at a
+// server the attacker runs. That server answers any statement with a LOCAL INFILE request, and the driver sends it
+// any file Rightsdesk may read: the development key file, the database. Such a DSN is refused, naming its field,
+// before any connection is made.
+func TestMySQLDSNMayNotLetTheServerReadFiles(t *testing.T) {
+	m := service.DatasetMap{Tables: []service.MapTable{{Name: "customers", Identity: map[string]string{"email": "email"}, Erase: service.EraseDelete}}}
+	for _, tc := range []struct{ dsn, erase, field string }{
+		{"shop:pw@tcp(127.0.0.1:1)/shop?allowAllFiles=true&timeout=2s", "", "dsn"},
+		{"shop:pw@tcp(127.0.0.1:1)/shop?timeout=2s", "eraser:pw@tcp(127.0.0.1:1)/shop?timeout=2s&allowAllFiles=1", "erase_dsn"},
+	} {
+		sys := &service.DataSystem{ID: "x", Name: "x", Kind: service.KindMySQL, DSN: tc.dsn, EraseDSN: tc.erase, RowCap: 10,
+			StatementTimeout: time.Second, Map: m}
+		err := datasys.New(zerolog.Nop()).CheckMap(context.Background(), sys)
+		if f := service.ErrorFields(err); len(f) != 1 || f[0].Field != tc.field || !strings.Contains(f[0].Message, "allowAllFiles") {
+			t.Errorf("CheckMap(%s, %s) = %v %v, want a refusal naming %s and allowAllFiles", tc.dsn, tc.erase, err, f, tc.field)
+		}
+	}
+}

@@ -2,11 +2,14 @@ package datasys
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
+	"net"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -32,6 +35,27 @@ func dialectOf(kind service.DataSystemKind) (dialect, error) {
 	}
 	return dialect{}, service.Errorf(service.EINVALID, "kind %s is not a SQL data system", kind)
 }
+
+// parseDSN refuses a DSN the driver cannot parse (pgx's driver would parse it only when it connects) and a MySQL
+// DSN that would let the server read local files.
+func (d dialect) parseDSN(dsn string) error {
+	if d.kind == service.KindPostgres {
+		_, err := pgconn.ParseConfig(dsn)
+		return err
+	}
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return err
+	}
+	if cfg.AllowAllFiles {
+		return errAllowAllFiles
+	}
+	return nil
+}
+
+// errAllowAllFiles refuses a MySQL DSN that lets the server read this server's files: a server answers any
+// statement with a LOCAL INFILE request, and with allowAllFiles the driver sends the file it names.
+var errAllowAllFiles = errors.New("allowAllFiles")
 
 // quote quotes an identifier the schema was checked to have. Identifiers are checked against
 // service.DatasetMap's pattern too, so no quote character can be in one; doubling it is a second fence.
@@ -106,12 +130,15 @@ var (
 	pgCodes = map[string]string{"23503": "foreign_key_violation", "23505": "unique_violation",
 		"23502": "not_null_violation", "42501": "insufficient_privilege", "22001": "string_data_right_truncation",
 		"22P02": "invalid_text_representation", "42P01": "undefined_table", "42703": "undefined_column",
-		"25006": "read_only_sql_transaction", "40001": "serialization_failure", "40P01": "deadlock_detected"}
+		"25006": "read_only_sql_transaction", "40001": "serialization_failure", "40P01": "deadlock_detected",
+		"28P01": "invalid_password", "28000": "invalid_authorization_specification", "3D000": "invalid_catalog_name",
+		"53300": "too_many_connections"}
 	myCodes = map[uint16]string{1451: "a foreign key refuses the delete or update", 1452: "foreign key",
 		1062: "duplicate key", 1048: "column cannot be null", 1142: "command denied to the role",
 		1143: "column access denied to the role", 1406: "data too long for the column", 1292: "incorrect value",
 		1366: "incorrect value", 1146: "table does not exist", 1054: "unknown column", 1213: "deadlock",
-		1792: "read-only transaction"}
+		1792: "read-only transaction", 1045: "access denied to the role", 1044: "access denied to the database",
+		1049: "unknown database", 1040: "too many connections"}
 )
 
 // describe words a database error without the values some drivers put in their messages (MySQL's duplicate
@@ -134,34 +161,44 @@ func describe(err error) string {
 	return ""
 }
 
-// password is the DSN's password, kept out of every message.
-func password(kind service.DataSystemKind, dsn string) string {
+// dsnError refuses a DSN the driver cannot parse, or one that sets allowAllFiles, naming its field (dsn or erase_dsn) and not quoting it: the
+// drivers' messages quote the DSN, and a password with a space in it would reach the answer.
+func dsnError(kind service.DataSystemKind, field string, err error) error {
+	if errors.Is(err, errAllowAllFiles) {
+		return service.Invalid(service.FieldError{Field: field, Message: "must not set allowAllFiles: " +
+			"it lets the database server read any file this server can"})
+	}
+	format := "a postgres:// URL or key=value pairs"
 	if kind == service.KindMySQL {
-		if cfg, err := mysql.ParseDSN(dsn); err == nil {
-			return cfg.Passwd
-		}
-		return ""
+		format = "user:password@tcp(host:port)/database"
 	}
-	if u, err := url.Parse(dsn); err == nil && u.User != nil {
-		p, _ := u.User.Password()
-		return p
-	}
-	for _, kv := range strings.Fields(dsn) {
-		if v, ok := strings.CutPrefix(kv, "password="); ok {
-			return strings.Trim(v, "'")
-		}
-	}
-	return ""
+	return service.Invalid(service.FieldError{Field: field,
+		Message: fmt.Sprintf("is not a DSN the %s driver can read (%s)", kind, format)})
 }
 
-// connectError words a failure to connect, without the DSN's password.
-func connectError(kind service.DataSystemKind, dsn string, err error) error {
-	msg := err.Error()
-	if d := describe(err); d != "" {
-		msg = d
+// connectError words a failure to connect by its cause alone. The drivers' messages name the DSN's host, role
+// and database; a run's failure is read by the request's officers, and no part of a DSN is answered.
+func connectError(err error) error {
+	return service.Errorf(service.EUNAVAILABLE, "cannot connect to the database: %s", connectCause(err))
+}
+
+func connectCause(err error) string {
+	var dns *net.DNSError
+	var netErr net.Error
+	var unknownCA x509.UnknownAuthorityError
+	var badHost x509.HostnameError
+	var badCert *tls.CertificateVerificationError
+	switch {
+	case describe(err) != "": // authentication, an unknown database: the server's code and its name
+		return describe(err)
+	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):
+		return "the server did not answer in time"
+	case errors.As(err, &dns):
+		return "the server's host name does not resolve"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "the server refused the connection"
+	case errors.As(err, &unknownCA) || errors.As(err, &badHost) || errors.As(err, &badCert):
+		return "the server's TLS certificate is not trusted for its host name"
 	}
-	if p := password(kind, dsn); p != "" {
-		msg = strings.ReplaceAll(msg, p, "xxxxx")
-	}
-	return service.Errorf(service.EUNAVAILABLE, "cannot connect to the database: %s", msg)
+	return "the connection failed"
 }

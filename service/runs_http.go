@@ -56,7 +56,8 @@ func (s *Service) sendJob(ctx context.Context, run *Run, r *Request, d *DataSyst
 	}
 	if err != nil {
 		sr.Status, sr.DueAt, sr.CallbackHash = RunFailed, nil, ""
-		sr.Error = "the job could not be delivered: " + err.Error()
+		// The system's answer may quote the subject: kept as a delivery failure is, addresses masked.
+		sr.Error = "the job could not be delivered: " + failureText(err)
 		finished := s.now()
 		sr.FinishedAt = &finished
 	}
@@ -138,7 +139,8 @@ func (s *Service) ReportDataJob(ctx context.Context, token string, rep DataJobRe
 			return Errorf(ECONFLICT, "this job was reported already")
 		}
 		now := s.now()
-		part.Status, part.Error, part.FinishedAt = rep.Status, rep.Error, &now
+		// The system's own words may name the subject: its addresses are masked before they are kept.
+		part.Status, part.Error, part.FinishedAt = rep.Status, MaskAddresses(rep.Error), &now
 		part.Tables = rep.Tables
 		if part.Tables == nil {
 			part.Tables = map[string]TableCounts{}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -21,10 +22,12 @@ var clearTextCells = []struct{ query, value string }{
 	{"SELECT systems FROM erasures WHERE request_id = 'r-1'", `["li-wei-mailbox"]`},
 	{"SELECT last_error FROM outbox WHERE id = 'm-1'", "550 5.1.1 l***@example.com: mailbox unknown at mx.li-wei.example"},
 	{"SELECT last_error FROM transmissions WHERE id = 't-1'", "post https://hr.li-wei.example/import: connection refused"},
+	{"SELECT systems FROM data_runs WHERE id = 'run-1'", `[{"system_id":"s-1","name":"crm","kind":"http","status":"failed",` +
+		`"error":"no customer l***@li-wei.example: transmit to crm.li-wei.example: connection refused","tables":{}}]`},
 }
 
-// mustWriteClearTextCells stores a request with an external ID, an export, an erasure, a failed mail and a
-// failed transmission, through the store.
+// mustWriteClearTextCells stores a request with an external ID, an export, an erasure, a failed mail, a
+// failed transmission and a data run whose http system failed, through the store.
 func mustWriteClearTextCells(t *testing.T, st *store.Store) {
 	t.Helper()
 	ctx := t.Context()
@@ -57,6 +60,18 @@ func mustWriteClearTextCells(t *testing.T, st *store.Store) {
 	if err := st.SaveTransmission(ctx, tr); err != nil {
 		t.Fatal(err)
 	}
+	run := &service.Run{ID: "run-1", RequestID: "r-1", Kind: service.RunErase, Status: service.RunRunning,
+		CreatedAt: testNow, CreatedBy: "u-1"}
+	if err := st.CreateRun(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(clearTextCells[5].value), &run.Systems); err != nil {
+		t.Fatal(err)
+	}
+	run.Status = service.RunFailed
+	if err := st.SaveRun(ctx, run); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // clearTextRead is what the store answers for the cells.
@@ -83,7 +98,16 @@ func clearTextRead(t *testing.T, st *store.Store) []string {
 	if err != nil || len(due) != 1 {
 		t.Fatalf("DueTransmissions = %v, %v", due, err)
 	}
-	return []string{r.ExternalID, exports[0].Name, `["` + strings.Join(e.Systems, `","`) + `"]`, m.LastError, due[0].LastError}
+	run, err := st.FindRun(ctx, "r-1", "run-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	systems, err := json.Marshal(run.Systems)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []string{r.ExternalID, exports[0].Name, `["` + strings.Join(e.Systems, `","`) + `"]`, m.LastError,
+		due[0].LastError, string(systems)}
 }
 
 func rawCell(t *testing.T, raw *sql.DB, query string) string {
@@ -104,8 +128,8 @@ func wantCells() []string {
 }
 
 // The attack: reading a stolen database file shows a request's external ID (the caller's own reference of the
-// person), export file names, the systems an erasure names and delivery failures naming the recipient or its
-// host, in clear. They are sealed, open through the store, and `keys rotate` re-seals them.
+// person), export file names, the systems an erasure names, delivery failures naming the recipient or its host,
+// and data runs whose errors quote an http system or name its host, in clear. They are sealed, open through the store, and `keys rotate` re-seals them.
 func TestClearTextIsSealedAtRest(t *testing.T) {
 	for _, db := range storetest.Dialects(t) {
 		t.Run(db.Dialect, func(t *testing.T) {

@@ -141,7 +141,8 @@ func (s *Store) ListDataSystems(ctx context.Context) ([]*service.DataSystem, err
 	return out, nil
 }
 
-// dataRunRow is a run; its systems' parts are JSON (counts, table names and reasons; never a value).
+// dataRunRow is a run; its systems' parts are JSON (counts, table names and reasons; never a value), sealed: a
+// part's error quotes an http system's own words or a transmission's failure, which names the system's host.
 type dataRunRow struct {
 	ID         string `gorm:"primaryKey"`
 	RequestID  string
@@ -156,21 +157,29 @@ type dataRunRow struct {
 
 func (dataRunRow) TableName() string { return "data_runs" }
 
-func toDataRunRow(r *service.Run) (*dataRunRow, error) {
+func (s *Store) toDataRunRow(r *service.Run) (*dataRunRow, error) {
 	systems, err := json.Marshal(r.Systems)
 	if err != nil {
 		return nil, fmt.Errorf("encode run systems: %w", err)
 	}
+	sealed, err := s.seal(string(systems))
+	if err != nil {
+		return nil, err
+	}
 	return &dataRunRow{ID: r.ID, RequestID: r.RequestID, Kind: string(r.Kind), Preview: r.Preview,
-		Status: string(r.Status), Systems: string(systems), CreatedAt: utc(r.CreatedAt), CreatedBy: r.CreatedBy,
+		Status: string(r.Status), Systems: sealed, CreatedAt: utc(r.CreatedAt), CreatedBy: r.CreatedBy,
 		FinishedAt: utcPtr(r.FinishedAt)}, nil
 }
 
-func toRun(row *dataRunRow) (*service.Run, error) {
+func (s *Store) toRun(row *dataRunRow) (*service.Run, error) {
 	r := &service.Run{ID: row.ID, RequestID: row.RequestID, Kind: service.RunKind(row.Kind), Preview: row.Preview,
 		Status: service.RunStatus(row.Status), CreatedAt: row.CreatedAt.UTC(), CreatedBy: row.CreatedBy,
 		FinishedAt: utcPtr(row.FinishedAt)}
-	if err := json.Unmarshal([]byte(row.Systems), &r.Systems); err != nil {
+	systems, err := s.open(row.Systems)
+	if err != nil {
+		return nil, fmt.Errorf("run %s: %w", row.ID, err)
+	}
+	if err := json.Unmarshal([]byte(systems), &r.Systems); err != nil {
 		return nil, fmt.Errorf("run %s: decode systems: %w", row.ID, err)
 	}
 	for _, sr := range r.Systems {
@@ -181,7 +190,7 @@ func toRun(row *dataRunRow) (*service.Run, error) {
 
 // CreateRun inserts a run.
 func (s *Store) CreateRun(ctx context.Context, r *service.Run) error {
-	row, err := toDataRunRow(r)
+	row, err := s.toDataRunRow(r)
 	if err != nil {
 		return err
 	}
@@ -190,7 +199,7 @@ func (s *Store) CreateRun(ctx context.Context, r *service.Run) error {
 
 // SaveRun saves a run's status, systems and finish time.
 func (s *Store) SaveRun(ctx context.Context, r *service.Run) error {
-	row, err := toDataRunRow(r)
+	row, err := s.toDataRunRow(r)
 	if err != nil {
 		return err
 	}
@@ -220,7 +229,7 @@ func (s *Store) FindRun(ctx context.Context, requestID, runID string) (*service.
 		}
 		return nil, err
 	}
-	return toRun(&row)
+	return s.toRun(&row)
 }
 
 // ListRuns returns a request's runs, newest first.
@@ -230,7 +239,7 @@ func (s *Store) ListRuns(ctx context.Context, requestID string) ([]*service.Run,
 		Limit(500).Find(&rows).Error; err != nil {
 		return nil, formatError(err)
 	}
-	return toRuns(rows)
+	return s.toRuns(rows)
 }
 
 // UnfinishedRuns returns the runs still waiting for an http system, oldest first.
@@ -240,13 +249,13 @@ func (s *Store) UnfinishedRuns(ctx context.Context, limit int) ([]*service.Run, 
 		Limit(limit).Find(&rows).Error; err != nil {
 		return nil, formatError(err)
 	}
-	return toRuns(rows)
+	return s.toRuns(rows)
 }
 
-func toRuns(rows []dataRunRow) ([]*service.Run, error) {
+func (s *Store) toRuns(rows []dataRunRow) ([]*service.Run, error) {
 	out := make([]*service.Run, len(rows))
 	for i := range rows {
-		r, err := toRun(&rows[i])
+		r, err := s.toRun(&rows[i])
 		if err != nil {
 			return nil, err
 		}

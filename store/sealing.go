@@ -90,12 +90,14 @@ var sealedColumns = []struct {
 	{"subject_messages", "id", []string{"body"}},
 	{"exports", "id", []string{"name"}},
 	{"erasures", "request_id", []string{"systems"}},
+	{"data_runs", "id", []string{"systems"}},
 }
 
 // clearTextColumns are the columns stored in clear before migration 00013 began to seal them: the external ID
 // a web form gives (its own reference of the person), export file names (often the person's name), the systems
 // an erasure names, and delivery failures (an SMTP reply quotes the recipient, a transmission error names the
-// recipient's host). Nothing is looked up by them, so nothing of them needs to stay in clear.
+// recipient's host); and, since migration 00017, data runs' parts (an error quotes an http system or names its
+// host). Nothing is looked up by them, so nothing of them needs to stay in clear.
 var clearTextColumns = []struct {
 	table, key string
 	columns    []string
@@ -105,6 +107,7 @@ var clearTextColumns = []struct {
 	{"erasures", "request_id", []string{"systems"}},
 	{"outbox", "id", []string{"last_error"}},
 	{"transmissions", "id", []string{"last_error"}},
+	{"data_runs", "id", []string{"systems"}}, // migration 00017: a part's error quotes a system or names its host
 }
 
 // SealClearText seals the values of clearTextColumns still in clear: those migration 00013 found (and marked),
