@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rightsdesk/rightsdesk/service"
 )
@@ -38,6 +39,7 @@ func TestQuestionAndAnswerOverHTTP(t *testing.T) {
 		if token == "" {
 			t.Fatal("no question mail with a status link")
 		}
+		h.clock.Set(h.clock.Now().Add(time.Hour)) // the answer comes after the question, as it does outside a test
 		if _, err := h.svc.AnswerBySubject(context.Background(), token, service.AnswerCommand{Text: "Here it is.",
 			Files: []service.AnswerFile{{Name: "letter.txt", Content: []byte("Dear Li Wei")}}}); err != nil {
 			t.Fatal(err)
