@@ -2007,9 +2007,8 @@ type ListRequestsParams struct {
 	// SubjectEmail The requests of the subject with this e-mail address (case does not matter). An audited search.
 	SubjectEmail *string `form:"subject_email,omitempty" json:"subject_email,omitempty"`
 
-	// SubjectPhone The requests filed with this phone number and no e-mail address (only its digits count), e.g.
-	// `+86 138 0000 0000`. Requests filed with an e-mail address are found by `subject_email`. An audited
-	// search; not together with `subject_email`.
+	// SubjectPhone The requests filed with this phone number, with or without an e-mail address (only its digits
+	// count, as at filing), e.g. `+86 138 0000 0000`. An audited search; not together with `subject_email`.
 	SubjectPhone *string      `form:"subject_phone,omitempty" json:"subject_phone,omitempty"`
 	Type         *RequestType `form:"type,omitempty" json:"type,omitempty"`
 

@@ -18,7 +18,7 @@ import (
 // wantTooMany fails unless res is a 429 problem naming limit, whose Retry-After is the real wait: 1 to maxWait
 // seconds, the time the limit's steady rate takes to allow one more (a client told to wait longer would be kept
 // out for nothing).
-func wantTooMany(t *testing.T, what string, res *apitest.Response, limit string, maxWait int) {
+func wantTooMany(t *testing.T, what string, res *apitest.Response, limit string, maxWait int, rule string) {
 	t.Helper()
 	if res.Status != 429 {
 		t.Errorf("%s: %d %s, want 429", what, res.Status, res.Body)
@@ -36,6 +36,8 @@ func wantTooMany(t *testing.T, what string, res *apitest.Response, limit string,
 	}
 	if d, _ := p["detail"].(string); !strings.Contains(d, "retry after "+res.Header.Get("Retry-After")+" seconds") {
 		t.Errorf("%s: detail %q does not give the wait", what, d)
+	} else if !strings.Contains(d, rule) {
+		t.Errorf("%s: detail %q does not state the limit %q", what, d, rule)
 	}
 }
 
@@ -84,7 +86,8 @@ func TestFilingLimitPerToken(t *testing.T) {
 					t.Fatalf("filing %d of the burst: %d %s", i+1, res.Status, res.Body)
 				}
 			}
-			wantTooMany(t, "the token's sixth filing", c.Do(t, "POST", "/api/v1/requests", form, deletion()), "token", 12)
+			wantTooMany(t, "the token's sixth filing", c.Do(t, "POST", "/api/v1/requests", form, deletion()), "token", 12,
+				"filings with this token (5 at once, then one every 12s)")
 			if res := c.Do(t, "POST", "/api/v1/requests", kiosk, deletion()); res.Status != 201 {
 				t.Errorf("another principal's token from the same address: %d %s, want 201", res.Status, res.Body)
 			}
@@ -124,7 +127,8 @@ func TestPublicLinkPathsAreLimitedPerAddress(t *testing.T) {
 			for i := range 10 {
 				res := h.Do(t, tt.method, tt.path, "", tt.body, tt.headers...)
 				if res.Status == 429 {
-					wantTooMany(t, tt.name, res, "public_link", 6)
+					wantTooMany(t, tt.name, res, "public_link", 6,
+						"requests for subjects' links from this address (10 at once, then one every 6s)")
 					limited = i
 					break
 				}

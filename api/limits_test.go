@@ -54,6 +54,8 @@ func TestFilingLimits(t *testing.T) {
 			if got, want := res.Header.Get("Retry-After"), strconv.Itoa(23*3600); got != want {
 				t.Errorf("subject limit: Retry-After %s, want %s (the first filing leaves the 24 hours in 23)", got, want)
 			}
+			wantTooMany(t, "the subject cap", res, "subject", 23*3600,
+				"2 requests for this subject were filed in the last 24 hours, the most a web form may file")
 			// Officers and admins are not capped per subject: a letter is a letter.
 			if res := c.Do(t, "POST", "/api/v1/requests", admin, deletion()); res.Status != 201 {
 				t.Errorf("admin filing past the subject cap: %d", res.Status)
@@ -62,7 +64,8 @@ func TestFilingLimits(t *testing.T) {
 			for range 60 {
 				if res := c.Do(t, "POST", "/api/v1/requests", intake.Secret, "{"); res.Status == 429 {
 					if limited == 0 {
-						wantTooMany(t, "an intake token's burst from one address", res, "address", 2)
+						wantTooMany(t, "an intake token's burst from one address", res, "address", 2,
+							"filings from this address (5 at once, then one every 1.2s)")
 					}
 					limited++
 				}
@@ -122,7 +125,8 @@ func TestStaffFilingsAreLimitedPerTokenOnly(t *testing.T) {
 					t.Fatalf("the web form's filing %d from the same address: %d %s", i+1, res.Status, res.Body)
 				}
 			}
-			wantTooMany(t, "the web form's sixth filing from the address", c.Do(t, "POST", "/api/v1/requests", intake.Secret, deletion()), "address", 2)
+			wantTooMany(t, "the web form's sixth filing from the address", c.Do(t, "POST", "/api/v1/requests", intake.Secret, deletion()), "address", 2,
+				"filings from this address (5 at once, then one every 2s)")
 		})
 	}
 }

@@ -33,8 +33,9 @@ func sameIDs(a, b []string) bool {
 	return strings.Join(a, ",") == strings.Join(b, ",")
 }
 
-// A request is found by its reference, a subject's requests by e-mail or phone through the keyed hash (each
-// such search audited without the value searched for), and an officer's open work by assignee=me&status=active.
+// A request is found by its reference, a subject's requests by e-mail or by phone through keyed hashes (a phone
+// finds the requests filed with an e-mail too; each such search audited without the value searched for), and an
+// officer's open work by assignee=me&status=active.
 func TestFindRequestsByReferenceSubjectAndActiveStatus(t *testing.T) {
 	forEachDB(t, func(t *testing.T, h *harness) {
 		olivia, oliviaToken := h.officer(t, "olivia")
@@ -68,6 +69,8 @@ func TestFindRequestsByReferenceSubjectAndActiveStatus(t *testing.T) {
 			{"e-mail and type", "subject_email=" + url.QueryEscape("li.wei@example.com") + "&type=access", []string{bID}},
 			{"phone", "subject_phone=" + url.QueryEscape("+86 139 1111 2222"), []string{cID}},
 			{"phone written otherwise", "subject_phone=" + url.QueryEscape("86-139-1111-2222"), []string{cID}},
+			{"phone of a subject with an e-mail", "subject_phone=" + url.QueryEscape("+86 138 0000 0000"), []string{aID}},
+			{"that phone written otherwise", "subject_phone=" + url.QueryEscape("(86) 13800000000"), []string{aID}},
 			{"nobody's e-mail", "subject_email=" + url.QueryEscape("nobody@example.com"), nil},
 		} {
 			if got := listIDs(t, h, h.admin, sc.query); !sameIDs(got, sc.want) {
@@ -89,15 +92,15 @@ func TestFindRequestsByReferenceSubjectAndActiveStatus(t *testing.T) {
 				t.Errorf("request.searched by %v", by)
 			}
 			for _, v := range data {
-				if s := v.(string); strings.Contains(s, "@") || strings.Contains(s, "139") {
+				if s := v.(string); strings.Contains(s, "@") || strings.Contains(s, "139") || strings.Contains(s, "138") {
 					t.Errorf("request.searched records the value searched for: %v", data)
 				}
 			}
 		}
-		if searches != 7 {
-			t.Errorf("%d request.searched events, want 7 (one per search by e-mail or phone)", searches)
+		if searches != 9 {
+			t.Errorf("%d request.searched events, want 9 (one per search by e-mail or phone)", searches)
 		}
-		for _, secret := range []string{"li.wei", "LI.WEI", "1111", "zhang.min"} {
+		for _, secret := range []string{"li.wei", "LI.WEI", "1111", "0000 0000", "zhang.min"} {
 			if strings.Contains(h.logs.String(), secret) {
 				t.Errorf("the log holds %q", secret)
 			}

@@ -23,7 +23,7 @@ func TestEveryOperationRefusesUndeclaredQueryParameters(t *testing.T) {
 			tokens[string(role)], _ = h.token(t, role, "strict-"+string(role))
 		}
 		fill := strings.NewReplacer("{id}", "00000000-0000-4000-8000-000000000000", "{name}", "cn", "{year}", "2026",
-			"{host}", "hr.internal")
+			"{host}", "hr.internal", "{run_id}", "00000000-0000-4000-8000-000000000001")
 		paths := doc.Paths.InMatchingOrder()
 		sort.Strings(paths)
 		for _, path := range paths {

@@ -191,6 +191,9 @@ func TestSubjectVerifiesAndWithdraws(t *testing.T) {
 			if m.RequestID == id && m.To != "wang.fang@example.com" {
 				t.Errorf("mail about a minor went to %s, not the guardian", m.To)
 			}
+			if m.RequestID == id && !strings.Contains(m.Text, "This mail concerns the child's request") {
+				t.Errorf("the guardian's %s mail does not say it concerns the child's request:\n%s", m.Kind, m.Text)
+			}
 		}
 		page := h.Do(t, "GET", "/verify?token="+tokens["verify"], "", nil)
 		if page.Status != 200 || !strings.Contains(string(page.Body), `name="token" value="`+tokens["verify"]+`"`) {

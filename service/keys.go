@@ -220,6 +220,20 @@ func (k *Keys) SubjectIndex(s Subject) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
+// PhoneIndex is the keyed hash of a phone number's digits, kept beside SubjectIndex so that a search by phone
+// finds the requests filed with an e-mail address too. It equals SubjectIndex of a subject with a phone and no
+// e-mail. "" for no phone.
+func (k *Keys) PhoneIndex(phone string) string {
+	if phone == "" {
+		return ""
+	}
+	m := hmac.New(sha256.New, k.index)
+	m.Write([]byte("phone:" + digitsOf(phone)))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// digitsOf is how phone numbers are compared: by their digits alone, so "+86 139-1111 2222" and "8613911112222"
+// are the same number.
 func digitsOf(s string) string {
 	var b strings.Builder
 	for _, r := range s {

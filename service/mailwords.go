@@ -11,7 +11,7 @@ import (
 // never a snake_case code. The words are the glossary's (/work/shared/UI.md): the same word for the same thing in
 // pages, e-mails and API descriptions. Keys: right.TYPE (completes "your request to ..."), kind.TYPE (a noun for
 // staff mails), ground.GROUND (the subject's own words, as the form offers them), denial.REASON,
-// correction.OUTCOME.
+// correction.OUTCOME, job.RUNKIND (what a data system was asked to do, for its owner).
 var mailWords = map[string]map[string]string{
 	"en": {
 		"right.access":               "access your data",
@@ -43,6 +43,10 @@ var mailWords = map[string]map[string]string{
 
 		"correction.applied": "corrected",
 		"correction.refused": "not corrected",
+
+		"job.collect":  "a job to collect a subject's data",
+		"job.erase":    "a job to erase a subject's data",
+		"job.suppress": "a job to stop processing for purposes whose consent was withdrawn",
 	},
 	"zh-CN": {
 		"right.access":               "查阅、复制个人信息",
@@ -74,6 +78,10 @@ var mailWords = map[string]map[string]string{
 
 		"correction.applied": "已更正",
 		"correction.refused": "不予更正",
+
+		"job.collect":  "收集个人信息",
+		"job.erase":    "删除个人信息",
+		"job.suppress": "停止处理已撤回同意的个人信息",
 	},
 }
 

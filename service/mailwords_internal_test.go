@@ -105,6 +105,18 @@ func TestEveryMailReadsAsWords(t *testing.T) {
 				t.Errorf("%s/%s is not in its language:\n%s", locale, what, all)
 			}
 		}
+		// A staff mail's link is an API address, a JSON 401 in a browser: the mail says how to open it and
+		// links nothing.
+		staff := func(what, body string) {
+			t.Helper()
+			if html := htmlFromText(body); strings.Contains(html, "<a href") {
+				t.Errorf("%s/%s links to an API address, a JSON 401 in a browser:\n%s", locale, what, html)
+			}
+			if !strings.Contains(body, `"Authorization: Bearer"`) && !strings.Contains(body, `“Authorization: Bearer”`) &&
+				!strings.Contains(body, "\"Authorization:\nBearer\"") {
+				t.Errorf("%s/%s does not say how to open its API address (a token as \"Authorization: Bearer\"):\n%s", locale, what, body)
+			}
+		}
 		for _, r := range requests {
 			r.Locale = locale
 			for _, extra := range extras {
@@ -135,9 +147,7 @@ func TestEveryMailReadsAsWords(t *testing.T) {
 					t.Fatal(err)
 				}
 				check("escalation_"+level, subject, body, 1)
-				if html := htmlFromText(body); strings.Contains(html, "<a href") {
-					t.Errorf("%s/escalation_%s links to an API address, a JSON 401 in a browser:\n%s", locale, level, html)
-				}
+				staff("escalation_"+level, body)
 			}
 		}
 		purge := map[string]string{"Org": org, "Reference": "DSR-2026-000042", "Backup": "nightly-db",
@@ -148,6 +158,7 @@ func TestEveryMailReadsAsWords(t *testing.T) {
 			t.Fatal(err)
 		}
 		check("purge_overdue", subject, body, 1)
+		staff("purge_overdue", body)
 		for _, current := range []bool{false, true} {
 			subject, body, err := renderMail("calendar_missing", locale, map[string]any{"Org": org, "Year": 2027,
 				"Current": current, "Link": "https://privacy.example.com/api/v1/calendars/cn/years/2027"})
@@ -155,6 +166,27 @@ func TestEveryMailReadsAsWords(t *testing.T) {
 				t.Fatal(err)
 			}
 			check("calendar_missing", subject, body, 1)
+			staff("calendar_missing", body)
+		}
+		sent := time.Date(2026, 10, 10, 2, 0, 0, 0, time.UTC)
+		due := sent.Add(72 * time.Hour)
+		for _, kind := range []RunKind{RunCollect, RunErase, RunSuppress} {
+			r := base
+			r.Locale = locale
+			data, err := s.dataJobOverdueMail(&r, &Run{ID: "run-1", Kind: kind, CreatedAt: sent},
+				&SystemRun{Name: "newsletter", DueAt: &due})
+			if err != nil {
+				t.Fatal(err)
+			}
+			subject, body, err := renderMail("data_job_overdue", locale, data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check("data_job_overdue", subject, body, 1)
+			staff("data_job_overdue", body)
+			if strings.Contains(body, string(kind)+" job") || strings.Contains(body, "T02:00:00Z") {
+				t.Errorf("%s/data_job_overdue shows the job's code or a raw time:\n%s", locale, body)
+			}
 		}
 	}
 }

@@ -176,8 +176,11 @@ type Request struct {
 	// SubjectIndex is the keyed hash of the subject's e-mail address (or phone), to find duplicates without
 	// storing a searchable address.
 	SubjectIndex string
-	VerifiedAt   *time.Time
-	Locale       string // the language of e-mails to the subject: "en" or "zh-CN"
+	// PhoneIndex is the keyed hash of the subject's phone number ("" without one), written at filing: a search by
+	// phone uses it, since SubjectIndex holds the e-mail's hash when there is an e-mail.
+	PhoneIndex string
+	VerifiedAt *time.Time
+	Locale     string // the language of e-mails to the subject: "en" or "zh-CN"
 	// LinkedRequestID links an account cancellation and the deletion it led to, both ways.
 	LinkedRequestID string
 	// CorrectionOutcomes records, for a rectification, what became of each correction.
@@ -220,14 +223,16 @@ type RequestFilter struct {
 	Reference *string // the one request with this reference
 	// SubjectIndex selects a subject's requests by the keyed hash of their e-mail (or phone); "" does not filter.
 	SubjectIndex string
-	Type         *RequestType
-	QueueID      *string
-	AssigneeID   *string
-	OverdueAt    *time.Time     // only open requests (not closed) whose due time is before this instant
-	DueBefore    *calendar.Date // only requests whose due date is before this date
-	VisibleTo    *string        // restrict to the requests this officer may see
-	Limit        int
-	After        *RequestCursor // keyset position: the last item of the previous page
+	// PhoneIndex selects a subject's requests by the keyed hash of their phone; "" does not filter.
+	PhoneIndex string
+	Type       *RequestType
+	QueueID    *string
+	AssigneeID *string
+	OverdueAt  *time.Time     // only open requests (not closed) whose due time is before this instant
+	DueBefore  *calendar.Date // only requests whose due date is before this date
+	VisibleTo  *string        // restrict to the requests this officer may see
+	Limit      int
+	After      *RequestCursor // keyset position: the last item of the previous page
 }
 
 // RequestCursor is a position in the due-date ordering of requests.

@@ -167,7 +167,7 @@ func (s *Service) prepareRequest(ctx context.Context, st Store, a Actor, cmd *Fi
 		ID: s.newID(), Type: cmd.Type, Status: status,
 		Subject: cmd.Subject, Details: cmd.Details, Channel: cmd.Channel, Policy: p.Name,
 		ExternalID: cmd.ExternalID, ReceivedAt: received, Due: due, Clock: clock, Locale: cmd.Locale,
-		SubjectIndex: s.keys.SubjectIndex(cmd.Subject), CreatedBy: a.UserID, CreatedAt: now, UpdatedAt: now,
+		SubjectIndex: s.keys.SubjectIndex(cmd.Subject), PhoneIndex: s.keys.PhoneIndex(cmd.Subject.Phone), CreatedBy: a.UserID, CreatedAt: now, UpdatedAt: now,
 	}
 	if r.SubjectIndex != "" && a.Role == RoleIntake {
 		recent, err := st.RecentSubjectFilings(ctx, r.SubjectIndex, now.Add(-subjectCapWindow), s.subjectDailyCap)
@@ -390,7 +390,7 @@ func (s *Service) requestFilter(a Actor, q ListRequestsQuery) (RequestFilter, er
 		if *q.SubjectPhone == "" {
 			fe.add("subject_phone", "must be a phone number with at least 5 digits")
 		}
-		f.SubjectIndex = s.keys.SubjectIndex(Subject{Phone: *q.SubjectPhone})
+		f.PhoneIndex = s.keys.PhoneIndex(*q.SubjectPhone)
 	}
 	if q.Type != nil && !oneOf(*q.Type, RequestTypes) {
 		fe.add("type", "is not a request type")

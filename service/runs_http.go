@@ -254,9 +254,10 @@ func (s *Service) chaseDataJob(ctx context.Context, seen *Run, systemID string) 
 			return err
 		}
 		now := s.now()
-		data := map[string]string{"Reference": r.Reference, "System": sr.Name, "Kind": string(run.Kind),
-			"SentAt": run.CreatedAt.Format(time.RFC3339), "DueAt": sr.DueAt.Format(time.RFC3339),
-			"Link": fmt.Sprintf("%s/api/v1/requests/%s/runs/%s", s.publicURL, r.ID, run.ID)}
+		data, err := s.dataJobOverdueMail(r, run, sr)
+		if err != nil {
+			return err
+		}
 		subject, body, err := renderMail("data_job_overdue", r.Locale, data)
 		if err != nil {
 			return err
@@ -276,4 +277,24 @@ func (s *Service) chaseDataJob(ctx context.Context, seen *Run, systemID string) 
 		return s.appendEvent(ctx, tx, SystemActor, "run.job_overdue", r.ID,
 			map[string]string{"run_id": run.ID, "data_system_id": systemID})
 	})
+}
+
+// dataJobOverdueMail is the words of the mail that chases a data system's overdue job: the job in words, times
+// in the request's policy's time zone, and the run's API address with how to read it.
+func (s *Service) dataJobOverdueMail(r *Request, run *Run, sr *SystemRun) (map[string]string, error) {
+	loc := time.UTC
+	if p, err := s.policy(r.Policy); err == nil {
+		loc = p.Location
+	}
+	job, err := word(r.Locale, "job", string(run.Kind))
+	if err != nil {
+		return nil, err
+	}
+	data := map[string]string{"Org": s.orgName, "Reference": r.Reference, "System": sr.Name, "Job": job,
+		"SentAt": longTime(r.Locale, run.CreatedAt.In(loc)),
+		"Link":   fmt.Sprintf("%s/api/v1/requests/%s/runs/%s", s.publicURL, r.ID, run.ID)}
+	if sr.DueAt != nil {
+		data["DueAt"] = longTime(r.Locale, sr.DueAt.In(loc))
+	}
+	return data, nil
 }

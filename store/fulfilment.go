@@ -189,7 +189,7 @@ func (s *Store) Redact(ctx context.Context, requestID string, t time.Time) error
 	db := s.w.WithContext(ctx)
 	if err := db.Model(&requestRow{}).Where("id = ?", requestID).Updates(map[string]any{
 		"subject": redactedSubject, "details": "{}", "reply_message": "", "correction_outcomes": "",
-		"subject_index": "", "redacted_at": utc(t)}).Error; err != nil {
+		"subject_index": "", "phone_index": "", "redacted_at": utc(t)}).Error; err != nil {
 		return formatError(err)
 	}
 	if err := db.Model(&noteRow{}).Where("request_id = ?", requestID).Update("body", "[redacted]").Error; err != nil {

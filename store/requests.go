@@ -44,6 +44,7 @@ type requestRow struct {
 	DuplicateOf         *string
 	PossibleDuplicateOf *string
 	SubjectIndex        string
+	PhoneIndex          *string // NULL until indexed: rows older than migration 00016 (BackfillPhoneIndex)
 	VerifiedAt          *time.Time
 	Locale              string
 	LinkedRequestID     *string
@@ -98,7 +99,7 @@ func (s *Store) toRequestRow(r *service.Request) (*requestRow, error) {
 		AssigneeID: nullable(r.AssigneeID), EscalationLevel: r.EscalationLevel, RepliedAt: utcPtr(r.RepliedAt),
 		ClosedAt: utcPtr(r.ClosedAt), Outcome: string(r.Outcome), DenialReason: string(r.DenialReason), ReplyMessage: reply,
 		DuplicateOf: nullable(r.DuplicateOf), PossibleDuplicateOf: nullable(r.PossibleDuplicateOf),
-		SubjectIndex: r.SubjectIndex, VerifiedAt: utcPtr(r.VerifiedAt), Locale: r.Locale,
+		SubjectIndex: r.SubjectIndex, PhoneIndex: &r.PhoneIndex, VerifiedAt: utcPtr(r.VerifiedAt), Locale: r.Locale,
 		LinkedRequestID: nullable(r.LinkedRequestID), RedactedAt: utcPtr(r.RedactedAt),
 		CreatedBy: r.CreatedBy, CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt),
 	}
@@ -129,6 +130,7 @@ func (s *Store) toRequest(row *requestRow) (*service.Request, error) {
 		ClosedAt: utcPtr(row.ClosedAt), Outcome: service.Status(row.Outcome), DenialReason: service.DenialReason(row.DenialReason),
 		DuplicateOf:         deref(row.DuplicateOf),
 		PossibleDuplicateOf: deref(row.PossibleDuplicateOf), SubjectIndex: row.SubjectIndex,
+		PhoneIndex: deref(row.PhoneIndex),
 		VerifiedAt: utcPtr(row.VerifiedAt), Locale: row.Locale, LinkedRequestID: deref(row.LinkedRequestID),
 		RedactedAt: utcPtr(row.RedactedAt), CreatedBy: row.CreatedBy,
 		CreatedAt: row.CreatedAt.UTC(), UpdatedAt: row.UpdatedAt.UTC(),
@@ -204,13 +206,15 @@ func (s *Store) CreateRequest(ctx context.Context, r *service.Request) error {
 	return formatError(s.w.WithContext(ctx).Create(row).Error)
 }
 
-// UpdateRequest saves every column of a request.
+// UpdateRequest saves every column of a request but phone_index, which filing, BackfillPhoneIndex and Redact
+// alone write (a row an older version wrote keeps its NULL, the mark of a row to index).
 func (s *Store) UpdateRequest(ctx context.Context, r *service.Request) error {
 	row, err := s.toRequestRow(r)
 	if err != nil {
 		return err
 	}
-	res := s.w.WithContext(ctx).Model(&requestRow{}).Where("id = ?", r.ID).Select("*").Omit("id", "created_at").Updates(row)
+	res := s.w.WithContext(ctx).Model(&requestRow{}).Where("id = ?", r.ID).Select("*").
+		Omit("id", "created_at", "phone_index").Updates(row)
 	if res.Error != nil {
 		return formatError(res.Error)
 	}
@@ -284,6 +288,9 @@ func applyRequestFilter(q *gorm.DB, f service.RequestFilter) *gorm.DB {
 	}
 	if f.SubjectIndex != "" {
 		q = q.Where("subject_index = ?", f.SubjectIndex)
+	}
+	if f.PhoneIndex != "" {
+		q = q.Where("phone_index = ?", f.PhoneIndex)
 	}
 	if f.Type != nil {
 		q = q.Where("type = ?", string(*f.Type))

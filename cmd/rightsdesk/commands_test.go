@@ -45,10 +45,46 @@ func TestHelp(t *testing.T) {
 			}
 		}
 	}
+	// Every command the usage lists answers both ways of asking for its help with its own usage.
+	commands := 0
+	for _, line := range strings.Split(usage, "\n") {
+		if !strings.HasPrefix(line, "  ") || strings.HasPrefix(line, "   ") {
+			continue
+		}
+		synopsis, _, _ := strings.Cut(strings.TrimSpace(line), "  ") // the description follows two spaces
+		var name []string
+		for _, w := range strings.Fields(synopsis) {
+			if w[0] < 'a' || w[0] > 'z' {
+				break
+			}
+			name = append(name, w)
+		}
+		if len(name) == 0 || name[0] == "help" {
+			continue
+		}
+		commands++
+		for _, args := range [][]string{append(append([]string{}, name...), "--help"), append([]string{"help"}, name...)} {
+			var out bytes.Buffer
+			if err := run(context.Background(), args, env(nil), &out); err != nil {
+				t.Errorf("%v: %v, want a clean exit", args, err)
+			} else if want := "usage: rightsdesk " + strings.Join(name, " "); !strings.HasPrefix(out.String(), want) {
+				t.Errorf("%v printed %q, want it to start %q", args, out.String(), want)
+			}
+		}
+	}
+	if commands != 5 {
+		t.Errorf("the usage lists %d commands, want 5 (serve, migrate, token create, keys rotate, version)", commands)
+	}
+
 	// A flag the command does not have is still an error, and says where the flags are listed.
 	err := run(context.Background(), []string{"migrate", "-tls-cert", "x"}, env(nil), &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "migrate --help") {
 		t.Errorf("migrate -tls-cert: %v, want an error pointing at migrate --help", err)
+	}
+	// So is a word the command does not take: serve does not start a server that ignores it.
+	err = run(context.Background(), []string{"serve", "help"}, env(map[string]string{"RIGHTSDESK_DB": storetest.SQLite(t).DSN}), &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "serve --help") {
+		t.Errorf("serve help: %v, want an error pointing at serve --help", err)
 	}
 }
 

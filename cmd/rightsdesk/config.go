@@ -113,6 +113,9 @@ func parseConfig(name string, args []string, getenv func(string) string) (config
 		return cfg, fs, err
 	}
 	cfg.FrameAncestors = strings.FieldsFunc(frames, func(r rune) bool { return r == ',' || r == ' ' })
+	if fs.NArg() > 0 { // "rightsdesk serve help" asks for help, not for a server that ignores the word
+		return cfg, fs, fmt.Errorf("%s: unexpected argument %q (rightsdesk %s --help lists the flags)", name, fs.Arg(0), name)
+	}
 	for _, h := range strings.Split(allow, ",") {
 		if h = strings.TrimSpace(h); h != "" {
 			cfg.TransmitAllow = append(cfg.TransmitAllow, h)

@@ -97,6 +97,13 @@ func open(ctx context.Context, name string, args []string, getenv func(string) s
 	} else if n > 0 {
 		log.Info().Int("values", n).Msg("sealed text an older version kept in clear")
 	}
+	// Requests an older version filed get the phone's keyed hash a search by phone uses.
+	if n, err := st.BackfillPhoneIndex(ctx, 500, keys.PhoneIndex); err != nil {
+		st.Close()
+		return nil, fs, fmt.Errorf("index the phones of older requests: %w (after %d requests)", err, n)
+	} else if n > 0 {
+		log.Info().Int("requests", n).Msg("indexed the phones of requests an older version filed")
+	}
 	var mailer service.Mailer
 	if cfg.SMTPURL != "" {
 		smtpCfg, err := mail.ParseURL(cfg.SMTPURL)
