@@ -20,9 +20,6 @@ type RetentionStore interface {
 	Redact(ctx context.Context, requestID string, t time.Time) error
 }
 
-// JobRetention redacts requests past their retention.
-const JobRetention = "retention"
-
 // RedactExpired removes the personal data of requests closed longer ago than the retention period. The audit
 // trail stays valid: its events never held personal data. Suppressions stay: they hold only keyed hashes.
 func (s *Service) RedactExpired(ctx context.Context) (int, error) {
