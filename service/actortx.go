@@ -25,7 +25,7 @@ func (tx *actorTx) refuse(id string) {
 // withTx runs fn in one transaction for actor a, then audits the refusals fn collected: inside the same
 // transaction when it commits, in a small transaction of their own when it rolls back. This is the one place an
 // actor's transactions start, so no refusal depends on how an error travels back to the caller.
-func (s *Service) withTx(ctx context.Context, a Actor, fn func(tx *actorTx) error) error {
+func (s *core) withTx(ctx context.Context, a Actor, fn func(tx *actorTx) error) error {
 	var refused []string
 	err := s.store.WithTx(ctx, func(tx Store) error {
 		at := &actorTx{Store: tx, actor: a}
@@ -48,7 +48,7 @@ func (s *Service) withTx(ctx context.Context, a Actor, fn func(tx *actorTx) erro
 }
 
 // auditRefusals appends one access.denied event per refused request.
-func (s *Service) auditRefusals(ctx context.Context, tx Store, a Actor, refused []string) error {
+func (s *core) auditRefusals(ctx context.Context, tx Store, a Actor, refused []string) error {
 	for _, id := range refused {
 		if err := s.appendEvent(ctx, tx, a, "access.denied", id, nil); err != nil {
 			return err
@@ -59,7 +59,7 @@ func (s *Service) auditRefusals(ctx context.Context, tx Store, a Actor, refused 
 
 // workableRequest finds a request the actor may work on. ENOTFOUND when it may not see it, and the refusal is
 // recorded in tx, to be audited however the caller reports it.
-func (s *Service) workableRequest(ctx context.Context, tx *actorTx, id string) (*Request, error) {
+func (s *core) workableRequest(ctx context.Context, tx *actorTx, id string) (*Request, error) {
 	r, err := tx.FindRequest(ctx, id)
 	if err != nil {
 		return nil, err
@@ -73,4 +73,24 @@ func (s *Service) workableRequest(ctx context.Context, tx *actorTx, id string) (
 		return nil, Errorf(ENOTFOUND, "no request %s", id)
 	}
 	return r, nil
+}
+
+// canSee reports whether a may see r: admins and auditors see all; officers see their queues' requests. Every
+// refusal is logged in the audit trail.
+func (s *core) canSee(ctx context.Context, st Store, a Actor, r *Request) (bool, error) {
+	switch a.Role {
+	case RoleAdmin, RoleAuditor:
+		return true, nil
+	case RoleOfficer:
+		if r.QueueID != "" {
+			queues, err := st.UserQueueIDs(ctx, a.UserID)
+			if err != nil {
+				return false, err
+			}
+			if oneOf(r.QueueID, queues) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }

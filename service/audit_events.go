@@ -32,7 +32,7 @@ type AuditPage struct {
 
 // AuditEvents lists the events that concern no request (users, tokens, queues, keys, allowed hosts,
 // calendars, searches), oldest first after the Seq after, each with its actor's name and role.
-func (s *Service) AuditEvents(ctx context.Context, a Actor, after int64, limit int) (AuditPage, error) {
+func (s *Reporting) AuditEvents(ctx context.Context, a Actor, after int64, limit int) (AuditPage, error) {
 	if err := authorize(a, permReadAudit); err != nil {
 		return AuditPage{}, err
 	}

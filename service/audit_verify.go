@@ -55,7 +55,7 @@ type AuditFault struct {
 
 // VerifyAudit checks the audit chain up to the head as it is when the check starts; events appended later are
 // left to the next check. It reads the chain in batches, so its memory does not grow with the chain.
-func (s *Service) VerifyAudit(ctx context.Context, a Actor) (AuditVerification, error) {
+func (s *Reporting) VerifyAudit(ctx context.Context, a Actor) (AuditVerification, error) {
 	if err := authorize(a, permVerifyAudit); err != nil {
 		return AuditVerification{}, err
 	}
@@ -72,7 +72,7 @@ func (s *Service) VerifyAudit(ctx context.Context, a Actor) (AuditVerification, 
 }
 
 // verifyChain checks the chain against head.
-func (s *Service) verifyChain(ctx context.Context, head AuditHead) (AuditVerification, error) {
+func (s *Reporting) verifyChain(ctx context.Context, head AuditHead) (AuditVerification, error) {
 	var (
 		checked  int64
 		lastSeq  int64

@@ -7,7 +7,7 @@ import (
 
 // checkMap asks the connector whether the live schema has what a SQL system's map names. An http system's map is
 // its own business: it is checked for its own rules only.
-func (s *Service) checkMap(ctx context.Context, d *DataSystem) error {
+func (s *Fulfilment) checkMap(ctx context.Context, d *DataSystem) error {
 	if !d.Kind.SQL() {
 		return nil
 	}
@@ -19,7 +19,7 @@ func (s *Service) checkMap(ctx context.Context, d *DataSystem) error {
 
 // RegisterDataSystem adds a data system (admin). Its map is checked against the live schema before it is saved:
 // EINVALID names the path of each table or column the database does not have.
-func (s *Service) RegisterDataSystem(ctx context.Context, a Actor, in DataSystemInput) (*DataSystem, error) {
+func (s *Fulfilment) RegisterDataSystem(ctx context.Context, a Actor, in DataSystemInput) (*DataSystem, error) {
 	if err := authorize(a, permDataSystems); err != nil {
 		return nil, err
 	}
@@ -56,7 +56,7 @@ func (s *Service) RegisterDataSystem(ctx context.Context, a Actor, in DataSystem
 
 // UpdateDataSystem replaces a data system's settings and map (admin); a DSN left empty keeps the stored one, so
 // that an admin need not know it to change the map. The kind cannot change.
-func (s *Service) UpdateDataSystem(ctx context.Context, a Actor, id string, in DataSystemInput) (*DataSystem, error) {
+func (s *Fulfilment) UpdateDataSystem(ctx context.Context, a Actor, id string, in DataSystemInput) (*DataSystem, error) {
 	if err := authorize(a, permDataSystems); err != nil {
 		return nil, err
 	}
@@ -89,7 +89,7 @@ func (s *Service) UpdateDataSystem(ctx context.Context, a Actor, id string, in D
 }
 
 // DeleteDataSystem removes a data system (admin); its past runs keep their results.
-func (s *Service) DeleteDataSystem(ctx context.Context, a Actor, id string) error {
+func (s *Fulfilment) DeleteDataSystem(ctx context.Context, a Actor, id string) error {
 	if err := authorize(a, permDataSystems); err != nil {
 		return err
 	}
@@ -102,7 +102,7 @@ func (s *Service) DeleteDataSystem(ctx context.Context, a Actor, id string) erro
 }
 
 // DataSystem returns a data system (admin).
-func (s *Service) DataSystem(ctx context.Context, a Actor, id string) (*DataSystem, error) {
+func (s *Fulfilment) DataSystem(ctx context.Context, a Actor, id string) (*DataSystem, error) {
 	if err := authorize(a, permDataSystems); err != nil {
 		return nil, err
 	}
@@ -110,7 +110,7 @@ func (s *Service) DataSystem(ctx context.Context, a Actor, id string) (*DataSyst
 }
 
 // DataSystems lists the data systems by name (admin).
-func (s *Service) DataSystems(ctx context.Context, a Actor) ([]*DataSystem, error) {
+func (s *Fulfilment) DataSystems(ctx context.Context, a Actor) ([]*DataSystem, error) {
 	if err := authorize(a, permDataSystems); err != nil {
 		return nil, err
 	}

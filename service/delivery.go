@@ -53,7 +53,7 @@ const maxSendPerRun = 500
 // or has failed MaxMailAttempts times (never dropped); only the lease holder sends, so two replicas never send
 // the same mail at once; a crash after the SMTP server accepted a mail but before it was marked sent makes it go
 // once more on the next run (at-least-once), under the same Message-ID, which lets mail systems drop the copy.
-func (s *Service) SendOutbox(ctx context.Context) (OutboxResult, error) {
+func (s *Escalation) SendOutbox(ctx context.Context) (OutboxResult, error) {
 	var res OutboxResult
 	if s.mailer == nil {
 		counts, err := s.store.CountMail(ctx)
@@ -96,7 +96,7 @@ func (s *Service) SendOutbox(ctx context.Context) (OutboxResult, error) {
 type MailPage struct{ Items []*Mail }
 
 // OutboxMail lists the outbox (admin), newest first, optionally of one status.
-func (s *Service) OutboxMail(ctx context.Context, a Actor, status MailStatus, limit int) ([]*Mail, error) {
+func (s *Escalation) OutboxMail(ctx context.Context, a Actor, status MailStatus, limit int) ([]*Mail, error) {
 	if err := authorize(a, permManageOutbox); err != nil {
 		return nil, err
 	}
@@ -117,7 +117,7 @@ func (s *Service) OutboxMail(ctx context.Context, a Actor, status MailStatus, li
 }
 
 // RetryMail puts a failed mail back in the queue for a full new round of attempts (admin).
-func (s *Service) RetryMail(ctx context.Context, a Actor, id string) (*Mail, error) {
+func (s *Escalation) RetryMail(ctx context.Context, a Actor, id string) (*Mail, error) {
 	if err := authorize(a, permManageOutbox); err != nil {
 		return nil, err
 	}
@@ -141,7 +141,7 @@ func (s *Service) RetryMail(ctx context.Context, a Actor, id string) (*Mail, err
 }
 
 // OutboxCounts counts the outbox by status, for metrics.
-func (s *Service) OutboxCounts(ctx context.Context) (map[MailStatus]int, error) {
+func (s *Escalation) OutboxCounts(ctx context.Context) (map[MailStatus]int, error) {
 	return s.store.CountMail(ctx)
 }
 

@@ -47,7 +47,7 @@ func (r EscalationResult) String() string {
 // number of replicas or restarts: the level and its e-mails are decided in one transaction, and the outbox
 // refuses a second mail for the same decision. It reads only requests near or past their due date, so its cost
 // grows with the number due, not with the number stored.
-func (s *Service) Escalate(ctx context.Context) (EscalationResult, error) {
+func (s *Escalation) Escalate(ctx context.Context) (EscalationResult, error) {
 	var res EscalationResult
 	now := s.now()
 	cals := s.cals.Load()
@@ -96,7 +96,7 @@ const (
 
 // escalateAll escalates rs, several at a time, and adds what was sent to res. Each request stays its own
 // transaction: one that fails changes nothing of the others. The first error is returned after all have run.
-func (s *Service) escalateAll(ctx context.Context, rs []*Request, now time.Time, res *EscalationResult) error {
+func (s *Escalation) escalateAll(ctx context.Context, rs []*Request, now time.Time, res *EscalationResult) error {
 	var (
 		mu       sync.Mutex
 		firstErr error
@@ -132,7 +132,7 @@ func (r *EscalationResult) add(o EscalationResult) {
 }
 
 // reminderCutoff is the end of the last day on which a request of p is within ReminderWorkingDays.
-func (s *Service) reminderCutoff(p *Policy, cals *calendarSet, now time.Time) (time.Time, error) {
+func (s *Escalation) reminderCutoff(p *Policy, cals *calendarSet, now time.Time) (time.Time, error) {
 	cal, err := cals.lookup(p.Calendar)
 	if err != nil {
 		return time.Time{}, err
@@ -142,7 +142,7 @@ func (s *Service) reminderCutoff(p *Policy, cals *calendarSet, now time.Time) (t
 }
 
 // levelDue is the highest level a request has reached at now.
-func (s *Service) levelDue(p *Policy, r *Request, now time.Time) (string, error) {
+func (s *Escalation) levelDue(p *Policy, r *Request, now time.Time) (string, error) {
 	cal, err := s.cals.Load().lookup(p.Calendar)
 	if err != nil {
 		return "", err
@@ -164,7 +164,7 @@ func (s *Service) levelDue(p *Policy, r *Request, now time.Time) (string, error)
 
 // escalationDue reports, from a listed request, whether it has reached a level not yet sent; escalate checks
 // again inside its transaction.
-func (s *Service) escalationDue(r *Request, now time.Time) bool {
+func (s *Escalation) escalationDue(r *Request, now time.Time) bool {
 	p, err := s.policy(r.Policy)
 	if err != nil {
 		return true // let escalate report it
@@ -182,7 +182,7 @@ const escalationAttempts = 3
 // request still stands as read (store.RaiseEscalationLevel) and queues the e-mails and events with it. A request
 // that changed in between (closed, paused, reassigned, due at another time, escalated by another replica) is read
 // again and decided afresh.
-func (s *Service) escalate(ctx context.Context, r *Request, now time.Time) (EscalationResult, error) {
+func (s *Escalation) escalate(ctx context.Context, r *Request, now time.Time) (EscalationResult, error) {
 	for attempt := 1; ; attempt++ {
 		plan, err := s.planEscalation(ctx, r, now)
 		if err != nil || plan == nil {
@@ -232,7 +232,7 @@ type escalationPlan struct {
 }
 
 // planEscalation decides r's escalation at now; nil when none is due.
-func (s *Service) planEscalation(ctx context.Context, r *Request, now time.Time) (*escalationPlan, error) {
+func (s *Escalation) planEscalation(ctx context.Context, r *Request, now time.Time) (*escalationPlan, error) {
 	if r.ClosedAt != nil || r.Clock.Paused != nil {
 		return nil, nil
 	}
@@ -286,7 +286,7 @@ func (s *Service) planEscalation(ctx context.Context, r *Request, now time.Time)
 }
 
 // escalationRecipients are the staff addresses a level goes to; the DPO stands in when nobody else is known.
-func (s *Service) escalationRecipients(ctx context.Context, r *Request, level string) ([]string, error) {
+func (s *Escalation) escalationRecipients(ctx context.Context, r *Request, level string) ([]string, error) {
 	var assignee, queue string
 	if r.AssigneeID != "" {
 		u, err := s.store.FindUser(ctx, r.AssigneeID)
@@ -338,7 +338,7 @@ type escalationMail struct {
 }
 
 // renderEscalation renders one escalation e-mail to one recipient.
-func (s *Service) renderEscalation(r *Request, p *Policy, level, to string, now time.Time) (*Mail, error) {
+func (s *Escalation) renderEscalation(r *Request, p *Policy, level, to string, now time.Time) (*Mail, error) {
 	cal, err := s.cals.Load().lookup(p.Calendar)
 	if err != nil {
 		return nil, err

@@ -66,7 +66,7 @@ const (
 // CheckExportTarget reports whether a may attach a file to request id now, so that an upload is refused before
 // its body is read: ENOTFOUND for a request the actor may not see (audited as access.denied), ECONFLICT for
 // one that takes no export. AttachExport checks again in its transaction.
-func (s *Service) CheckExportTarget(ctx context.Context, a Actor, id string) error {
+func (s *Fulfilment) CheckExportTarget(ctx context.Context, a Actor, id string) error {
 	if err := authorize(a, permWorkRequests); err != nil {
 		return err
 	}
@@ -77,7 +77,7 @@ func (s *Service) CheckExportTarget(ctx context.Context, a Actor, id string) err
 }
 
 // exportTarget finds a request the transaction's actor may attach exports to: visible, of a type and in a status that takes them.
-func (s *Service) exportTarget(ctx context.Context, tx *actorTx, id string) (*Request, error) {
+func (s *Fulfilment) exportTarget(ctx context.Context, tx *actorTx, id string) (*Request, error) {
 	r, err := s.workableRequest(ctx, tx, id)
 	if err != nil {
 		return nil, err
@@ -92,7 +92,7 @@ func (s *Service) exportTarget(ctx context.Context, tx *actorTx, id string) (*Re
 }
 
 // AttachExport adds a file to the answer of an access or portability request.
-func (s *Service) AttachExport(ctx context.Context, a Actor, id, name string, content []byte) (*Export, error) {
+func (s *Fulfilment) AttachExport(ctx context.Context, a Actor, id, name string, content []byte) (*Export, error) {
 	if err := authorize(a, permWorkRequests); err != nil {
 		return nil, err
 	}
@@ -150,7 +150,7 @@ func (s *Service) AttachExport(ctx context.Context, a Actor, id, name string, co
 }
 
 // Exports lists a request's export files (without content).
-func (s *Service) Exports(ctx context.Context, a Actor, id string) ([]*Export, error) {
+func (s *Fulfilment) Exports(ctx context.Context, a Actor, id string) ([]*Export, error) {
 	if err := authorize(a, permReadRequests); err != nil {
 		return nil, err
 	}
@@ -224,7 +224,7 @@ type Download struct {
 
 // DownloadExport answers the package behind a download link, and audits the download. ENOTFOUND for an unknown
 // link; ECONFLICT for an expired one or deleted files.
-func (s *Service) DownloadExport(ctx context.Context, token string) (*Download, error) {
+func (s *Fulfilment) DownloadExport(ctx context.Context, token string) (*Download, error) {
 	if err := validLinkToken(token); err != nil {
 		return nil, err
 	}
@@ -272,7 +272,7 @@ func (r TransmissionsResult) String() string {
 }
 
 // Transmit delivers due portability copies to their recipients, with the outbox's retry schedule.
-func (s *Service) Transmit(ctx context.Context) (TransmissionsResult, error) {
+func (s *Fulfilment) Transmit(ctx context.Context) (TransmissionsResult, error) {
 	var res TransmissionsResult
 	due, err := s.store.DueTransmissions(ctx, s.now(), 20)
 	if err != nil || len(due) == 0 {

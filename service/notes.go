@@ -26,7 +26,7 @@ type NoteStore interface {
 const maxNoteLen = 10000
 
 // AddNote adds an internal note to a request.
-func (s *Service) AddNote(ctx context.Context, a Actor, id, body string) (*Note, error) {
+func (s *Workflow) AddNote(ctx context.Context, a Actor, id, body string) (*Note, error) {
 	if err := authorize(a, permWorkRequests); err != nil {
 		return nil, err
 	}
@@ -47,7 +47,7 @@ func (s *Service) AddNote(ctx context.Context, a Actor, id, body string) (*Note,
 	return out, err
 }
 
-func (s *Service) addNote(ctx context.Context, tx Store, a Actor, requestID, body string) (*Note, error) {
+func (s *Workflow) addNote(ctx context.Context, tx Store, a Actor, requestID, body string) (*Note, error) {
 	n := &Note{ID: s.newID(), RequestID: requestID, AuthorID: a.UserID, Body: body, CreatedAt: s.now()}
 	if err := tx.CreateNote(ctx, n); err != nil {
 		return nil, err
@@ -56,7 +56,7 @@ func (s *Service) addNote(ctx context.Context, tx Store, a Actor, requestID, bod
 }
 
 // Notes reads a request's notes; an audited read, as notes may hold personal data.
-func (s *Service) Notes(ctx context.Context, a Actor, id string) ([]*Note, error) {
+func (s *Workflow) Notes(ctx context.Context, a Actor, id string) ([]*Note, error) {
 	if err := authorize(a, permReadRequests); err != nil {
 		return nil, err
 	}
@@ -75,7 +75,7 @@ func (s *Service) Notes(ctx context.Context, a Actor, id string) ([]*Note, error
 }
 
 // Merge closes a request as a duplicate of another of the same type, which carries on.
-func (s *Service) Merge(ctx context.Context, a Actor, id, intoID string) (*Request, error) {
+func (s *Workflow) Merge(ctx context.Context, a Actor, id, intoID string) (*Request, error) {
 	if err := authorize(a, permWorkRequests); err != nil {
 		return nil, err
 	}

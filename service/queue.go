@@ -66,7 +66,7 @@ type QueueInput struct {
 }
 
 // CreateQueue creates a queue (admin).
-func (s *Service) CreateQueue(ctx context.Context, a Actor, in QueueInput) (*Queue, error) {
+func (s *Admin) CreateQueue(ctx context.Context, a Actor, in QueueInput) (*Queue, error) {
 	if err := authorize(a, permManageQueues); err != nil {
 		return nil, err
 	}
@@ -104,7 +104,7 @@ func (s *Service) CreateQueue(ctx context.Context, a Actor, in QueueInput) (*Que
 }
 
 // UpdateQueue changes a queue (admin).
-func (s *Service) UpdateQueue(ctx context.Context, a Actor, id string, in QueueInput) (*Queue, error) {
+func (s *Admin) UpdateQueue(ctx context.Context, a Actor, id string, in QueueInput) (*Queue, error) {
 	if err := authorize(a, permManageQueues); err != nil {
 		return nil, err
 	}
@@ -173,7 +173,7 @@ func onlyDefault(q *Queue, queues []*Queue) error {
 
 // DeleteQueue deletes a queue (admin). ECONFLICT while a request not closed is in it; closed requests keep
 // the deleted queue's ID, which their audit trail names.
-func (s *Service) DeleteQueue(ctx context.Context, a Actor, id string) error {
+func (s *Admin) DeleteQueue(ctx context.Context, a Actor, id string) error {
 	if err := authorize(a, permManageQueues); err != nil {
 		return err
 	}
@@ -204,55 +204,7 @@ type MoveCommand struct {
 	QueueID string
 }
 
-// MoveRequest moves a request to another queue, or routes one no queue took: admins, and officers of both
-// queues. ENOTFOUND (an audited refusal) for an officer outside either queue; an assignee who is not a member
-// of the new queue is unassigned.
-func (s *Service) MoveRequest(ctx context.Context, a Actor, id string, cmd MoveCommand) (*Request, error) {
-	if err := authorize(a, permWorkRequests); err != nil {
-		return nil, err
-	}
-	if !isUUID(cmd.QueueID) {
-		return nil, Invalid(FieldError{"queue_id", "must be a queue ID"})
-	}
-	var out *Request
-	err := s.withTx(ctx, a, func(tx *actorTx) error {
-		if err := lockQueues(ctx, tx); err != nil {
-			return err
-		}
-		r, err := s.workableRequest(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		q, err := tx.FindQueue(ctx, cmd.QueueID)
-		if err != nil {
-			return err
-		}
-		if a.Role == RoleOfficer && !oneOf(a.UserID, q.Members) {
-			tx.refuse(r.ID)
-			return Errorf(ENOTFOUND, "no queue %s", q.ID)
-		}
-		if r.Status.Terminal() {
-			return Errorf(ECONFLICT, "%s request cannot be moved", withArticle(string(r.Status)))
-		}
-		out = r
-		if r.QueueID == q.ID {
-			return nil // already there: nothing changes, nothing to audit
-		}
-		data := map[string]string{"from": r.QueueID, "to": q.ID}
-		if r.AssigneeID != "" && !oneOf(r.AssigneeID, q.Members) {
-			data["unassigned"] = r.AssigneeID
-			r.AssigneeID = ""
-		}
-		r.QueueID, r.UpdatedAt = q.ID, s.now()
-		if err := tx.UpdateRequest(ctx, r); err != nil {
-			return err
-		}
-		return s.appendEvent(ctx, tx, a, "request.moved", r.ID, data)
-	})
-	return out, err
-}
-
-func (s *Service) applyQueueInput(ctx context.Context, tx Store, q *Queue, in QueueInput, now time.Time) error {
+func (s *Admin) applyQueueInput(ctx context.Context, tx Store, q *Queue, in QueueInput, now time.Time) error {
 	var f fieldErrors
 	if in.Name != nil {
 		q.Name = *in.Name
@@ -318,7 +270,7 @@ func dedupe(ids []string) []string {
 }
 
 // Queues lists the queues: all for admins and auditors, their own for officers.
-func (s *Service) Queues(ctx context.Context, a Actor) ([]*Queue, error) {
+func (s *Admin) Queues(ctx context.Context, a Actor) ([]*Queue, error) {
 	if err := authorize(a, permReadRequests); err != nil {
 		return nil, err
 	}
@@ -336,7 +288,7 @@ func (s *Service) Queues(ctx context.Context, a Actor) ([]*Queue, error) {
 }
 
 // Queue returns one queue. ENOTFOUND also for an officer outside it.
-func (s *Service) Queue(ctx context.Context, a Actor, id string) (*Queue, error) {
+func (s *Admin) Queue(ctx context.Context, a Actor, id string) (*Queue, error) {
 	if err := authorize(a, permReadRequests); err != nil {
 		return nil, err
 	}

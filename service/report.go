@@ -77,7 +77,7 @@ type TypeSummary struct {
 // Summary counts the requests received in q's range and the backlog now: for an officer, only her queues'
 // requests; for admins and auditors, all. EINVALID naming "from" or "to" for a bad range; EFORBIDDEN for roles
 // that may not read reports.
-func (s *Service) Summary(ctx context.Context, a Actor, q SummaryQuery) (*Summary, error) {
+func (s *Reporting) Summary(ctx context.Context, a Actor, q SummaryQuery) (*Summary, error) {
 	if err := authorize(a, permReadReports); err != nil {
 		return nil, err
 	}
@@ -314,4 +314,14 @@ func csvFloat(v *float64, prec int) string {
 		return ""
 	}
 	return strconv.FormatFloat(*v, 'f', prec, 64)
+}
+
+// RequestCounts counts every request by type and status, for metrics.
+func (s *Reporting) RequestCounts(ctx context.Context) (map[RequestType]map[Status]int, error) {
+	return s.store.CountRequestsByTypeStatus(ctx)
+}
+
+// OpenCounts counts the open and overdue requests by type now, for metrics.
+func (s *Reporting) OpenCounts(ctx context.Context) ([]OpenCount, error) {
+	return s.store.OpenRequestCounts(ctx, s.now(), nil)
 }

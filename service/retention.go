@@ -22,7 +22,7 @@ type RetentionStore interface {
 
 // RedactExpired removes the personal data of requests closed longer ago than the retention period. The audit
 // trail stays valid: its events never held personal data. Suppressions stay: they hold only keyed hashes.
-func (s *Service) RedactExpired(ctx context.Context) (int, error) {
+func (s *Fulfilment) RedactExpired(ctx context.Context) (int, error) {
 	n := 0
 	for {
 		now := s.now()

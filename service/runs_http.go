@@ -31,7 +31,7 @@ type jobSubject struct {
 
 // sendJob hands an http system its part of a run, with a one-time callback token. The part is saved as pending
 // before the job leaves, so that a system answering at once finds it.
-func (s *Service) sendJob(ctx context.Context, run *Run, r *Request, d *DataSystem, sr *SystemRun) {
+func (s *Fulfilment) sendJob(ctx context.Context, run *Run, r *Request, d *DataSystem, sr *SystemRun) {
 	if s.transmitter == nil {
 		sr.Status, sr.Error = RunFailed, "no transmitter is configured (RIGHTSDESK_TRANSMIT_SECRET): http systems cannot be reached"
 		return
@@ -83,7 +83,7 @@ type DataJobReport struct {
 // ReportDataJob records an http system's report of its job, authenticated by the job's one-time callback token.
 // ENOTFOUND for a token that names no pending job; ECONFLICT when the job was reported already. When the report
 // finishes the run, a collection attaches the rows reported and an erasure is recorded as the request's.
-func (s *Service) ReportDataJob(ctx context.Context, token string, rep DataJobReport) error {
+func (s *Fulfilment) ReportDataJob(ctx context.Context, token string, rep DataJobReport) error {
 	parts := strings.Split(token, ".")
 	if len(parts) != 4 || len(token) > 200 {
 		return Errorf(ENOTFOUND, "this callback token is not valid")
@@ -201,7 +201,7 @@ func (r DataJobsResult) String() string {
 
 // ChaseOverdueDataJobs e-mails the owner of each http data system that has not reported its job within its
 // callback timeout, and the DPO, once per job: like an overdue backup purge.
-func (s *Service) ChaseOverdueDataJobs(ctx context.Context) (DataJobsResult, error) {
+func (s *Fulfilment) ChaseOverdueDataJobs(ctx context.Context) (DataJobsResult, error) {
 	var res DataJobsResult
 	runs, err := s.store.UnfinishedRuns(ctx, 200)
 	if err != nil {
@@ -226,7 +226,7 @@ func (s *Service) ChaseOverdueDataJobs(ctx context.Context) (DataJobsResult, err
 	return res, nil
 }
 
-func (s *Service) chaseDataJob(ctx context.Context, seen *Run, systemID string) error {
+func (s *Fulfilment) chaseDataJob(ctx context.Context, seen *Run, systemID string) error {
 	return s.store.WithTx(ctx, func(tx Store) error {
 		run, err := tx.FindRun(ctx, seen.RequestID, seen.ID)
 		if err != nil {

@@ -1,0 +1,6 @@
+package service
+
+// Admin is administration: users and tokens, queues, calendars, keys and the transmit allow-list.
+type Admin struct {
+	*core
+}
