@@ -86,7 +86,7 @@ func errHeadForged(h AuditHead) error {
 }
 
 // appendEvent chains and stores an event inside tx.
-func (s *core) appendEvent(ctx context.Context, tx Store, a Actor, action, requestID string, data map[string]string) error {
+func (s *core) appendEvent(ctx context.Context, tx eventAppender, a Actor, action, requestID string, data map[string]string) error {
 	head, err := tx.LockAuditHead(ctx)
 	if err != nil {
 		return fmt.Errorf("lock audit head: %w", err)

@@ -17,12 +17,12 @@ func (s *Escalation) CheckCalendars(ctx context.Context) ([]string, error) {
 		return nil, nil
 	}
 	warnings := s.Warnings()
-	users, err := s.store.ListUsers(ctx)
+	users, err := s.db.ListUsers(ctx)
 	if err != nil {
 		return warnings, err
 	}
 	now := s.now()
-	err = s.store.WithTx(ctx, func(tx Store) error {
+	err = s.begin(ctx, func(tx escalationStore) error {
 		for _, g := range gaps {
 			data := map[string]any{"Org": s.orgName, "Year": g.Year, "Current": g.Current,
 				"Link": fmt.Sprintf("%s/api/v1/calendars/cn/years/%d", s.publicURL, g.Year)}

@@ -56,12 +56,12 @@ const maxSendPerRun = 500
 func (s *Escalation) SendOutbox(ctx context.Context) (OutboxResult, error) {
 	var res OutboxResult
 	if s.mailer == nil {
-		counts, err := s.store.CountMail(ctx)
+		counts, err := s.db.CountMail(ctx)
 		res.NotConfigured, res.Waiting = true, counts[MailPending]
 		return res, err
 	}
 	for res.Sent+res.Retrying+res.Failed < maxSendPerRun {
-		batch, err := s.store.DueMail(ctx, s.now(), 50)
+		batch, err := s.db.DueMail(ctx, s.now(), 50)
 		if err != nil || len(batch) == 0 {
 			return res, err
 		}
@@ -84,7 +84,7 @@ func (s *Escalation) SendOutbox(ctx context.Context) (OutboxResult, error) {
 				m.NextAttemptAt, m.LastError = now.Add(retryBackoff(m.Attempts)), failureText(err)
 				res.Retrying++
 			}
-			if err := s.store.SaveMailDelivery(ctx, m); err != nil {
+			if err := s.db.SaveMailDelivery(ctx, m); err != nil {
 				return res, fmt.Errorf("save delivery of mail %s: %w", m.ID, err)
 			}
 		}
@@ -109,7 +109,7 @@ func (s *Escalation) OutboxMail(ctx context.Context, a Actor, status MailStatus,
 	if limit < 1 || limit > MaxPageSize {
 		return nil, Invalid(FieldError{"limit", fmt.Sprintf("must be between 1 and %d", MaxPageSize)})
 	}
-	mails, err := s.store.ListMail(ctx, status, limit)
+	mails, err := s.db.ListMail(ctx, status, limit)
 	for _, m := range mails {
 		m.LastError = MaskAddresses(m.LastError) // kept before masking was: shown masked all the same
 	}
@@ -122,7 +122,7 @@ func (s *Escalation) RetryMail(ctx context.Context, a Actor, id string) (*Mail, 
 		return nil, err
 	}
 	var out *Mail
-	err := s.store.WithTx(ctx, func(tx Store) error {
+	err := s.begin(ctx, func(tx escalationStore) error {
 		m, err := tx.FindMail(ctx, id)
 		if err != nil {
 			return err
@@ -142,7 +142,7 @@ func (s *Escalation) RetryMail(ctx context.Context, a Actor, id string) (*Mail, 
 
 // OutboxCounts counts the outbox by status, for metrics.
 func (s *Escalation) OutboxCounts(ctx context.Context) (map[MailStatus]int, error) {
-	return s.store.CountMail(ctx)
+	return s.db.CountMail(ctx)
 }
 
 var (

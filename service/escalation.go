@@ -64,7 +64,7 @@ func (s *Escalation) Escalate(ctx context.Context) (EscalationResult, error) {
 	}
 	var after *RequestCursor
 	for {
-		batch, err := s.store.EscalationCandidates(ctx, bound, after, escalationPage)
+		batch, err := s.db.EscalationCandidates(ctx, bound, after, escalationPage)
 		if err != nil {
 			return res, fmt.Errorf("escalation candidates: %w", err)
 		}
@@ -189,7 +189,7 @@ func (s *Escalation) escalate(ctx context.Context, r *Request, now time.Time) (E
 			return EscalationResult{}, err
 		}
 		raised := false
-		err = s.store.WithTx(ctx, func(tx Store) error {
+		err = s.begin(ctx, func(tx escalationStore) error {
 			ok, err := tx.RaiseEscalationLevel(ctx, r, plan.target)
 			if err != nil || !ok {
 				return err
@@ -215,7 +215,7 @@ func (s *Escalation) escalate(ctx context.Context, r *Request, now time.Time) (E
 		case attempt == escalationAttempts:
 			return EscalationResult{}, nil
 		}
-		if r, err = s.store.FindRequest(ctx, r.ID); ErrorCode(err) == ENOTFOUND {
+		if r, err = s.db.FindRequest(ctx, r.ID); ErrorCode(err) == ENOTFOUND {
 			return EscalationResult{}, nil
 		} else if err != nil {
 			return EscalationResult{}, err
@@ -289,14 +289,14 @@ func (s *Escalation) planEscalation(ctx context.Context, r *Request, now time.Ti
 func (s *Escalation) escalationRecipients(ctx context.Context, r *Request, level string) ([]string, error) {
 	var assignee, queue string
 	if r.AssigneeID != "" {
-		u, err := s.store.FindUser(ctx, r.AssigneeID)
+		u, err := s.db.FindUser(ctx, r.AssigneeID)
 		if err != nil {
 			return nil, err
 		}
 		assignee = u.Email
 	}
 	if r.QueueID != "" {
-		q, err := s.store.FindQueue(ctx, r.QueueID)
+		q, err := s.db.FindQueue(ctx, r.QueueID)
 		if err != nil {
 			return nil, err
 		}

@@ -48,8 +48,8 @@ func (s *Workflow) Extend(ctx context.Context, a Actor, id string, cmd ExtendCom
 		return nil, err
 	}
 	var out *Request
-	err := s.withTx(ctx, a, func(tx *actorTx) error {
-		r, err := s.workableRequest(ctx, tx, id)
+	err := s.inTx(ctx, a, func(tx *workflowTx) error {
+		r, err := s.workable(ctx, tx, id)
 		if err != nil {
 			return err
 		}

@@ -41,7 +41,7 @@ func (s *Workflow) checkReplyFits(r *Request, cmd ReplyCommand) error {
 
 // fulfil carries out what fulfilling each type of request means beyond the reply, inside the reply's
 // transaction, and answers extra data for the reply mail.
-func (s *Workflow) fulfil(ctx context.Context, tx Store, a Actor, r *Request, cmd ReplyCommand, now time.Time) (map[string]string, error) {
+func (s *Workflow) fulfil(ctx context.Context, tx workflowStore, a Actor, r *Request, cmd ReplyCommand, now time.Time) (map[string]string, error) {
 	if cmd.Outcome != StatusFulfilled {
 		return nil, nil
 	}
@@ -76,7 +76,7 @@ func (s *Workflow) fulfil(ctx context.Context, tx Store, a Actor, r *Request, cm
 }
 
 // openFollowUpDeletion files the deletion an account cancellation leads to, linked both ways.
-func (s *Workflow) openFollowUpDeletion(ctx context.Context, tx Store, a Actor, r *Request, now time.Time) error {
+func (s *Workflow) openFollowUpDeletion(ctx context.Context, tx workflowStore, a Actor, r *Request, now time.Time) error {
 	p, err := s.policy(r.Policy)
 	if err != nil {
 		return err

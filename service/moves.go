@@ -13,11 +13,11 @@ func (s *Workflow) MoveRequest(ctx context.Context, a Actor, id string, cmd Move
 		return nil, Invalid(FieldError{"queue_id", "must be a queue ID"})
 	}
 	var out *Request
-	err := s.withTx(ctx, a, func(tx *actorTx) error {
+	err := s.inTx(ctx, a, func(tx *workflowTx) error {
 		if err := lockQueues(ctx, tx); err != nil {
 			return err
 		}
-		r, err := s.workableRequest(ctx, tx, id)
+		r, err := s.workable(ctx, tx, id)
 		if err != nil {
 			return err
 		}

@@ -147,7 +147,7 @@ type mailCorrection struct {
 
 // enqueueSubjectMail writes a mail of kind to the subject into the outbox, once per request and kind (or per
 // extra "Key"), inside tx. Nothing is queued when the subject has no e-mail address.
-func (s *core) enqueueSubjectMail(ctx context.Context, tx Store, r *Request, kind string, extra map[string]string) error {
+func (s *core) enqueueSubjectMail(ctx context.Context, tx mailEnqueuer, r *Request, kind string, extra map[string]string) error {
 	to := subjectAddress(r)
 	if to == "" {
 		return nil

@@ -140,7 +140,7 @@ func (s *Admin) UpdateQueue(ctx context.Context, a Actor, id string, in QueueInp
 // request left in a deleted queue; no request moved into one) by taking the audit chain's head, which every
 // change takes anyway to append its event, before reading: on PostgreSQL two such changes would otherwise
 // each read the state before the other's.
-func lockQueues(ctx context.Context, tx Store) error {
+func lockQueues(ctx context.Context, tx eventAppender) error {
 	if _, err := tx.LockAuditHead(ctx); err != nil {
 		return fmt.Errorf("lock audit head: %w", err)
 	}

@@ -15,9 +15,9 @@ func (s *Workflow) Request(ctx context.Context, a Actor, id string) (*Request, e
 		return nil, err
 	}
 	var r *Request
-	err := s.withTx(ctx, a, func(tx *actorTx) error {
+	err := s.inTx(ctx, a, func(tx *workflowTx) error {
 		var err error
-		if r, err = s.workableRequest(ctx, tx, id); err != nil {
+		if r, err = s.workable(ctx, tx, id); err != nil {
 			return err
 		}
 		return s.appendEvent(ctx, tx, a, "request.read", r.ID, nil)
@@ -39,7 +39,7 @@ func (s *Workflow) ListRequests(ctx context.Context, a Actor, q ListRequestsQuer
 	var items []*Request
 	if by := subjectSearch(q); by != "" {
 		// Who looked for whose requests is recorded (by which parameter, never the value), as a read is.
-		err = s.store.WithTx(ctx, func(tx Store) error {
+		err = s.begin(ctx, func(tx workflowStore) error {
 			var err error
 			if items, err = tx.ListRequests(ctx, f); err != nil {
 				return err
@@ -48,7 +48,7 @@ func (s *Workflow) ListRequests(ctx context.Context, a Actor, q ListRequestsQuer
 				"found": strconv.Itoa(min(len(items), limit))})
 		})
 	} else {
-		items, err = s.store.ListRequests(ctx, f)
+		items, err = s.db.ListRequests(ctx, f)
 	}
 	if err != nil {
 		return RequestPage{}, fmt.Errorf("list requests: %w", err)
@@ -153,8 +153,8 @@ func (s *Workflow) RequestEvents(ctx context.Context, a Actor, id string) ([]*Ev
 		return nil, err
 	}
 	var events []*Event
-	err := s.withTx(ctx, a, func(tx *actorTx) error {
-		if _, err := s.workableRequest(ctx, tx, id); err != nil {
+	err := s.inTx(ctx, a, func(tx *workflowTx) error {
+		if _, err := s.workable(ctx, tx, id); err != nil {
 			return err
 		}
 		var err error

@@ -150,7 +150,7 @@ const subjectCapWindow = 24 * time.Hour
 
 // prepareRequest builds a request and does every read its filing needs (routing, the duplicate flag, the per-
 // subject cap) through st, before the filing's transaction takes its locks.
-func (s *Intake) prepareRequest(ctx context.Context, st Store, a Actor, cmd *FileRequestCommand, p *Policy, received, now time.Time) (*Request, error) {
+func (s *Intake) prepareRequest(ctx context.Context, st filingStore, a Actor, cmd *FileRequestCommand, p *Policy, received, now time.Time) (*Request, error) {
 	clock := p.startClock(received)
 	due, err := p.due(s.cals.Load(), clock)
 	if err != nil {
@@ -204,7 +204,7 @@ func (s *Intake) prepareRequest(ctx context.Context, st Store, a Actor, cmd *Fil
 
 // storeRequest numbers and stores a prepared request inside tx, with its acknowledgement. The rows every filing
 // contends for, the year's reference counter and the audit head, are taken as late as the transaction allows.
-func (s *Intake) storeRequest(ctx context.Context, tx Store, r *Request) error {
+func (s *Intake) storeRequest(ctx context.Context, tx filingStore, r *Request) error {
 	year := r.Clock.Start.Year
 	seq, err := tx.NextReferenceSeq(ctx, year)
 	if err != nil {
@@ -218,7 +218,7 @@ func (s *Intake) storeRequest(ctx context.Context, tx Store, r *Request) error {
 }
 
 // filedEvent is the audit event of a filing, appended last in its transaction.
-func (s *Intake) filedEvent(ctx context.Context, tx Store, a Actor, r *Request) error {
+func (s *Intake) filedEvent(ctx context.Context, tx filingStore, a Actor, r *Request) error {
 	return s.appendEvent(ctx, tx, a, "request.filed", r.ID, map[string]string{
 		"reference": r.Reference, "type": string(r.Type), "status": string(r.Status),
 		"channel": string(r.Channel), "policy": r.Policy, "due_date": r.Due.Date.String(), "queue_id": r.QueueID,
@@ -227,7 +227,7 @@ func (s *Intake) filedEvent(ctx context.Context, tx Store, a Actor, r *Request) 
 }
 
 // newRequest prepares and stores a request inside tx, with its audit event.
-func (s *Intake) newRequest(ctx context.Context, tx Store, a Actor, cmd *FileRequestCommand, p *Policy, received, now time.Time) (*Request, error) {
+func (s *Intake) newRequest(ctx context.Context, tx filingStore, a Actor, cmd *FileRequestCommand, p *Policy, received, now time.Time) (*Request, error) {
 	r, err := s.prepareRequest(ctx, tx, a, cmd, p, received, now)
 	if err != nil {
 		return nil, err

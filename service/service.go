@@ -95,8 +95,8 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		s.keys = testKeys
 	}
 	intake := &Intake{core: s}
-	svc := &Service{core: s, Intake: intake, Workflow: &Workflow{core: s, intake: intake}, Fulfilment: &Fulfilment{core: s},
-		Escalation: &Escalation{core: s}, Admin: &Admin{core: s}, Reporting: &Reporting{core: s}}
+	svc := &Service{core: s, Intake: intake, Workflow: newWorkflow(s, s.store, viewTx(s.store, asWorkflowStore), intake), Fulfilment: &Fulfilment{core: s},
+		Escalation: newEscalation(s, s.store, viewTx(s.store, asEscalationStore)), Admin: &Admin{core: s}, Reporting: &Reporting{core: s}}
 	if err := svc.RefreshCalendars(ctx); err != nil {
 		return nil, err
 	}

@@ -56,7 +56,7 @@ func newLinkToken() string {
 }
 
 // createLink stores a link for r and answers its URL under the public base URL.
-func (s *core) createLink(ctx context.Context, tx Store, r *Request, purpose string, life time.Duration) (string, error) {
+func (s *core) createLink(ctx context.Context, tx linkCreator, r *Request, purpose string, life time.Duration) (string, error) {
 	token := newLinkToken()
 	now := s.now()
 	err := tx.CreateSubjectLink(ctx, &SubjectLink{TokenHash: HashTokenSecret(token), RequestID: r.ID,
@@ -69,7 +69,7 @@ func (s *core) createLink(ctx context.Context, tx Store, r *Request, purpose str
 
 // acknowledge e-mails the subject the request's reference, with a link to verify it (when unverified) and one
 // to withdraw it.
-func (s *Intake) acknowledge(ctx context.Context, tx Store, r *Request) error {
+func (s *Intake) acknowledge(ctx context.Context, tx filingStore, r *Request) error {
 	if subjectAddress(r) == "" {
 		return nil
 	}

@@ -43,7 +43,7 @@ func (k *Keys) suppressionHash(kind, value string) string {
 }
 
 // suppress records a fulfilled consent withdrawal: one suppression per purpose and identifier.
-func (s *core) suppress(ctx context.Context, tx Store, r *Request, now time.Time) error {
+func (s *core) suppress(ctx context.Context, tx suppressionAdder, r *Request, now time.Time) error {
 	for _, purpose := range r.Details.Purposes {
 		for _, h := range []string{s.keys.suppressionHash("email", r.Subject.Email), s.keys.suppressionHash("phone", r.Subject.Phone)} {
 			if h == "" {

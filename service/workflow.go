@@ -55,8 +55,8 @@ func (s *Workflow) Transition(ctx context.Context, a Actor, id string, cmd Trans
 		return nil, err
 	}
 	var out *Request
-	err := s.withTx(ctx, a, func(tx *actorTx) error {
-		r, err := s.workableRequest(ctx, tx, id)
+	err := s.inTx(ctx, a, func(tx *workflowTx) error {
+		r, err := s.workable(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -192,8 +192,8 @@ func (s *Workflow) Assign(ctx context.Context, a Actor, id string, cmd AssignCom
 		return nil, err
 	}
 	var out *Request
-	err := s.withTx(ctx, a, func(tx *actorTx) error {
-		r, err := s.workableRequest(ctx, tx, id)
+	err := s.inTx(ctx, a, func(tx *workflowTx) error {
+		r, err := s.workable(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -279,8 +279,8 @@ func (s *Workflow) Reply(ctx context.Context, a Actor, id string, cmd ReplyComma
 		return nil, err
 	}
 	var out *Request
-	err := s.withTx(ctx, a, func(tx *actorTx) error {
-		r, err := s.workableRequest(ctx, tx, id)
+	err := s.inTx(ctx, a, func(tx *workflowTx) error {
+		r, err := s.workable(ctx, tx, id)
 		if err != nil {
 			return err
 		}
