@@ -118,6 +118,32 @@ func (f *fakeStore) UpdateRequest(_ context.Context, r *Request) error {
 	return nil
 }
 
+// UpdateRequestParts copies the named parts only, as the real store writes their columns only.
+func (f *fakeStore) UpdateRequestParts(_ context.Context, r *Request, parts ...RequestPart) error {
+	defer f.lock()()
+	old, ok := f.requests[r.ID]
+	if !ok {
+		return Errorf(ENOTFOUND, "no request %s", r.ID)
+	}
+	old.UpdatedAt = r.UpdatedAt
+	for _, p := range parts {
+		switch p {
+		case PartStatus:
+			old.Status, old.ClosedAt = r.Status, r.ClosedAt
+		case PartClock:
+			old.Clock, old.Due = r.Clock, r.Due
+		case PartAssignee:
+			old.AssigneeID = r.AssigneeID
+		case PartVerified:
+			old.VerifiedAt = r.VerifiedAt
+		default:
+			return fmt.Errorf("unknown part %q", p)
+		}
+	}
+	f.requests[r.ID] = old
+	return nil
+}
+
 func (f *fakeStore) ListRequests(_ context.Context, rf RequestFilter) ([]*Request, error) {
 	defer f.lock()()
 	var out []*Request

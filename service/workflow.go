@@ -101,7 +101,7 @@ func (s *Workflow) Transition(ctx context.Context, a Actor, id string, cmd Trans
 			data["note_id"] = note.ID
 		}
 		r.setStatus(cmd.To, now)
-		if err := tx.UpdateRequest(ctx, r); err != nil {
+		if err := tx.UpdateRequestParts(ctx, r, PartStatus, PartClock, PartVerified); err != nil {
 			return err
 		}
 		if cmd.To == StatusWithdrawn {
@@ -217,7 +217,7 @@ func (s *Workflow) Assign(ctx context.Context, a Actor, id string, cmd AssignCom
 		}
 		data := map[string]string{"from": r.AssigneeID, "to": cmd.AssigneeID}
 		r.AssigneeID, r.UpdatedAt = cmd.AssigneeID, s.now()
-		if err := tx.UpdateRequest(ctx, r); err != nil {
+		if err := tx.UpdateRequestParts(ctx, r, PartAssignee); err != nil {
 			return err
 		}
 		out = r

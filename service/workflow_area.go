@@ -28,6 +28,7 @@ type workflowStore interface {
 	filingStore // the deletion an account cancellation opens
 	suppressionAdder
 	UpdateRequest(ctx context.Context, r *Request) error
+	UpdateRequestParts(ctx context.Context, r *Request, parts ...RequestPart) error
 	ListRequests(ctx context.Context, f RequestFilter) ([]*Request, error)
 	RequestEvents(ctx context.Context, requestID string) ([]*Event, error)
 	FindUser(ctx context.Context, id string) (*User, error)
