@@ -63,7 +63,7 @@ func (s *Admin) AllowedHosts(ctx context.Context, a Actor) ([]*AllowedHost, erro
 	if err := authorize(a, permReadAllowList); err != nil {
 		return nil, err
 	}
-	stored, err := s.store.ListAllowedHosts(ctx)
+	stored, err := s.db.ListAllowedHosts(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list allowed hosts: %w", err)
 	}
@@ -94,7 +94,7 @@ func (s *Admin) AddAllowedHost(ctx context.Context, a Actor, in NewAllowedHost) 
 	if err := f.err(); err != nil {
 		return nil, false, err
 	}
-	err = s.store.WithTx(ctx, func(tx Store) error {
+	err = s.begin(ctx, func(tx adminStore) error {
 		h = &AllowedHost{Host: in.Host, Source: AllowedByAPI, Note: in.Note, CreatedBy: a.UserID, CreatedAt: s.now()}
 		var err error
 		if created, err = tx.CreateAllowedHost(ctx, h); err != nil {
@@ -124,7 +124,7 @@ func (s *Admin) RemoveAllowedHost(ctx context.Context, a Actor, host string) err
 	if err := f.err(); err != nil {
 		return err
 	}
-	return s.store.WithTx(ctx, func(tx Store) error {
+	return s.begin(ctx, func(tx adminStore) error {
 		err := tx.DeleteAllowedHost(ctx, host)
 		switch {
 		case ErrorCode(err) == ENOTFOUND && slices.Contains(s.allowHosts, host):

@@ -49,7 +49,7 @@ func (s *Reporting) AuditEvents(ctx context.Context, a Actor, after int64, limit
 	if err := f.err(); err != nil {
 		return AuditPage{}, err
 	}
-	events, err := s.store.OtherEvents(ctx, after, limit+1)
+	events, err := s.db.OtherEvents(ctx, after, limit+1)
 	if err != nil {
 		return AuditPage{}, fmt.Errorf("list audit events: %w", err)
 	}
@@ -64,7 +64,7 @@ func (s *Reporting) AuditEvents(ctx context.Context, a Actor, after int64, limit
 		ref, ok := actors[e.ActorID]
 		if !ok {
 			ref = ActorRef{ID: e.ActorID, Name: "unknown", Role: "unknown"}
-			u, err := s.store.FindUser(ctx, e.ActorID)
+			u, err := s.db.FindUser(ctx, e.ActorID)
 			switch {
 			case err == nil:
 				ref.Name, ref.Role = u.Name, string(u.Role)

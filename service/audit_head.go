@@ -31,7 +31,7 @@ func (s *core) keyAuditHead(ctx context.Context) (AuditHead, bool, error) {
 // can be dropped. A head that does not authenticate under any configured key is left as it is, and reported.
 func (s *Admin) RekeyAuditHead(ctx context.Context) (bool, error) {
 	rekeyed := false
-	err := s.store.WithTx(ctx, func(tx Store) error {
+	err := s.begin(ctx, func(tx adminStore) error {
 		head, err := tx.LockAuditHead(ctx)
 		if err != nil {
 			return fmt.Errorf("lock audit head: %w", err)

@@ -134,7 +134,7 @@ func (s *Fulfilment) CreateBackupSystem(ctx context.Context, a Actor, in NewBack
 	now := s.now()
 	b := &BackupSystem{ID: s.newID(), Name: in.Name, OwnerEmail: in.OwnerEmail, RefreshSchedule: in.RefreshSchedule,
 		Generations: in.Generations, GraceHours: in.GraceHours, CreatedAt: now, UpdatedAt: now}
-	err := s.store.WithTx(ctx, func(tx Store) error {
+	err := s.begin(ctx, func(tx fulfilmentStore) error {
 		if err := tx.CreateBackupSystem(ctx, b); err != nil {
 			if ErrorCode(err) == ECONFLICT {
 				return Errorf(ECONFLICT, "a backup system named %q exists", b.Name)
@@ -154,7 +154,7 @@ func (s *Fulfilment) BackupSystems(ctx context.Context, a Actor) ([]*BackupSyste
 	if err := authorize(a, permReadBackups); err != nil {
 		return nil, err
 	}
-	return s.store.ListBackupSystems(ctx)
+	return s.db.ListBackupSystems(ctx)
 }
 
 // purgedAt is when a backup keeping generations snapshots no longer holds data deleted at executedAt: the
@@ -191,7 +191,7 @@ func purgeDeadline(b *BackupSystem, executedAt time.Time) (time.Time, error) {
 
 // settlePurges marks purged every purge whose backup now holds enough snapshots after the deletion, and the
 // erasure complete when none is left pending. It reports the purges it settled.
-func (s *Fulfilment) settlePurges(ctx context.Context, tx Store, e *Erasure, systems map[string]*BackupSystem) (int, error) {
+func (s *Fulfilment) settlePurges(ctx context.Context, tx fulfilmentStore, e *Erasure, systems map[string]*BackupSystem) (int, error) {
 	settled := 0
 	for _, p := range e.Purges {
 		if p.State != PurgePending {

@@ -158,7 +158,7 @@ func (s *Admin) LoadCalendarYear(ctx context.Context, a Actor, name string, year
 		next       *calendarSet
 		recomputed int
 	)
-	err = s.store.WithTx(ctx, func(tx Store) error {
+	err = s.begin(ctx, func(tx adminStore) error {
 		if err := tx.SaveCalendarYear(ctx, name, sch); err != nil {
 			return err
 		}
@@ -183,7 +183,7 @@ func (s *Admin) LoadCalendarYear(ctx context.Context, a Actor, name string, year
 }
 
 // recomputeProvisional recomputes every open request whose due date rested on an unpublished year.
-func (s *Admin) recomputeProvisional(ctx context.Context, tx Store, a Actor, cs *calendarSet) (int, error) {
+func (s *Admin) recomputeProvisional(ctx context.Context, tx adminStore, a Actor, cs *calendarSet) (int, error) {
 	reqs, err := tx.ProvisionalRequests(ctx)
 	if err != nil {
 		return 0, err

@@ -31,7 +31,7 @@ func (s *Fulfilment) RegisterDataSystem(ctx context.Context, a Actor, in DataSys
 	if err := s.checkMap(ctx, d); err != nil {
 		return nil, err
 	}
-	err := s.store.WithTx(ctx, func(tx Store) error {
+	err := s.begin(ctx, func(tx fulfilmentStore) error {
 		all, err := tx.ListDataSystems(ctx)
 		if err != nil {
 			return err
@@ -60,7 +60,7 @@ func (s *Fulfilment) UpdateDataSystem(ctx context.Context, a Actor, id string, i
 	if err := authorize(a, permDataSystems); err != nil {
 		return nil, err
 	}
-	d, err := s.store.FindDataSystem(ctx, id)
+	d, err := s.db.FindDataSystem(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func (s *Fulfilment) UpdateDataSystem(ctx context.Context, a Actor, id string, i
 		return nil, err
 	}
 	d.UpdatedAt = s.now()
-	err = s.store.WithTx(ctx, func(tx Store) error {
+	err = s.begin(ctx, func(tx fulfilmentStore) error {
 		if err := tx.UpdateDataSystem(ctx, d); err != nil {
 			if ErrorCode(err) == ECONFLICT {
 				return Errorf(ECONFLICT, "a data system named %q exists already", d.Name)
@@ -93,7 +93,7 @@ func (s *Fulfilment) DeleteDataSystem(ctx context.Context, a Actor, id string) e
 	if err := authorize(a, permDataSystems); err != nil {
 		return err
 	}
-	return s.store.WithTx(ctx, func(tx Store) error {
+	return s.begin(ctx, func(tx fulfilmentStore) error {
 		if err := tx.DeleteDataSystem(ctx, id); err != nil {
 			return err
 		}
@@ -106,7 +106,7 @@ func (s *Fulfilment) DataSystem(ctx context.Context, a Actor, id string) (*DataS
 	if err := authorize(a, permDataSystems); err != nil {
 		return nil, err
 	}
-	return s.store.FindDataSystem(ctx, id)
+	return s.db.FindDataSystem(ctx, id)
 }
 
 // DataSystems lists the data systems by name (admin).
@@ -114,5 +114,5 @@ func (s *Fulfilment) DataSystems(ctx context.Context, a Actor) ([]*DataSystem, e
 	if err := authorize(a, permDataSystems); err != nil {
 		return nil, err
 	}
-	return s.store.ListDataSystems(ctx)
+	return s.db.ListDataSystems(ctx)
 }

@@ -31,8 +31,8 @@ func (s *Fulfilment) RecordErasure(ctx context.Context, a Actor, id string, cmd 
 		return nil, err
 	}
 	var out *Erasure
-	err := s.withTx(ctx, a, func(tx *actorTx) error {
-		r, err := s.workableRequest(ctx, tx, id)
+	err := s.inTx(ctx, a, func(tx *fulfilmentTx) error {
+		r, err := s.workable(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -74,7 +74,7 @@ func (s *Fulfilment) RecordErasure(ctx context.Context, a Actor, id string, cmd 
 
 // RequestErasure returns a request's erasure, or nil when none was recorded.
 func (s *Fulfilment) RequestErasure(ctx context.Context, id string) (*Erasure, error) {
-	e, err := s.store.FindErasure(ctx, id)
+	e, err := s.db.FindErasure(ctx, id)
 	if ErrorCode(err) == ENOTFOUND {
 		return nil, nil
 	}
@@ -97,7 +97,7 @@ func (s *Fulfilment) RecordRefresh(ctx context.Context, a Actor, systemID string
 		return nil, Invalid(FieldError{"snapshot_taken_at", "is required and must not be in the future"})
 	}
 	res := &RefreshResult{Purged: []string{}, Completed: []string{}}
-	err := s.store.WithTx(ctx, func(tx Store) error {
+	err := s.begin(ctx, func(tx fulfilmentStore) error {
 		b, err := tx.FindBackupSystem(ctx, systemID)
 		if err != nil {
 			return err
@@ -165,7 +165,7 @@ func (s *Fulfilment) RecordRestore(ctx context.Context, a Actor, systemID string
 		return nil, Invalid(FieldError{"snapshot_taken_at", "is required and must not be in the future"})
 	}
 	out := []RestoredRequest{}
-	err := s.store.WithTx(ctx, func(tx Store) error {
+	err := s.begin(ctx, func(tx fulfilmentStore) error {
 		b, err := tx.FindBackupSystem(ctx, systemID)
 		if err != nil {
 			return err
@@ -228,7 +228,7 @@ func (s *Fulfilment) OverduePurges(ctx context.Context, a Actor) ([]OverduePurge
 	if err != nil || a.Role != RoleOfficer {
 		return all, err
 	}
-	queues, err := s.store.UserQueueIDs(ctx, a.UserID)
+	queues, err := s.db.UserQueueIDs(ctx, a.UserID)
 	if err != nil {
 		return nil, err
 	}
@@ -242,11 +242,11 @@ func (s *Fulfilment) OverduePurges(ctx context.Context, a Actor) ([]OverduePurge
 }
 
 func (s *Fulfilment) overduePurges(ctx context.Context) ([]OverduePurge, error) {
-	pending, err := s.store.PendingPurges(ctx, "")
+	pending, err := s.db.PendingPurges(ctx, "")
 	if err != nil {
 		return nil, err
 	}
-	systems, err := s.store.ListBackupSystems(ctx)
+	systems, err := s.db.ListBackupSystems(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -263,7 +263,7 @@ func (s *Fulfilment) overduePurges(ctx context.Context) ([]OverduePurge, error) 
 			return nil, err
 		}
 		if now.After(deadline) {
-			r, err := s.store.FindRequest(ctx, p.RequestID)
+			r, err := s.db.FindRequest(ctx, p.RequestID)
 			if err != nil {
 				return nil, err
 			}
@@ -293,7 +293,7 @@ func (s *Fulfilment) ChaseOverduePurges(ctx context.Context) (BackupsResult, err
 		if o.Purge.OverdueNotifiedAt != nil {
 			continue
 		}
-		err := s.store.WithTx(ctx, func(tx Store) error {
+		err := s.begin(ctx, func(tx fulfilmentStore) error {
 			b, err := tx.FindBackupSystem(ctx, o.Purge.BackupSystemID)
 			if err != nil {
 				return err

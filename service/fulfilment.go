@@ -4,4 +4,7 @@ package service
 // suppressions, retention, and the data systems and their runs.
 type Fulfilment struct {
 	*core
+	// db is the store as Fulfilment uses it, begin its transactions.
+	db    fulfilmentStore
+	begin txRunner[fulfilmentStore]
 }

@@ -4,4 +4,7 @@ package service
 // expires the requests never verified.
 type Intake struct {
 	*core
+	// db is the store as Intake uses it, begin its transactions.
+	db    intakeStore
+	begin txRunner[intakeStore]
 }

@@ -73,7 +73,7 @@ func (s *Admin) CreateQueue(ctx context.Context, a Actor, in QueueInput) (*Queue
 	now := s.now()
 	q := &Queue{ID: s.newID(), Locale: "en", CreatedAt: now}
 	var out *Queue
-	err := s.store.WithTx(ctx, func(tx Store) error {
+	err := s.begin(ctx, func(tx adminStore) error {
 		if err := lockQueues(ctx, tx); err != nil {
 			return err
 		}
@@ -109,7 +109,7 @@ func (s *Admin) UpdateQueue(ctx context.Context, a Actor, id string, in QueueInp
 		return nil, err
 	}
 	var out *Queue
-	err := s.store.WithTx(ctx, func(tx Store) error {
+	err := s.begin(ctx, func(tx adminStore) error {
 		if err := lockQueues(ctx, tx); err != nil {
 			return err
 		}
@@ -177,7 +177,7 @@ func (s *Admin) DeleteQueue(ctx context.Context, a Actor, id string) error {
 	if err := authorize(a, permManageQueues); err != nil {
 		return err
 	}
-	return s.store.WithTx(ctx, func(tx Store) error {
+	return s.begin(ctx, func(tx adminStore) error {
 		if err := lockQueues(ctx, tx); err != nil {
 			return err
 		}
@@ -204,7 +204,7 @@ type MoveCommand struct {
 	QueueID string
 }
 
-func (s *Admin) applyQueueInput(ctx context.Context, tx Store, q *Queue, in QueueInput, now time.Time) error {
+func (s *Admin) applyQueueInput(ctx context.Context, tx adminStore, q *Queue, in QueueInput, now time.Time) error {
 	var f fieldErrors
 	if in.Name != nil {
 		q.Name = *in.Name
@@ -274,7 +274,7 @@ func (s *Admin) Queues(ctx context.Context, a Actor) ([]*Queue, error) {
 	if err := authorize(a, permReadRequests); err != nil {
 		return nil, err
 	}
-	all, err := s.store.ListQueues(ctx)
+	all, err := s.db.ListQueues(ctx)
 	if err != nil || a.Role != RoleOfficer {
 		return all, err
 	}
@@ -292,7 +292,7 @@ func (s *Admin) Queue(ctx context.Context, a Actor, id string) (*Queue, error) {
 	if err := authorize(a, permReadRequests); err != nil {
 		return nil, err
 	}
-	q, err := s.store.FindQueue(ctx, id)
+	q, err := s.db.FindQueue(ctx, id)
 	if err != nil {
 		return nil, err
 	}

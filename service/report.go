@@ -95,10 +95,10 @@ func (s *Reporting) Summary(ctx context.Context, a Actor, q SummaryQuery) (*Summ
 	if a.Role == RoleOfficer {
 		visibleTo = &a.UserID
 	}
-	if err := s.store.ReportRequests(ctx, from, to, visibleTo, t.add); err != nil {
+	if err := s.db.ReportRequests(ctx, from, to, visibleTo, t.add); err != nil {
 		return nil, fmt.Errorf("summary %s to %s: %w", q.From, q.To, err)
 	}
-	open, err := s.store.OpenRequestCounts(ctx, now, visibleTo)
+	open, err := s.db.OpenRequestCounts(ctx, now, visibleTo)
 	if err != nil {
 		return nil, fmt.Errorf("summary open requests: %w", err)
 	}
@@ -318,10 +318,10 @@ func csvFloat(v *float64, prec int) string {
 
 // RequestCounts counts every request by type and status, for metrics.
 func (s *Reporting) RequestCounts(ctx context.Context) (map[RequestType]map[Status]int, error) {
-	return s.store.CountRequestsByTypeStatus(ctx)
+	return s.db.CountRequestsByTypeStatus(ctx)
 }
 
 // OpenCounts counts the open and overdue requests by type now, for metrics.
 func (s *Reporting) OpenCounts(ctx context.Context) ([]OpenCount, error) {
-	return s.store.OpenRequestCounts(ctx, s.now(), nil)
+	return s.db.OpenRequestCounts(ctx, s.now(), nil)
 }

@@ -64,19 +64,19 @@ func (s *Intake) FileRequest(ctx context.Context, a Actor, cmd FileRequestComman
 	}
 	fp := cmd.fingerprint()
 	if cmd.IdempotencyKey != "" { // a retry is answered before any limit could refuse it
-		prior, found, err := s.replay(ctx, s.store, a, cmd.IdempotencyKey, fp)
+		prior, found, err := s.replay(ctx, s.db, a, cmd.IdempotencyKey, fp)
 		if err != nil || found {
 			prior, err = s.withDuplicateHint(ctx, a, prior, err)
 			return prior, found, err
 		}
 	}
-	prepared, err := s.prepareRequest(ctx, s.store, a, &cmd, p, received, now)
+	prepared, err := s.prepareRequest(ctx, s.db, a, &cmd, p, received, now)
 	if err != nil {
 		return nil, false, err
 	}
 	// A retry racing this one is caught by the idempotency record's unique key: its insert fails, its
 	// transaction changes nothing, and it answers with what this one filed (below).
-	err = s.store.WithTx(ctx, func(tx Store) error {
+	err = s.begin(ctx, func(tx intakeStore) error {
 		r = prepared
 		if err := s.storeRequest(ctx, tx, r); err != nil {
 			return err
@@ -102,7 +102,7 @@ func (s *Intake) FileRequest(ctx context.Context, a Actor, cmd FileRequestComman
 }
 
 // replay finds the request a key filed before. ECONFLICT if the key came with another command.
-func (s *Intake) replay(ctx context.Context, tx Store, a Actor, key, fp string) (*Request, bool, error) {
+func (s *Intake) replay(ctx context.Context, tx intakeStore, a Actor, key, fp string) (*Request, bool, error) {
 	rec, err := tx.FindIdempotencyKey(ctx, a.UserID, key)
 	if ErrorCode(err) == ENOTFOUND {
 		return nil, false, nil
@@ -117,7 +117,7 @@ func (s *Intake) replay(ctx context.Context, tx Store, a Actor, key, fp string) 
 		return nil, false, fmt.Errorf("find request %s of idempotency key: %w", rec.RequestID, err)
 	}
 	// The answer carries the subject's personal data again: a read like any other, audited as one.
-	if err := s.store.WithTx(ctx, func(tx Store) error {
+	if err := s.begin(ctx, func(tx intakeStore) error {
 		return s.appendEvent(ctx, tx, a, "request.read", r.ID, map[string]string{"via": "idempotent_replay"})
 	}); err != nil {
 		return nil, false, err
@@ -126,7 +126,7 @@ func (s *Intake) replay(ctx context.Context, tx Store, a Actor, key, fp string) 
 }
 
 func (s *Intake) replayCommitted(ctx context.Context, a Actor, key, fp string) (*Request, bool, error) {
-	r, found, err := s.replay(ctx, s.store, a, key, fp)
+	r, found, err := s.replay(ctx, s.db, a, key, fp)
 	if err == nil && !found {
 		err = Errorf(ECONFLICT, "the request conflicts with one filed at the same time; retry")
 	}

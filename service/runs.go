@@ -111,9 +111,9 @@ func (s *Fulfilment) startRun(ctx context.Context, a Actor, id string, kind RunK
 	var run *Run
 	var r *Request
 	var systems []*DataSystem
-	err := s.withTx(ctx, a, func(tx *actorTx) error {
+	err := s.inTx(ctx, a, func(tx *fulfilmentTx) error {
 		var err error
-		if r, err = s.workableRequest(ctx, tx, id); err != nil {
+		if r, err = s.workable(ctx, tx, id); err != nil {
 			return err
 		}
 		switch {
@@ -154,7 +154,7 @@ func (s *Fulfilment) startRun(ctx context.Context, a Actor, id string, kind RunK
 // finishRun saves a run as its systems left it, with what http systems reported meanwhile, and audits its
 // counts once it has finished.
 func (s *Fulfilment) finishRun(ctx context.Context, a Actor, run *Run) error {
-	return s.store.WithTx(ctx, func(tx Store) error {
+	return s.begin(ctx, func(tx fulfilmentStore) error {
 		stored, err := tx.FindRun(ctx, run.RequestID, run.ID)
 		if err != nil {
 			return err
@@ -239,7 +239,7 @@ func (s *Fulfilment) attachCollected(ctx context.Context, a Actor, r *Request, s
 	if err != nil {
 		return fmt.Errorf("encode collection: %w", err)
 	}
-	existing, err := s.store.RequestExports(ctx, r.ID, false)
+	existing, err := s.db.RequestExports(ctx, r.ID, false)
 	if err != nil {
 		return err
 	}
@@ -394,8 +394,8 @@ func (s *Fulfilment) Runs(ctx context.Context, a Actor, id string) ([]*Run, erro
 		return nil, err
 	}
 	var out []*Run
-	err := s.withTx(ctx, a, func(tx *actorTx) error {
-		r, err := s.workableRequest(ctx, tx, id)
+	err := s.inTx(ctx, a, func(tx *fulfilmentTx) error {
+		r, err := s.workable(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -411,8 +411,8 @@ func (s *Fulfilment) RunOf(ctx context.Context, a Actor, id, runID string) (*Run
 		return nil, err
 	}
 	var out *Run
-	err := s.withTx(ctx, a, func(tx *actorTx) error {
-		r, err := s.workableRequest(ctx, tx, id)
+	err := s.inTx(ctx, a, func(tx *fulfilmentTx) error {
+		r, err := s.workable(ctx, tx, id)
 		if err != nil {
 			return err
 		}

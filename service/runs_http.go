@@ -40,7 +40,7 @@ func (s *Fulfilment) sendJob(ctx context.Context, run *Run, r *Request, d *DataS
 	token := strings.Join([]string{run.RequestID, run.ID, d.ID, NewTokenSecret()}, ".")
 	due := now.Add(d.CallbackTimeout)
 	sr.Status, sr.DueAt, sr.CallbackHash = RunPending, &due, HashTokenSecret(token)
-	if err := s.store.SaveRun(ctx, run); err != nil {
+	if err := s.db.SaveRun(ctx, run); err != nil {
 		sr.Status, sr.Error, sr.DueAt, sr.CallbackHash = RunFailed, "internal error", nil, ""
 		return
 	}
@@ -117,7 +117,7 @@ func (s *Fulfilment) ReportDataJob(ctx context.Context, token string, rep DataJo
 	requestID, runID, systemID := parts[0], parts[1], parts[2]
 	var run *Run
 	var part *SystemRun
-	err := s.store.WithTx(ctx, func(tx Store) error {
+	err := s.begin(ctx, func(tx fulfilmentStore) error {
 		var err error
 		run, err = tx.FindRun(ctx, requestID, runID)
 		if ErrorCode(err) == ENOTFOUND {
@@ -163,14 +163,14 @@ func (s *Fulfilment) ReportDataJob(ctx context.Context, token string, rep DataJo
 		return err
 	}
 	if run.Kind == RunCollect && rep.Status == RunDone {
-		r, err := s.store.FindRequest(ctx, run.RequestID)
+		r, err := s.db.FindRequest(ctx, run.RequestID)
 		if err != nil {
 			return err
 		}
 		if err := s.attachCollected(ctx, SystemActor, r, part.Name, rep.Rows, part); err != nil {
 			part.Status, part.Error = RunFailed, "the rows reported could not be attached: "+failure(err)
 		}
-		if err := s.store.WithTx(ctx, func(tx Store) error {
+		if err := s.begin(ctx, func(tx fulfilmentStore) error {
 			stored, err := tx.FindRun(ctx, run.RequestID, run.ID)
 			if err != nil {
 				return err
@@ -203,7 +203,7 @@ func (r DataJobsResult) String() string {
 // callback timeout, and the DPO, once per job: like an overdue backup purge.
 func (s *Fulfilment) ChaseOverdueDataJobs(ctx context.Context) (DataJobsResult, error) {
 	var res DataJobsResult
-	runs, err := s.store.UnfinishedRuns(ctx, 200)
+	runs, err := s.db.UnfinishedRuns(ctx, 200)
 	if err != nil {
 		return res, err
 	}
@@ -227,7 +227,7 @@ func (s *Fulfilment) ChaseOverdueDataJobs(ctx context.Context) (DataJobsResult, 
 }
 
 func (s *Fulfilment) chaseDataJob(ctx context.Context, seen *Run, systemID string) error {
-	return s.store.WithTx(ctx, func(tx Store) error {
+	return s.begin(ctx, func(tx fulfilmentStore) error {
 		run, err := tx.FindRun(ctx, seen.RequestID, seen.ID)
 		if err != nil {
 			return err

@@ -88,7 +88,7 @@ func (s *Intake) acknowledge(ctx context.Context, tx filingStore, r *Request) er
 
 // useLink checks and spends a link. ENOTFOUND for an unknown token or another purpose; ECONFLICT when used or
 // expired.
-func (s *Intake) useLink(ctx context.Context, tx Store, token, purpose string) (*Request, error) {
+func (s *Intake) useLink(ctx context.Context, tx intakeStore, token, purpose string) (*Request, error) {
 	hash := HashTokenSecret(token)
 	l, err := tx.FindSubjectLink(ctx, hash)
 	if ErrorCode(err) == ENOTFOUND || (err == nil && l.Purpose != purpose) {
@@ -122,7 +122,7 @@ func (s *Intake) VerifyBySubject(ctx context.Context, token string) (*Request, e
 		return nil, err
 	}
 	var out *Request
-	err := s.store.WithTx(ctx, func(tx Store) error {
+	err := s.begin(ctx, func(tx intakeStore) error {
 		r, err := s.useLink(ctx, tx, token, linkVerify)
 		if err != nil {
 			return err
@@ -151,7 +151,7 @@ func (s *Intake) WithdrawBySubject(ctx context.Context, token string) (*Request,
 		return nil, err
 	}
 	var out *Request
-	err := s.store.WithTx(ctx, func(tx Store) error {
+	err := s.begin(ctx, func(tx intakeStore) error {
 		r, err := s.useLink(ctx, tx, token, linkWithdraw)
 		if err != nil {
 			return err
@@ -180,12 +180,12 @@ func (s *Intake) ExpireUnverified(ctx context.Context) (int, error) {
 	n := 0
 	for {
 		now := s.now()
-		batch, err := s.store.UnverifiedReceivedBefore(ctx, now.Add(-VerificationWindow), 100)
+		batch, err := s.db.UnverifiedReceivedBefore(ctx, now.Add(-VerificationWindow), 100)
 		if err != nil || len(batch) == 0 {
 			return n, err
 		}
 		for _, r := range batch {
-			err := s.store.WithTx(ctx, func(tx Store) error {
+			err := s.begin(ctx, func(tx intakeStore) error {
 				r, err := tx.FindRequest(ctx, r.ID)
 				if err != nil || r.Status != StatusUnverified {
 					return err

@@ -85,7 +85,7 @@ func (s *Fulfilment) CheckSuppression(ctx context.Context, a Actor, email, phone
 		if h == "" {
 			continue
 		}
-		sup, err := s.store.FindSuppression(ctx, h, normalPurpose(purpose))
+		sup, err := s.db.FindSuppression(ctx, h, normalPurpose(purpose))
 		if ErrorCode(err) == ENOTFOUND {
 			continue
 		} else if err != nil {

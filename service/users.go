@@ -31,7 +31,7 @@ func (s *Admin) CreateUser(ctx context.Context, a Actor, in NewUser) (*User, err
 		return nil, err
 	}
 	u := &User{ID: s.newID(), Name: in.Name, Email: in.Email, Role: in.Role, CreatedAt: s.now()}
-	err := s.store.WithTx(ctx, func(tx Store) error {
+	err := s.begin(ctx, func(tx adminStore) error {
 		other, err := s.userWithEmail(ctx, tx, in.Email)
 		if err != nil {
 			return err
@@ -55,7 +55,7 @@ func (s *Admin) Users(ctx context.Context, a Actor) ([]*User, error) {
 	if err := authorize(a, permReadUsers); err != nil {
 		return nil, err
 	}
-	return s.store.ListUsers(ctx)
+	return s.db.ListUsers(ctx)
 }
 
 // IssuedToken is a new token and its secret, shown once.
@@ -76,7 +76,7 @@ func (s *Admin) IssueToken(ctx context.Context, a Actor, userID, name string) (*
 	}
 	secret := NewTokenSecret()
 	t := &Token{ID: s.newID(), UserID: userID, Name: name, SecretHash: HashTokenSecret(secret), CreatedAt: s.now()}
-	err := s.store.WithTx(ctx, func(tx Store) error {
+	err := s.begin(ctx, func(tx adminStore) error {
 		if _, err := tx.FindUser(ctx, userID); err != nil {
 			return err
 		}
@@ -97,7 +97,7 @@ func (s *Admin) RevokeToken(ctx context.Context, a Actor, tokenID string) error 
 	if err := authorize(a, permManageUsers); err != nil {
 		return err
 	}
-	return s.store.WithTx(ctx, func(tx Store) error {
+	return s.begin(ctx, func(tx adminStore) error {
 		t, err := tx.FindToken(ctx, tokenID)
 		if err != nil {
 			return err
