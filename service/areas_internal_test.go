@@ -10,7 +10,8 @@ import (
 )
 
 // TestAreasUseOnlyTheirStoreView: no method of an area reaches the core's whole store (s.store); each goes
-// through the narrow view it holds (s.db, s.begin), so that its interface lists what it really uses.
+// through the narrow view it holds (s.db, s.begin), so that its interface lists what it really uses. And the
+// domain starts no goroutines: grouping commits is the store's business.
 func TestAreasUseOnlyTheirStoreView(t *testing.T) {
 	areas := map[string]bool{"Intake": true, "Workflow": true, "Fulfilment": true, "Escalation": true, "Admin": true,
 		"Reporting": true}
@@ -28,6 +29,13 @@ func TestAreasUseOnlyTheirStoreView(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if g, ok := n.(*ast.GoStmt); ok {
+				t.Errorf("%s: a goroutine in the domain; hand the store many writes at once (WithTxEach) instead",
+					fset.Position(g.Pos()))
+			}
+			return true
+		})
 		for _, d := range f.Decls {
 			fn, ok := d.(*ast.FuncDecl)
 			if !ok || fn.Recv == nil || len(fn.Recv.List) != 1 || len(fn.Recv.List[0].Names) != 1 {

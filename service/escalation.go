@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/rightsdesk/rightsdesk/service/calendar"
@@ -86,41 +85,84 @@ func (s *Escalation) Escalate(ctx context.Context) (EscalationResult, error) {
 	}
 }
 
-// escalationPage is how many candidates the sweep reads at a time; escalationParallel how many of them it
-// escalates at once, each in its own transaction, which the store commits together (one commit for the lot
-// instead of one each).
-const (
-	escalationPage     = 200
-	escalationParallel = 32
-)
+// escalationPage is how many candidates the sweep reads at a time; the decisions of a page are handed to the
+// store at once, each in its own transaction, which the store commits together (one commit for the lot instead
+// of one each).
+const escalationPage = 200
 
-// escalateAll escalates rs, several at a time, and adds what was sent to res. Each request stays its own
-// transaction: one that fails changes nothing of the others. The first error is returned after all have run.
+// escalateAll decides each of rs and records the decisions, and adds what was sent to res. Each decision, its
+// recipients and its e-mails are worked out from the request as read, outside the writer; then every decision
+// of the page goes to the store in one batch (WithTxEach), each its own transaction, which raises the level only
+// if the request still stands as read (store.RaiseEscalationLevel) and queues the e-mails and events with it: one
+// that fails changes nothing of the others. A request that changed in between (closed, paused, reassigned, due
+// at another time, escalated by another replica) is read again and decided afresh, at most escalationAttempts
+// times; past that the next sweep looks at it. The first error is returned after all have run.
 func (s *Escalation) escalateAll(ctx context.Context, rs []*Request, now time.Time, res *EscalationResult) error {
-	var (
-		mu       sync.Mutex
-		firstErr error
-		wg       sync.WaitGroup
-		slots    = make(chan struct{}, escalationParallel)
-	)
-	for _, r := range rs {
-		slots <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-slots; wg.Done() }()
-			sent, err := s.escalate(ctx, r, now)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				if firstErr == nil {
-					firstErr = fmt.Errorf("escalate %s: %w", r.Reference, err)
-				}
-				return
-			}
-			res.add(sent)
-		}()
+	var firstErr error
+	fail := func(r *Request, err error) {
+		if firstErr == nil {
+			firstErr = fmt.Errorf("escalate %s: %w", r.Reference, err)
+		}
 	}
-	wg.Wait()
+	pending := rs
+	for attempt := 1; len(pending) > 0; attempt++ {
+		var (
+			decided []*Request
+			plans   []*escalationPlan
+		)
+		for _, r := range pending {
+			plan, err := s.planEscalation(ctx, r, now)
+			if err != nil {
+				fail(r, err)
+			} else if plan != nil {
+				decided, plans = append(decided, r), append(plans, plan)
+			}
+		}
+		raised := make([]bool, len(plans))
+		fns := make([]func(tx escalationStore) error, len(plans))
+		for i := range plans {
+			r, plan := decided[i], plans[i]
+			fns[i] = func(tx escalationStore) error {
+				raised[i] = false // the last attempt's, should the store run fn again
+				ok, err := tx.RaiseEscalationLevel(ctx, r, plan.target)
+				if err != nil || !ok {
+					return err
+				}
+				for _, m := range plan.mails {
+					if _, err := tx.EnqueueMail(ctx, m); err != nil {
+						return err
+					}
+				}
+				for _, ev := range plan.events {
+					if err := s.appendEvent(ctx, tx, SystemActor, "request.escalated", r.ID, ev); err != nil {
+						return err
+					}
+				}
+				raised[i] = true
+				return nil
+			}
+		}
+		pending = nil
+		for i, err := range s.beginEach(ctx, fns) {
+			r := decided[i]
+			switch {
+			case err != nil:
+				fail(r, err)
+			case raised[i]:
+				res.add(plans[i].res)
+			case attempt == escalationAttempts:
+			default:
+				fresh, err := s.db.FindRequest(ctx, r.ID)
+				if ErrorCode(err) == ENOTFOUND {
+					continue
+				} else if err != nil {
+					fail(r, err)
+					continue
+				}
+				pending = append(pending, fresh)
+			}
+		}
+	}
 	return firstErr
 }
 
@@ -173,55 +215,9 @@ func (s *Escalation) escalationDue(r *Request, now time.Time) bool {
 	return err != nil || levelRank[target] > levelRank[r.EscalationLevel]
 }
 
-// escalationAttempts bounds how often escalate decides again for a request that changed under it; past that the
+// escalationAttempts bounds how often the sweep decides again for a request that changed under it; past that the
 // next sweep looks at it afresh.
 const escalationAttempts = 3
-
-// escalate decides and queues one request's escalations, and answers what it sent. The decision, its recipients
-// and its e-mails are worked out from r outside the writer; the transaction then raises the level only if the
-// request still stands as read (store.RaiseEscalationLevel) and queues the e-mails and events with it. A request
-// that changed in between (closed, paused, reassigned, due at another time, escalated by another replica) is read
-// again and decided afresh.
-func (s *Escalation) escalate(ctx context.Context, r *Request, now time.Time) (EscalationResult, error) {
-	for attempt := 1; ; attempt++ {
-		plan, err := s.planEscalation(ctx, r, now)
-		if err != nil || plan == nil {
-			return EscalationResult{}, err
-		}
-		raised := false
-		err = s.begin(ctx, func(tx escalationStore) error {
-			ok, err := tx.RaiseEscalationLevel(ctx, r, plan.target)
-			if err != nil || !ok {
-				return err
-			}
-			for _, m := range plan.mails {
-				if _, err := tx.EnqueueMail(ctx, m); err != nil {
-					return err
-				}
-			}
-			for _, ev := range plan.events {
-				if err := s.appendEvent(ctx, tx, SystemActor, "request.escalated", r.ID, ev); err != nil {
-					return err
-				}
-			}
-			raised = true
-			return nil
-		})
-		switch {
-		case err != nil:
-			return EscalationResult{}, err
-		case raised:
-			return plan.res, nil
-		case attempt == escalationAttempts:
-			return EscalationResult{}, nil
-		}
-		if r, err = s.db.FindRequest(ctx, r.ID); ErrorCode(err) == ENOTFOUND {
-			return EscalationResult{}, nil
-		} else if err != nil {
-			return EscalationResult{}, err
-		}
-	}
-}
 
 // escalationPlan is what escalating a request to target means: its e-mails, its audit events' data, its counts.
 type escalationPlan struct {

@@ -10,13 +10,14 @@ import (
 type Escalation struct {
 	*core
 	// db is the store as Escalation uses it, begin its transactions: an in-memory fake can stand for both.
-	db    escalationStore
-	begin txRunner[escalationStore]
+	db        escalationStore
+	begin     txRunner[escalationStore]
+	beginEach txBatchRunner[escalationStore] // the sweep's decisions, committed together by the store
 }
 
 // newEscalation returns the Escalation area over st.
-func newEscalation(c *core, st escalationStore, begin txRunner[escalationStore]) *Escalation {
-	return &Escalation{core: c, db: st, begin: begin}
+func newEscalation(c *core, st escalationStore, begin txRunner[escalationStore], beginEach txBatchRunner[escalationStore]) *Escalation {
+	return &Escalation{core: c, db: st, begin: begin, beginEach: beginEach}
 }
 
 func asEscalationStore(st Store) escalationStore { return st }

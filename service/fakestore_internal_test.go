@@ -89,6 +89,18 @@ func (f *fakeStore) escalationTx() txRunner[escalationStore] {
 	}
 }
 
+// escalationTxEach runs each transaction in turn: the fake has no commits to group.
+func (f *fakeStore) escalationTxEach() txBatchRunner[escalationStore] {
+	run := f.escalationTx()
+	return func(ctx context.Context, fns []func(escalationStore) error) []error {
+		errs := make([]error, len(fns))
+		for i, fn := range fns {
+			errs[i] = run(ctx, fn)
+		}
+		return errs
+	}
+}
+
 func (f *fakeStore) lock() func() { f.mu.Lock(); return f.mu.Unlock }
 
 func (f *fakeStore) FindRequest(_ context.Context, id string) (*Request, error) {
@@ -428,7 +440,7 @@ func newFakeWorld(t *testing.T, now time.Time) *fakeWorld {
 	w.c.newID = func() string { w.ids++; return fmt.Sprintf("00000000-0000-4000-8000-%012d", w.ids) }
 	w.c.cals.Store(&calendarSet{cn: calendar.NewCN(calendar.ShippedSchedules()...)})
 	w.wf = newWorkflow(w.c, w.st, w.st.workflowTx(), &Intake{core: w.c})
-	w.esc = newEscalation(w.c, w.st, w.st.escalationTx())
+	w.esc = newEscalation(w.c, w.st, w.st.escalationTx(), w.st.escalationTxEach())
 	return w
 }
 
