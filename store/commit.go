@@ -83,7 +83,7 @@ func (c *committer) run(ctx context.Context, fn func(service.Store) error) error
 	if err := c.offer(call); err != nil {
 		return err
 	}
-	err, p := c.wait(call)
+	p, err := c.wait(call)
 	if p != nil {
 		panic(p)
 	}
@@ -109,7 +109,7 @@ func (c *committer) runEach(ctx context.Context, fns []func(service.Store) error
 			continue
 		}
 		var p any
-		if errs[i], p = c.wait(call); p != nil && panicked == nil {
+		if p, errs[i] = c.wait(call); p != nil && panicked == nil {
 			panicked = p
 		}
 	}
@@ -131,18 +131,18 @@ func (c *committer) offer(call *txCall) error {
 	}
 }
 
-// wait answers a queued call's outcome: its error, or the value it panicked with.
-func (c *committer) wait(call *txCall) (error, any) {
+// wait answers a queued call's outcome: the value it panicked with, or its error.
+func (c *committer) wait(call *txCall) (any, error) {
 	select {
 	case <-call.done:
 	case <-c.done:
 		select {
 		case <-call.done: // answered before the loop stopped
 		default:
-			return errClosed, nil // queued after the loop's last look
+			return nil, errClosed // queued after the loop's last look
 		}
 	}
-	return call.err, call.panic
+	return call.panic, call.err
 }
 
 // close stops the loop after the group in progress.
