@@ -116,7 +116,7 @@ func TestMetricsContent(t *testing.T) {
 					t.Errorf("%s = %v, want no series", s, g)
 				}
 			}
-			for _, job := range service.Jobs {
+			for _, job := range service.JobNames() {
 				if _, ok := got[`rightsdesk_job_last_run_ok{job="`+job+`"}`]; ok != (job == service.JobOutbox) {
 					t.Errorf("job %s has a last-run series: %v, want only the job that ran", job, ok)
 				}

@@ -15,17 +15,6 @@ import (
 	"github.com/rightsdesk/rightsdesk/service"
 )
 
-// DefaultSchedules are the cron specs used when the environment sets none.
-var DefaultSchedules = map[string]string{
-	service.JobEscalations: "*/15 * * * *",
-	service.JobOutbox:      "@every 10s",
-	service.JobBackups:     "@hourly",
-	service.JobTransmit:    "@every 1m",
-	service.JobRetention:   "@daily",
-	service.JobExpiry:      "@hourly",
-	service.JobCalendars:   "@every 5m",
-}
-
 // Config is what New needs.
 type Config struct {
 	Service *service.Service
@@ -33,7 +22,7 @@ type Config struct {
 	// Holder names this replica in leases and run records, e.g. host:pid.
 	Holder string
 	// Schedules maps job names to cron specs (5 fields, or descriptors such as @hourly and @every 10s);
-	// missing jobs take DefaultSchedules.
+	// missing jobs take their service.JobTable default.
 	Schedules map[string]string
 }
 
@@ -55,33 +44,19 @@ func New(cfg Config) (*Scheduler, error) {
 		entries: map[string]cron.EntryID{}, runCtx: context.Background()}
 	parser := cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 	s.cron = cron.New(cron.WithParser(parser), cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
-	for _, job := range service.Jobs {
-		spec := cfg.Schedules[job]
+	for _, j := range service.JobTable {
+		job, spec := j.Name, cfg.Schedules[j.Name]
 		if spec == "" {
-			spec = DefaultSchedules[job]
+			spec = j.DefaultSchedule
 		}
 		sched, err := parser.Parse(spec)
 		if err != nil {
-			return nil, fmt.Errorf("schedule of job %s (RIGHTSDESK_SCHEDULE_%s) %q: %w", job, envName(job), spec, err)
+			return nil, fmt.Errorf("schedule of job %s (%s) %q: %w", job, j.EnvVar(), spec, err)
 		}
-		job := job
 		s.specs[job] = spec
 		s.entries[job] = s.cron.Schedule(sched, cron.FuncJob(func() { s.run(job) }))
 	}
 	return s, nil
-}
-
-// envName is the suffix of a job's schedule variable.
-func envName(job string) string {
-	out := make([]byte, len(job))
-	for i := range job {
-		c := job[i]
-		if 'a' <= c && c <= 'z' {
-			c -= 'a' - 'A'
-		}
-		out[i] = c
-	}
-	return string(out)
 }
 
 // Run starts the schedules and blocks until ctx ends; then it waits for running jobs to finish.
@@ -112,7 +87,7 @@ func (s *Scheduler) run(job string) {
 		s.log.Error().Err(err).Str("job", job).Msg("job failed")
 	default:
 		ev := s.log.Info()
-		if job == service.JobOutbox && run.Detail == "0 sent, 0 to retry, 0 failed" {
+		if run.Idle {
 			ev = s.log.Debug() // the outbox runs every few seconds: quiet when idle
 		}
 		ev.Str("job", job).Str("run_id", run.ID).Str("detail", run.Detail).

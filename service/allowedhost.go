@@ -59,11 +59,11 @@ type NewAllowedHost struct {
 
 // AllowedHosts lists the effective allow-list (admin, auditor): the operator's fixed entries and the admins'
 // entries, by host. A host on both lists appears once from each source.
-func (s *Service) AllowedHosts(ctx context.Context, a Actor) ([]*AllowedHost, error) {
+func (s *Admin) AllowedHosts(ctx context.Context, a Actor) ([]*AllowedHost, error) {
 	if err := authorize(a, permReadAllowList); err != nil {
 		return nil, err
 	}
-	stored, err := s.store.ListAllowedHosts(ctx)
+	stored, err := s.db.ListAllowedHosts(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list allowed hosts: %w", err)
 	}
@@ -84,7 +84,7 @@ func (s *Service) AllowedHosts(ctx context.Context, a Actor) ([]*AllowedHost, er
 // AddAllowedHost allow-lists a host (admin), from the next transmission attempt on, on every replica. Adding a
 // host the admins' list holds already changes nothing and answers that entry with created false. A host on the
 // operator's fixed list may be added too: the admins' entry then keeps it allowed if the operator drops it.
-func (s *Service) AddAllowedHost(ctx context.Context, a Actor, in NewAllowedHost) (h *AllowedHost, created bool, err error) {
+func (s *Admin) AddAllowedHost(ctx context.Context, a Actor, in NewAllowedHost) (h *AllowedHost, created bool, err error) {
 	if err := authorize(a, permEditAllowList); err != nil {
 		return nil, false, err
 	}
@@ -94,7 +94,7 @@ func (s *Service) AddAllowedHost(ctx context.Context, a Actor, in NewAllowedHost
 	if err := f.err(); err != nil {
 		return nil, false, err
 	}
-	err = s.store.WithTx(ctx, func(tx Store) error {
+	err = s.begin(ctx, func(tx adminStore) error {
 		h = &AllowedHost{Host: in.Host, Source: AllowedByAPI, Note: in.Note, CreatedBy: a.UserID, CreatedAt: s.now()}
 		var err error
 		if created, err = tx.CreateAllowedHost(ctx, h); err != nil {
@@ -115,7 +115,7 @@ func (s *Service) AddAllowedHost(ctx context.Context, a Actor, in NewAllowedHost
 // RemoveAllowedHost takes a host off the admins' list (admin). ENOTFOUND if the admins' list does not hold it;
 // ECONFLICT if only the operator's fixed list does, which the API cannot change. A host on both lists stays
 // allowed through the fixed list.
-func (s *Service) RemoveAllowedHost(ctx context.Context, a Actor, host string) error {
+func (s *Admin) RemoveAllowedHost(ctx context.Context, a Actor, host string) error {
 	if err := authorize(a, permEditAllowList); err != nil {
 		return err
 	}
@@ -124,7 +124,7 @@ func (s *Service) RemoveAllowedHost(ctx context.Context, a Actor, host string) e
 	if err := f.err(); err != nil {
 		return err
 	}
-	return s.store.WithTx(ctx, func(tx Store) error {
+	return s.begin(ctx, func(tx adminStore) error {
 		err := tx.DeleteAllowedHost(ctx, host)
 		switch {
 		case ErrorCode(err) == ENOTFOUND && slices.Contains(s.allowHosts, host):
@@ -140,7 +140,7 @@ func (s *Service) RemoveAllowedHost(ctx context.Context, a Actor, host string) e
 
 // transmitAllowList is the effective allow-list as it stands now, read afresh for every delivery so that an
 // admin's change applies to the next attempt on every replica, without a restart.
-func (s *Service) transmitAllowList(ctx context.Context) ([]string, error) {
+func (s *core) transmitAllowList(ctx context.Context) ([]string, error) {
 	stored, err := s.store.ListAllowedHosts(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list allowed hosts: %w", err)

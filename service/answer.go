@@ -211,9 +211,15 @@ func (s *Service) notifyAssigneeOfAnswer(ctx context.Context, tx Store, r *Reque
 	return err
 }
 
+// questionAsker is what asking the subject a question writes: the question, and the mail with its status link.
+type questionAsker interface {
+	subjectMailer
+	CreateSubjectMessage(ctx context.Context, m *SubjectMessage) error
+}
+
 // askSubject records the officer's question when a request goes on hold awaiting the subject's information,
 // and e-mails it to the subject with the status link.
-func (s *Service) askSubject(ctx context.Context, tx Store, a Actor, r *Request, question string, now time.Time) error {
+func (s *Workflow) askSubject(ctx context.Context, tx questionAsker, a Actor, r *Request, question string, now time.Time) error {
 	m := &SubjectMessage{ID: s.newID(), RequestID: r.ID, Kind: MessageQuestion, Body: question,
 		CreatedBy: a.UserID, CreatedAt: now}
 	if err := tx.CreateSubjectMessage(ctx, m); err != nil {

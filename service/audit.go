@@ -70,13 +70,13 @@ func eventHash(e *Event) string {
 
 // keyHead returns h with its MAC under the current key. It is the one place the head's MAC is made: whatever
 // writes a head (one append, a batch of them, rotation) calls it with the final head.
-func (s *Service) keyHead(h AuditHead) AuditHead {
+func (s *core) keyHead(h AuditHead) AuditHead {
 	h.MAC = s.keys.HeadMAC(h)
 	return h
 }
 
 // headAuthentic reports whether the head is one this service (or one with its keys) wrote: its MAC verifies.
-func (s *Service) headAuthentic(h AuditHead) bool { return s.keys.HeadAuthentic(h) }
+func (s *core) headAuthentic(h AuditHead) bool { return s.keys.HeadAuthentic(h) }
 
 // errHeadForged stops appends onto a head that does not authenticate: chaining onto it would seal a rewound
 // chain with a valid MAC and hide the truncation for good.
@@ -86,7 +86,7 @@ func errHeadForged(h AuditHead) error {
 }
 
 // appendEvent chains and stores an event inside tx.
-func (s *Service) appendEvent(ctx context.Context, tx Store, a Actor, action, requestID string, data map[string]string) error {
+func (s *core) appendEvent(ctx context.Context, tx eventAppender, a Actor, action, requestID string, data map[string]string) error {
 	head, err := tx.LockAuditHead(ctx)
 	if err != nil {
 		return fmt.Errorf("lock audit head: %w", err)

@@ -32,7 +32,7 @@ type AuditPage struct {
 
 // AuditEvents lists the events that concern no request (users, tokens, queues, keys, allowed hosts,
 // calendars, searches), oldest first after the Seq after, each with its actor's name and role.
-func (s *Service) AuditEvents(ctx context.Context, a Actor, after int64, limit int) (AuditPage, error) {
+func (s *Reporting) AuditEvents(ctx context.Context, a Actor, after int64, limit int) (AuditPage, error) {
 	if err := authorize(a, permReadAudit); err != nil {
 		return AuditPage{}, err
 	}
@@ -49,7 +49,7 @@ func (s *Service) AuditEvents(ctx context.Context, a Actor, after int64, limit i
 	if err := f.err(); err != nil {
 		return AuditPage{}, err
 	}
-	events, err := s.store.OtherEvents(ctx, after, limit+1)
+	events, err := s.db.OtherEvents(ctx, after, limit+1)
 	if err != nil {
 		return AuditPage{}, fmt.Errorf("list audit events: %w", err)
 	}
@@ -64,7 +64,7 @@ func (s *Service) AuditEvents(ctx context.Context, a Actor, after int64, limit i
 		ref, ok := actors[e.ActorID]
 		if !ok {
 			ref = ActorRef{ID: e.ActorID, Name: "unknown", Role: "unknown"}
-			u, err := s.store.FindUser(ctx, e.ActorID)
+			u, err := s.db.FindUser(ctx, e.ActorID)
 			switch {
 			case err == nil:
 				ref.Name, ref.Role = u.Name, string(u.Role)

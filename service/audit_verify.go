@@ -55,11 +55,11 @@ type AuditFault struct {
 
 // VerifyAudit checks the audit chain up to the head as it is when the check starts; events appended later are
 // left to the next check. It reads the chain in batches, so its memory does not grow with the chain.
-func (s *Service) VerifyAudit(ctx context.Context, a Actor) (AuditVerification, error) {
+func (s *Reporting) VerifyAudit(ctx context.Context, a Actor) (AuditVerification, error) {
 	if err := authorize(a, permVerifyAudit); err != nil {
 		return AuditVerification{}, err
 	}
-	head, err := s.store.AuditHeadNow(ctx)
+	head, err := s.db.AuditHeadNow(ctx)
 	if ErrorCode(err) == ENOTFOUND {
 		// The head row is created by the schema and never deleted: only a hand on the database removes it.
 		return faulty(0, AuditFault{Reason: AuditHeadMismatch}), nil
@@ -72,7 +72,7 @@ func (s *Service) VerifyAudit(ctx context.Context, a Actor) (AuditVerification, 
 }
 
 // verifyChain checks the chain against head.
-func (s *Service) verifyChain(ctx context.Context, head AuditHead) (AuditVerification, error) {
+func (s *Reporting) verifyChain(ctx context.Context, head AuditHead) (AuditVerification, error) {
 	var (
 		checked  int64
 		lastSeq  int64
@@ -83,7 +83,7 @@ func (s *Service) verifyChain(ctx context.Context, head AuditHead) (AuditVerific
 	for beyond == nil {
 		// Read no further than one event past the head: it tells whether the head still covers the chain.
 		limit := int(min(head.Seq-lastSeq+1, auditVerifyBatch))
-		events, err := s.store.AuditEventsAfter(ctx, lastSeq, limit)
+		events, err := s.db.AuditEventsAfter(ctx, lastSeq, limit)
 		if err != nil {
 			return AuditVerification{}, fmt.Errorf("read audit events after %d: %w", lastSeq, err)
 		}
@@ -120,7 +120,7 @@ func (s *Service) verifyChain(ctx context.Context, head AuditHead) (AuditVerific
 	if beyond != nil {
 		// Appends move the head with their event, in one transaction: a head read now that still does not
 		// cover the event read after it was set back by hand.
-		now, err := s.store.AuditHeadNow(ctx)
+		now, err := s.db.AuditHeadNow(ctx)
 		if err != nil && ErrorCode(err) != ENOTFOUND {
 			return AuditVerification{}, fmt.Errorf("read audit head: %w", err)
 		}

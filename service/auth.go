@@ -6,11 +6,11 @@ import (
 )
 
 // Authenticate returns the actor a bearer secret stands for. EUNAUTHORIZED if it stands for none.
-func (s *Service) Authenticate(ctx context.Context, secret string) (Actor, error) {
+func (s *Admin) Authenticate(ctx context.Context, secret string) (Actor, error) {
 	if secret == "" || len(secret) > 512 {
 		return Actor{}, Errorf(EUNAUTHORIZED, "a valid bearer token is required")
 	}
-	t, u, err := s.store.FindActiveToken(ctx, HashTokenSecret(secret))
+	t, u, err := s.db.FindActiveToken(ctx, HashTokenSecret(secret))
 	switch ErrorCode(err) {
 	case "":
 		return Actor{UserID: u.ID, Name: u.Name, Role: u.Role, TokenID: t.ID}, nil
@@ -47,7 +47,7 @@ type CreatedPrincipal struct {
 const minSecretLen = 24
 
 // CreatePrincipal creates a user and a token for it in one transaction.
-func (s *Service) CreatePrincipal(ctx context.Context, a Actor, np NewPrincipal) (*CreatedPrincipal, error) {
+func (s *Admin) CreatePrincipal(ctx context.Context, a Actor, np NewPrincipal) (*CreatedPrincipal, error) {
 	if err := authorize(a, permManageUsers); err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ func (s *Service) CreatePrincipal(ctx context.Context, a Actor, np NewPrincipal)
 	u := &User{ID: s.newID(), Name: np.Name, Email: np.Email, Role: np.Role, CreatedAt: now}
 	t := &Token{ID: s.newID(), UserID: u.ID, Name: np.TokenName, SecretHash: HashTokenSecret(np.Secret), CreatedAt: now}
 	existing := false
-	err := s.store.WithTx(ctx, func(tx Store) error {
+	err := s.begin(ctx, func(tx adminStore) error {
 		other, err := s.userWithEmail(ctx, tx, np.Email)
 		if err != nil {
 			return err
@@ -106,7 +106,7 @@ func (s *Service) CreatePrincipal(ctx context.Context, a Actor, np NewPrincipal)
 
 // TokenForPerson is `rightsdesk token create`: a token for the user who has np.Email (who must have np.Role,
 // else ECONFLICT), or for a new user when nobody has it. A new officer needs an e-mail address, as through the API.
-func (s *Service) TokenForPerson(ctx context.Context, a Actor, np NewPrincipal) (*CreatedPrincipal, error) {
+func (s *Admin) TokenForPerson(ctx context.Context, a Actor, np NewPrincipal) (*CreatedPrincipal, error) {
 	if np.Role == RoleOfficer && np.Email == "" {
 		return nil, Invalid(FieldError{"email", "is required for an officer: reminders and escalations go there"})
 	}
@@ -115,7 +115,7 @@ func (s *Service) TokenForPerson(ctx context.Context, a Actor, np NewPrincipal) 
 }
 
 // userWithEmail returns the user who has an e-mail address (compared without case), or nil.
-func (s *Service) userWithEmail(ctx context.Context, tx Store, email string) (*User, error) {
+func (s *Admin) userWithEmail(ctx context.Context, tx adminStore, email string) (*User, error) {
 	if email == "" {
 		return nil, nil
 	}
@@ -131,8 +131,8 @@ func (s *Service) userWithEmail(ctx context.Context, tx Store, email string) (*U
 
 // EnsureAdmin creates an admin and its token when no active admin token exists, with the given secret or a
 // fresh one. It answers the secret when it created one, "" when an admin token already existed.
-func (s *Service) EnsureAdmin(ctx context.Context, secret string) (string, error) {
-	n, err := s.store.CountActiveTokens(ctx, RoleAdmin)
+func (s *Admin) EnsureAdmin(ctx context.Context, secret string) (string, error) {
+	n, err := s.db.CountActiveTokens(ctx, RoleAdmin)
 	if err != nil {
 		return "", fmt.Errorf("count admin tokens: %w", err)
 	}

@@ -106,7 +106,7 @@ type NewBackupSystem struct {
 }
 
 // CreateBackupSystem registers a backup (admin). Deletions recorded from now on wait for it.
-func (s *Service) CreateBackupSystem(ctx context.Context, a Actor, in NewBackupSystem) (*BackupSystem, error) {
+func (s *Fulfilment) CreateBackupSystem(ctx context.Context, a Actor, in NewBackupSystem) (*BackupSystem, error) {
 	if err := authorize(a, permManageBackups); err != nil {
 		return nil, err
 	}
@@ -134,7 +134,7 @@ func (s *Service) CreateBackupSystem(ctx context.Context, a Actor, in NewBackupS
 	now := s.now()
 	b := &BackupSystem{ID: s.newID(), Name: in.Name, OwnerEmail: in.OwnerEmail, RefreshSchedule: in.RefreshSchedule,
 		Generations: in.Generations, GraceHours: in.GraceHours, CreatedAt: now, UpdatedAt: now}
-	err := s.store.WithTx(ctx, func(tx Store) error {
+	err := s.begin(ctx, func(tx fulfilmentStore) error {
 		if err := tx.CreateBackupSystem(ctx, b); err != nil {
 			if ErrorCode(err) == ECONFLICT {
 				return Errorf(ECONFLICT, "a backup system named %q exists", b.Name)
@@ -150,11 +150,11 @@ func (s *Service) CreateBackupSystem(ctx context.Context, a Actor, in NewBackupS
 }
 
 // BackupSystems lists the backups (admin, auditor, officer, integration).
-func (s *Service) BackupSystems(ctx context.Context, a Actor) ([]*BackupSystem, error) {
+func (s *Fulfilment) BackupSystems(ctx context.Context, a Actor) ([]*BackupSystem, error) {
 	if err := authorize(a, permReadBackups); err != nil {
 		return nil, err
 	}
-	return s.store.ListBackupSystems(ctx)
+	return s.db.ListBackupSystems(ctx)
 }
 
 // purgedAt is when a backup keeping generations snapshots no longer holds data deleted at executedAt: the
@@ -191,7 +191,7 @@ func purgeDeadline(b *BackupSystem, executedAt time.Time) (time.Time, error) {
 
 // settlePurges marks purged every purge whose backup now holds enough snapshots after the deletion, and the
 // erasure complete when none is left pending. It reports the purges it settled.
-func (s *Service) settlePurges(ctx context.Context, tx Store, e *Erasure, systems map[string]*BackupSystem) (int, error) {
+func (s *Fulfilment) settlePurges(ctx context.Context, tx fulfilmentStore, e *Erasure, systems map[string]*BackupSystem) (int, error) {
 	settled := 0
 	for _, p := range e.Purges {
 		if p.State != PurgePending {

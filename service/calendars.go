@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"time"
 
 	"github.com/rightsdesk/rightsdesk/service/calendar"
 )
@@ -70,7 +69,7 @@ func loadCalendars(ctx context.Context, st CalendarStore) (*calendarSet, error) 
 }
 
 // RefreshCalendars reloads the calendars from the store, picking up years another replica loaded.
-func (s *Service) RefreshCalendars(ctx context.Context) error {
+func (s *core) RefreshCalendars(ctx context.Context) error {
 	cs, err := loadCalendars(ctx, s.store)
 	if err != nil {
 		return err
@@ -80,7 +79,7 @@ func (s *Service) RefreshCalendars(ctx context.Context) error {
 }
 
 // Calendars lists the calendars and their published years.
-func (s *Service) Calendars(ctx context.Context, a Actor) ([]CalendarInfo, error) {
+func (s *Admin) Calendars(ctx context.Context, a Actor) ([]CalendarInfo, error) {
 	if err := authorize(a, permReadReference); err != nil {
 		return nil, err
 	}
@@ -92,7 +91,7 @@ func (s *Service) Calendars(ctx context.Context, a Actor) ([]CalendarInfo, error
 }
 
 // CalendarYear returns a published year's schedule. ENOTFOUND for an unknown calendar or unpublished year.
-func (s *Service) CalendarYear(ctx context.Context, a Actor, name string, year int) (calendar.Schedule, error) {
+func (s *Admin) CalendarYear(ctx context.Context, a Actor, name string, year int) (calendar.Schedule, error) {
 	if err := authorize(a, permReadReference); err != nil {
 		return calendar.Schedule{}, err
 	}
@@ -108,7 +107,7 @@ func (s *Service) CalendarYear(ctx context.Context, a Actor, name string, year i
 }
 
 // PreviewDeadline answers the n-th working day after from in the named calendar.
-func (s *Service) PreviewDeadline(ctx context.Context, a Actor, name string, from calendar.Date, n int) (DeadlinePreview, error) {
+func (s *Admin) PreviewDeadline(ctx context.Context, a Actor, name string, from calendar.Date, n int) (DeadlinePreview, error) {
 	if err := authorize(a, permReadReference); err != nil {
 		return DeadlinePreview{}, err
 	}
@@ -133,7 +132,7 @@ func (s *Service) PreviewDeadline(ctx context.Context, a Actor, name string, fro
 // LoadCalendarYear stores a newly published schedule, makes it the one in force, and recomputes the due dates
 // of open requests that were provisional.
 // The schedule is the holiday-cn JSON document the State Council's notice is published as.
-func (s *Service) LoadCalendarYear(ctx context.Context, a Actor, name string, year int, doc []byte) (CalendarYearLoaded, error) {
+func (s *Admin) LoadCalendarYear(ctx context.Context, a Actor, name string, year int, doc []byte) (CalendarYearLoaded, error) {
 	if err := authorize(a, permLoadCalendar); err != nil {
 		return CalendarYearLoaded{}, err
 	}
@@ -159,7 +158,7 @@ func (s *Service) LoadCalendarYear(ctx context.Context, a Actor, name string, ye
 		next       *calendarSet
 		recomputed int
 	)
-	err = s.store.WithTx(ctx, func(tx Store) error {
+	err = s.begin(ctx, func(tx adminStore) error {
 		if err := tx.SaveCalendarYear(ctx, name, sch); err != nil {
 			return err
 		}
@@ -184,7 +183,7 @@ func (s *Service) LoadCalendarYear(ctx context.Context, a Actor, name string, ye
 }
 
 // recomputeProvisional recomputes every open request whose due date rested on an unpublished year.
-func (s *Service) recomputeProvisional(ctx context.Context, tx Store, a Actor, cs *calendarSet) (int, error) {
+func (s *Admin) recomputeProvisional(ctx context.Context, tx adminStore, a Actor, cs *calendarSet) (int, error) {
 	reqs, err := tx.ProvisionalRequests(ctx)
 	if err != nil {
 		return 0, err
@@ -218,88 +217,10 @@ func (s *Service) recomputeProvisional(ctx context.Context, tx Store, a Actor, c
 	return n, nil
 }
 
-// CheckCalendars reloads the calendars (years loaded on other replicas) and warns of every cn schedule that should
-// be loaded and is not (see Warnings): by e-mail to every admin with an address, once per year and kind of gap.
-func (s *Service) CheckCalendars(ctx context.Context) ([]string, error) {
-	if err := s.RefreshCalendars(ctx); err != nil {
-		return nil, err
-	}
-	gaps := s.calendarGaps()
-	if len(gaps) == 0 {
-		return nil, nil
-	}
-	warnings := s.Warnings()
-	users, err := s.store.ListUsers(ctx)
-	if err != nil {
-		return warnings, err
-	}
-	now := s.now()
-	err = s.store.WithTx(ctx, func(tx Store) error {
-		for _, g := range gaps {
-			data := map[string]any{"Org": s.orgName, "Year": g.Year, "Current": g.Current,
-				"Link": fmt.Sprintf("%s/api/v1/calendars/cn/years/%d", s.publicURL, g.Year)}
-			subject, text, err := renderMail("calendar_missing", "en", data)
-			if err != nil {
-				return err
-			}
-			// One mail when next year's schedule is due (from 1 December), one more if the year begins without it.
-			kind := "calendar-missing"
-			if g.Current {
-				kind = "calendar-missing-current"
-			}
-			for _, u := range users {
-				if u.Role != RoleAdmin || u.Email == "" {
-					continue
-				}
-				if _, err := tx.EnqueueMail(ctx, &Mail{ID: s.newID(), DedupeKey: fmt.Sprintf("%s:%d:%s", kind, g.Year, u.ID),
-					Kind: "calendar_missing", To: u.Email, Subject: subject, Text: text, HTML: htmlFromText(text),
-					Status: MailPending, NextAttemptAt: now, CreatedAt: now}); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
-	return warnings, err
-}
-
 // calendarGap is a cn year whose schedule should be loaded by now and is not.
 type calendarGap struct {
 	Year int
 	// Current marks the year under way: every due date counted in it is provisional now, not only those of
 	// requests filed late in the year before.
 	Current bool
-}
-
-// calendarGaps lists, in the default policy's time zone, the current year when its cn schedule is not loaded and,
-// from 1 December, next year when its schedule is not loaded. A clock before the first published year (a zero
-// time) has nothing to load.
-func (s *Service) calendarGaps() []calendarGap {
-	p, _ := s.policy(DefaultPolicy)
-	day := today(p, s.now())
-	cn := s.cals.Load().cn
-	var gaps []calendarGap
-	if years := cn.Years(); len(years) > 0 && day.Year > years[0] && !cn.Published(day.Year) {
-		gaps = append(gaps, calendarGap{Year: day.Year, Current: true})
-	}
-	if day.Month == time.December && !cn.Published(day.Year+1) {
-		gaps = append(gaps, calendarGap{Year: day.Year + 1})
-	}
-	return gaps
-}
-
-// Warnings are conditions an operator must act on; the readiness probe and the jobs view show them.
-func (s *Service) Warnings() []string {
-	var out []string
-	for _, g := range s.calendarGaps() {
-		if g.Current {
-			out = append(out, fmt.Sprintf("the State Council holiday schedule for %d, the current year, is not loaded: "+
-				"due dates in %d are provisional (weekdays minus the fixed-date holidays) until it is; "+
-				"load it with PUT /api/v1/calendars/cn/years/%d", g.Year, g.Year, g.Year))
-			continue
-		}
-		out = append(out, fmt.Sprintf("the State Council holiday schedule for %d is not loaded: due dates reaching "+
-			"into %d are provisional; load it with PUT /api/v1/calendars/cn/years/%d", g.Year, g.Year, g.Year))
-	}
-	return out
 }

@@ -142,7 +142,7 @@ func MaskHash(key []byte, value string) string {
 const MaskHashPrefix = "h:"
 
 // dataSystemHashKey is a data system's masking key, derived from the index secret, which never rotates.
-func (s *Service) dataSystemHashKey(systemID string) []byte {
+func (s *core) dataSystemHashKey(systemID string) []byte {
 	return derive(s.keys.index, "rightsdesk mask v1 "+systemID)
 }
 

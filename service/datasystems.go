@@ -7,7 +7,7 @@ import (
 
 // checkMap asks the connector whether the live schema has what a SQL system's map names. An http system's map is
 // its own business: it is checked for its own rules only.
-func (s *Service) checkMap(ctx context.Context, d *DataSystem) error {
+func (s *Fulfilment) checkMap(ctx context.Context, d *DataSystem) error {
 	if !d.Kind.SQL() {
 		return nil
 	}
@@ -19,7 +19,7 @@ func (s *Service) checkMap(ctx context.Context, d *DataSystem) error {
 
 // RegisterDataSystem adds a data system (admin). Its map is checked against the live schema before it is saved:
 // EINVALID names the path of each table or column the database does not have.
-func (s *Service) RegisterDataSystem(ctx context.Context, a Actor, in DataSystemInput) (*DataSystem, error) {
+func (s *Fulfilment) RegisterDataSystem(ctx context.Context, a Actor, in DataSystemInput) (*DataSystem, error) {
 	if err := authorize(a, permDataSystems); err != nil {
 		return nil, err
 	}
@@ -31,7 +31,7 @@ func (s *Service) RegisterDataSystem(ctx context.Context, a Actor, in DataSystem
 	if err := s.checkMap(ctx, d); err != nil {
 		return nil, err
 	}
-	err := s.store.WithTx(ctx, func(tx Store) error {
+	err := s.begin(ctx, func(tx fulfilmentStore) error {
 		all, err := tx.ListDataSystems(ctx)
 		if err != nil {
 			return err
@@ -56,11 +56,11 @@ func (s *Service) RegisterDataSystem(ctx context.Context, a Actor, in DataSystem
 
 // UpdateDataSystem replaces a data system's settings and map (admin); a DSN left empty keeps the stored one, so
 // that an admin need not know it to change the map. The kind cannot change.
-func (s *Service) UpdateDataSystem(ctx context.Context, a Actor, id string, in DataSystemInput) (*DataSystem, error) {
+func (s *Fulfilment) UpdateDataSystem(ctx context.Context, a Actor, id string, in DataSystemInput) (*DataSystem, error) {
 	if err := authorize(a, permDataSystems); err != nil {
 		return nil, err
 	}
-	d, err := s.store.FindDataSystem(ctx, id)
+	d, err := s.db.FindDataSystem(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func (s *Service) UpdateDataSystem(ctx context.Context, a Actor, id string, in D
 		return nil, err
 	}
 	d.UpdatedAt = s.now()
-	err = s.store.WithTx(ctx, func(tx Store) error {
+	err = s.begin(ctx, func(tx fulfilmentStore) error {
 		if err := tx.UpdateDataSystem(ctx, d); err != nil {
 			if ErrorCode(err) == ECONFLICT {
 				return Errorf(ECONFLICT, "a data system named %q exists already", d.Name)
@@ -89,11 +89,11 @@ func (s *Service) UpdateDataSystem(ctx context.Context, a Actor, id string, in D
 }
 
 // DeleteDataSystem removes a data system (admin); its past runs keep their results.
-func (s *Service) DeleteDataSystem(ctx context.Context, a Actor, id string) error {
+func (s *Fulfilment) DeleteDataSystem(ctx context.Context, a Actor, id string) error {
 	if err := authorize(a, permDataSystems); err != nil {
 		return err
 	}
-	return s.store.WithTx(ctx, func(tx Store) error {
+	return s.begin(ctx, func(tx fulfilmentStore) error {
 		if err := tx.DeleteDataSystem(ctx, id); err != nil {
 			return err
 		}
@@ -102,17 +102,17 @@ func (s *Service) DeleteDataSystem(ctx context.Context, a Actor, id string) erro
 }
 
 // DataSystem returns a data system (admin).
-func (s *Service) DataSystem(ctx context.Context, a Actor, id string) (*DataSystem, error) {
+func (s *Fulfilment) DataSystem(ctx context.Context, a Actor, id string) (*DataSystem, error) {
 	if err := authorize(a, permDataSystems); err != nil {
 		return nil, err
 	}
-	return s.store.FindDataSystem(ctx, id)
+	return s.db.FindDataSystem(ctx, id)
 }
 
 // DataSystems lists the data systems by name (admin).
-func (s *Service) DataSystems(ctx context.Context, a Actor) ([]*DataSystem, error) {
+func (s *Fulfilment) DataSystems(ctx context.Context, a Actor) ([]*DataSystem, error) {
 	if err := authorize(a, permDataSystems); err != nil {
 		return nil, err
 	}
-	return s.store.ListDataSystems(ctx)
+	return s.db.ListDataSystems(ctx)
 }

@@ -53,15 +53,15 @@ const maxSendPerRun = 500
 // or has failed MaxMailAttempts times (never dropped); only the lease holder sends, so two replicas never send
 // the same mail at once; a crash after the SMTP server accepted a mail but before it was marked sent makes it go
 // once more on the next run (at-least-once), under the same Message-ID, which lets mail systems drop the copy.
-func (s *Service) SendOutbox(ctx context.Context) (OutboxResult, error) {
+func (s *Escalation) SendOutbox(ctx context.Context) (OutboxResult, error) {
 	var res OutboxResult
 	if s.mailer == nil {
-		counts, err := s.store.CountMail(ctx)
+		counts, err := s.db.CountMail(ctx)
 		res.NotConfigured, res.Waiting = true, counts[MailPending]
 		return res, err
 	}
 	for res.Sent+res.Retrying+res.Failed < maxSendPerRun {
-		batch, err := s.store.DueMail(ctx, s.now(), 50)
+		batch, err := s.db.DueMail(ctx, s.now(), 50)
 		if err != nil || len(batch) == 0 {
 			return res, err
 		}
@@ -84,7 +84,7 @@ func (s *Service) SendOutbox(ctx context.Context) (OutboxResult, error) {
 				m.NextAttemptAt, m.LastError = now.Add(retryBackoff(m.Attempts)), failureText(err)
 				res.Retrying++
 			}
-			if err := s.store.SaveMailDelivery(ctx, m); err != nil {
+			if err := s.db.SaveMailDelivery(ctx, m); err != nil {
 				return res, fmt.Errorf("save delivery of mail %s: %w", m.ID, err)
 			}
 		}
@@ -96,7 +96,7 @@ func (s *Service) SendOutbox(ctx context.Context) (OutboxResult, error) {
 type MailPage struct{ Items []*Mail }
 
 // OutboxMail lists the outbox (admin), newest first, optionally of one status.
-func (s *Service) OutboxMail(ctx context.Context, a Actor, status MailStatus, limit int) ([]*Mail, error) {
+func (s *Escalation) OutboxMail(ctx context.Context, a Actor, status MailStatus, limit int) ([]*Mail, error) {
 	if err := authorize(a, permManageOutbox); err != nil {
 		return nil, err
 	}
@@ -109,7 +109,7 @@ func (s *Service) OutboxMail(ctx context.Context, a Actor, status MailStatus, li
 	if limit < 1 || limit > MaxPageSize {
 		return nil, Invalid(FieldError{"limit", fmt.Sprintf("must be between 1 and %d", MaxPageSize)})
 	}
-	mails, err := s.store.ListMail(ctx, status, limit)
+	mails, err := s.db.ListMail(ctx, status, limit)
 	for _, m := range mails {
 		m.LastError = MaskAddresses(m.LastError) // kept before masking was: shown masked all the same
 	}
@@ -117,12 +117,12 @@ func (s *Service) OutboxMail(ctx context.Context, a Actor, status MailStatus, li
 }
 
 // RetryMail puts a failed mail back in the queue for a full new round of attempts (admin).
-func (s *Service) RetryMail(ctx context.Context, a Actor, id string) (*Mail, error) {
+func (s *Escalation) RetryMail(ctx context.Context, a Actor, id string) (*Mail, error) {
 	if err := authorize(a, permManageOutbox); err != nil {
 		return nil, err
 	}
 	var out *Mail
-	err := s.store.WithTx(ctx, func(tx Store) error {
+	err := s.begin(ctx, func(tx escalationStore) error {
 		m, err := tx.FindMail(ctx, id)
 		if err != nil {
 			return err
@@ -141,8 +141,8 @@ func (s *Service) RetryMail(ctx context.Context, a Actor, id string) (*Mail, err
 }
 
 // OutboxCounts counts the outbox by status, for metrics.
-func (s *Service) OutboxCounts(ctx context.Context) (map[MailStatus]int, error) {
-	return s.store.CountMail(ctx)
+func (s *Escalation) OutboxCounts(ctx context.Context) (map[MailStatus]int, error) {
+	return s.db.CountMail(ctx)
 }
 
 var (

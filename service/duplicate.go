@@ -8,7 +8,7 @@ import (
 // withDuplicateHint shows r's PossibleDuplicateOf to a only when a may see that request too: the hint would
 // otherwise tell an intake token (which sits in public web pages) whether an address has an open request, and
 // an officer about requests outside her queues. The stored hint is kept; only the answer loses it.
-func (s *Service) withDuplicateHint(ctx context.Context, a Actor, r *Request, err error) (*Request, error) {
+func (s *core) withDuplicateHint(ctx context.Context, a Actor, r *Request, err error) (*Request, error) {
 	if err != nil || r == nil || r.PossibleDuplicateOf == "" {
 		return r, err
 	}
@@ -23,7 +23,7 @@ func (s *Service) withDuplicateHint(ctx context.Context, a Actor, r *Request, er
 }
 
 // withDuplicateHints is withDuplicateHint for each request of a listing.
-func (s *Service) withDuplicateHints(ctx context.Context, a Actor, rs []*Request) error {
+func (s *core) withDuplicateHints(ctx context.Context, a Actor, rs []*Request) error {
 	for _, r := range rs {
 		if _, err := s.withDuplicateHint(ctx, a, r, nil); err != nil {
 			return err
@@ -34,7 +34,7 @@ func (s *Service) withDuplicateHints(ctx context.Context, a Actor, rs []*Request
 
 // withoutUnseenDuplicates drops the possible_duplicate_of of filing events that a may not see, as
 // withDuplicateHint does for requests. The stored events, and so the audit chain, are unchanged.
-func (s *Service) withoutUnseenDuplicates(ctx context.Context, a Actor, events []*Event) error {
+func (s *core) withoutUnseenDuplicates(ctx context.Context, a Actor, events []*Event) error {
 	for _, e := range events {
 		dup := e.Data["possible_duplicate_of"]
 		if dup == "" {
@@ -58,7 +58,7 @@ func (s *Service) withoutUnseenDuplicates(ctx context.Context, a Actor, events [
 }
 
 // mayKnowOf reports whether a may learn that request id exists: whether a may see it.
-func (s *Service) mayKnowOf(ctx context.Context, a Actor, id string) (bool, error) {
+func (s *core) mayKnowOf(ctx context.Context, a Actor, id string) (bool, error) {
 	switch a.Role {
 	case RoleAdmin, RoleAuditor:
 		return true, nil

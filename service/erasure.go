@@ -14,7 +14,7 @@ type ErasureCommand struct {
 
 // RecordErasure records a deletion's execution on the live systems. From then on every backup system holds a
 // pending purge for it. Recording again (after a restore brought the data back) restarts every purge.
-func (s *Service) RecordErasure(ctx context.Context, a Actor, id string, cmd ErasureCommand) (*Erasure, error) {
+func (s *Fulfilment) RecordErasure(ctx context.Context, a Actor, id string, cmd ErasureCommand) (*Erasure, error) {
 	if err := authorize(a, permWorkRequests); err != nil {
 		return nil, err
 	}
@@ -31,8 +31,8 @@ func (s *Service) RecordErasure(ctx context.Context, a Actor, id string, cmd Era
 		return nil, err
 	}
 	var out *Erasure
-	err := s.withTx(ctx, a, func(tx *actorTx) error {
-		r, err := s.workableRequest(ctx, tx, id)
+	err := s.inTx(ctx, a, func(tx *fulfilmentTx) error {
+		r, err := s.workable(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -73,8 +73,8 @@ func (s *Service) RecordErasure(ctx context.Context, a Actor, id string, cmd Era
 }
 
 // RequestErasure returns a request's erasure, or nil when none was recorded.
-func (s *Service) RequestErasure(ctx context.Context, id string) (*Erasure, error) {
-	e, err := s.store.FindErasure(ctx, id)
+func (s *Fulfilment) RequestErasure(ctx context.Context, id string) (*Erasure, error) {
+	e, err := s.db.FindErasure(ctx, id)
 	if ErrorCode(err) == ENOTFOUND {
 		return nil, nil
 	}
@@ -88,7 +88,7 @@ type RefreshResult struct {
 }
 
 // RecordRefresh records that a backup took a snapshot, and settles the purges it completes (integration, admin).
-func (s *Service) RecordRefresh(ctx context.Context, a Actor, systemID string, takenAt time.Time) (*RefreshResult, error) {
+func (s *Fulfilment) RecordRefresh(ctx context.Context, a Actor, systemID string, takenAt time.Time) (*RefreshResult, error) {
 	if err := authorize(a, permRecordBackups); err != nil {
 		return nil, err
 	}
@@ -97,7 +97,7 @@ func (s *Service) RecordRefresh(ctx context.Context, a Actor, systemID string, t
 		return nil, Invalid(FieldError{"snapshot_taken_at", "is required and must not be in the future"})
 	}
 	res := &RefreshResult{Purged: []string{}, Completed: []string{}}
-	err := s.store.WithTx(ctx, func(tx Store) error {
+	err := s.begin(ctx, func(tx fulfilmentStore) error {
 		b, err := tx.FindBackupSystem(ctx, systemID)
 		if err != nil {
 			return err
@@ -156,7 +156,7 @@ type RestoredRequest struct {
 // RecordRestore records that a backup's snapshot was restored into the live systems: every deletion executed
 // after that snapshot is back in the live data, and each such request is reapply_required until an officer
 // deletes it again and records the erasure anew (integration, admin).
-func (s *Service) RecordRestore(ctx context.Context, a Actor, systemID string, snapshotTakenAt time.Time) ([]RestoredRequest, error) {
+func (s *Fulfilment) RecordRestore(ctx context.Context, a Actor, systemID string, snapshotTakenAt time.Time) ([]RestoredRequest, error) {
 	if err := authorize(a, permRecordBackups); err != nil {
 		return nil, err
 	}
@@ -165,7 +165,7 @@ func (s *Service) RecordRestore(ctx context.Context, a Actor, systemID string, s
 		return nil, Invalid(FieldError{"snapshot_taken_at", "is required and must not be in the future"})
 	}
 	out := []RestoredRequest{}
-	err := s.store.WithTx(ctx, func(tx Store) error {
+	err := s.begin(ctx, func(tx fulfilmentStore) error {
 		b, err := tx.FindBackupSystem(ctx, systemID)
 		if err != nil {
 			return err
@@ -220,7 +220,7 @@ type OverduePurge struct {
 // OverduePurges lists the purges past their deadline: an officer's only of her queues' requests (their
 // references would otherwise tell her of requests she may not see); admins, auditors and the backup
 // integrations, which carry out the purges, see all.
-func (s *Service) OverduePurges(ctx context.Context, a Actor) ([]OverduePurge, error) {
+func (s *Fulfilment) OverduePurges(ctx context.Context, a Actor) ([]OverduePurge, error) {
 	if err := authorize(a, permReadBackups); err != nil {
 		return nil, err
 	}
@@ -228,7 +228,7 @@ func (s *Service) OverduePurges(ctx context.Context, a Actor) ([]OverduePurge, e
 	if err != nil || a.Role != RoleOfficer {
 		return all, err
 	}
-	queues, err := s.store.UserQueueIDs(ctx, a.UserID)
+	queues, err := s.db.UserQueueIDs(ctx, a.UserID)
 	if err != nil {
 		return nil, err
 	}
@@ -241,12 +241,12 @@ func (s *Service) OverduePurges(ctx context.Context, a Actor) ([]OverduePurge, e
 	return out, nil
 }
 
-func (s *Service) overduePurges(ctx context.Context) ([]OverduePurge, error) {
-	pending, err := s.store.PendingPurges(ctx, "")
+func (s *Fulfilment) overduePurges(ctx context.Context) ([]OverduePurge, error) {
+	pending, err := s.db.PendingPurges(ctx, "")
 	if err != nil {
 		return nil, err
 	}
-	systems, err := s.store.ListBackupSystems(ctx)
+	systems, err := s.db.ListBackupSystems(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -263,7 +263,7 @@ func (s *Service) overduePurges(ctx context.Context) ([]OverduePurge, error) {
 			return nil, err
 		}
 		if now.After(deadline) {
-			r, err := s.store.FindRequest(ctx, p.RequestID)
+			r, err := s.db.FindRequest(ctx, p.RequestID)
 			if err != nil {
 				return nil, err
 			}
@@ -282,7 +282,7 @@ func (r BackupsResult) String() string {
 }
 
 // ChaseOverduePurges e-mails the backup's owner and the DPO, once per purge, about every purge past its deadline.
-func (s *Service) ChaseOverduePurges(ctx context.Context) (BackupsResult, error) {
+func (s *Fulfilment) ChaseOverduePurges(ctx context.Context) (BackupsResult, error) {
 	var res BackupsResult
 	overdue, err := s.overduePurges(ctx)
 	if err != nil {
@@ -293,7 +293,7 @@ func (s *Service) ChaseOverduePurges(ctx context.Context) (BackupsResult, error)
 		if o.Purge.OverdueNotifiedAt != nil {
 			continue
 		}
-		err := s.store.WithTx(ctx, func(tx Store) error {
+		err := s.begin(ctx, func(tx fulfilmentStore) error {
 			b, err := tx.FindBackupSystem(ctx, o.Purge.BackupSystemID)
 			if err != nil {
 				return err

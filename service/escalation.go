@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/rightsdesk/rightsdesk/service/calendar"
@@ -47,7 +46,7 @@ func (r EscalationResult) String() string {
 // number of replicas or restarts: the level and its e-mails are decided in one transaction, and the outbox
 // refuses a second mail for the same decision. It reads only requests near or past their due date, so its cost
 // grows with the number due, not with the number stored.
-func (s *Service) Escalate(ctx context.Context) (EscalationResult, error) {
+func (s *Escalation) Escalate(ctx context.Context) (EscalationResult, error) {
 	var res EscalationResult
 	now := s.now()
 	cals := s.cals.Load()
@@ -64,7 +63,7 @@ func (s *Service) Escalate(ctx context.Context) (EscalationResult, error) {
 	}
 	var after *RequestCursor
 	for {
-		batch, err := s.store.EscalationCandidates(ctx, bound, after, escalationPage)
+		batch, err := s.db.EscalationCandidates(ctx, bound, after, escalationPage)
 		if err != nil {
 			return res, fmt.Errorf("escalation candidates: %w", err)
 		}
@@ -86,41 +85,84 @@ func (s *Service) Escalate(ctx context.Context) (EscalationResult, error) {
 	}
 }
 
-// escalationPage is how many candidates the sweep reads at a time; escalationParallel how many of them it
-// escalates at once, each in its own transaction, which the store commits together (one commit for the lot
-// instead of one each).
-const (
-	escalationPage     = 200
-	escalationParallel = 32
-)
+// escalationPage is how many candidates the sweep reads at a time; the decisions of a page are handed to the
+// store at once, each in its own transaction, which the store commits together (one commit for the lot instead
+// of one each).
+const escalationPage = 200
 
-// escalateAll escalates rs, several at a time, and adds what was sent to res. Each request stays its own
-// transaction: one that fails changes nothing of the others. The first error is returned after all have run.
-func (s *Service) escalateAll(ctx context.Context, rs []*Request, now time.Time, res *EscalationResult) error {
-	var (
-		mu       sync.Mutex
-		firstErr error
-		wg       sync.WaitGroup
-		slots    = make(chan struct{}, escalationParallel)
-	)
-	for _, r := range rs {
-		slots <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-slots; wg.Done() }()
-			sent, err := s.escalate(ctx, r, now)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				if firstErr == nil {
-					firstErr = fmt.Errorf("escalate %s: %w", r.Reference, err)
-				}
-				return
-			}
-			res.add(sent)
-		}()
+// escalateAll decides each of rs and records the decisions, and adds what was sent to res. Each decision, its
+// recipients and its e-mails are worked out from the request as read, outside the writer; then every decision
+// of the page goes to the store in one batch (WithTxEach), each its own transaction, which raises the level only
+// if the request still stands as read (store.RaiseEscalationLevel) and queues the e-mails and events with it: one
+// that fails changes nothing of the others. A request that changed in between (closed, paused, reassigned, due
+// at another time, escalated by another replica) is read again and decided afresh, at most escalationAttempts
+// times; past that the next sweep looks at it. The first error is returned after all have run.
+func (s *Escalation) escalateAll(ctx context.Context, rs []*Request, now time.Time, res *EscalationResult) error {
+	var firstErr error
+	fail := func(r *Request, err error) {
+		if firstErr == nil {
+			firstErr = fmt.Errorf("escalate %s: %w", r.Reference, err)
+		}
 	}
-	wg.Wait()
+	pending := rs
+	for attempt := 1; len(pending) > 0; attempt++ {
+		var (
+			decided []*Request
+			plans   []*escalationPlan
+		)
+		for _, r := range pending {
+			plan, err := s.planEscalation(ctx, r, now)
+			if err != nil {
+				fail(r, err)
+			} else if plan != nil {
+				decided, plans = append(decided, r), append(plans, plan)
+			}
+		}
+		raised := make([]bool, len(plans))
+		fns := make([]func(tx escalationStore) error, len(plans))
+		for i := range plans {
+			r, plan := decided[i], plans[i]
+			fns[i] = func(tx escalationStore) error {
+				raised[i] = false // the last attempt's, should the store run fn again
+				ok, err := tx.RaiseEscalationLevel(ctx, r, plan.target)
+				if err != nil || !ok {
+					return err
+				}
+				for _, m := range plan.mails {
+					if _, err := tx.EnqueueMail(ctx, m); err != nil {
+						return err
+					}
+				}
+				for _, ev := range plan.events {
+					if err := s.appendEvent(ctx, tx, SystemActor, "request.escalated", r.ID, ev); err != nil {
+						return err
+					}
+				}
+				raised[i] = true
+				return nil
+			}
+		}
+		pending = nil
+		for i, err := range s.beginEach(ctx, fns) {
+			r := decided[i]
+			switch {
+			case err != nil:
+				fail(r, err)
+			case raised[i]:
+				res.add(plans[i].res)
+			case attempt == escalationAttempts:
+			default:
+				fresh, err := s.db.FindRequest(ctx, r.ID)
+				if ErrorCode(err) == ENOTFOUND {
+					continue
+				} else if err != nil {
+					fail(r, err)
+					continue
+				}
+				pending = append(pending, fresh)
+			}
+		}
+	}
 	return firstErr
 }
 
@@ -132,7 +174,7 @@ func (r *EscalationResult) add(o EscalationResult) {
 }
 
 // reminderCutoff is the end of the last day on which a request of p is within ReminderWorkingDays.
-func (s *Service) reminderCutoff(p *Policy, cals *calendarSet, now time.Time) (time.Time, error) {
+func (s *Escalation) reminderCutoff(p *Policy, cals *calendarSet, now time.Time) (time.Time, error) {
 	cal, err := cals.lookup(p.Calendar)
 	if err != nil {
 		return time.Time{}, err
@@ -142,7 +184,7 @@ func (s *Service) reminderCutoff(p *Policy, cals *calendarSet, now time.Time) (t
 }
 
 // levelDue is the highest level a request has reached at now.
-func (s *Service) levelDue(p *Policy, r *Request, now time.Time) (string, error) {
+func (s *Escalation) levelDue(p *Policy, r *Request, now time.Time) (string, error) {
 	cal, err := s.cals.Load().lookup(p.Calendar)
 	if err != nil {
 		return "", err
@@ -164,7 +206,7 @@ func (s *Service) levelDue(p *Policy, r *Request, now time.Time) (string, error)
 
 // escalationDue reports, from a listed request, whether it has reached a level not yet sent; escalate checks
 // again inside its transaction.
-func (s *Service) escalationDue(r *Request, now time.Time) bool {
+func (s *Escalation) escalationDue(r *Request, now time.Time) bool {
 	p, err := s.policy(r.Policy)
 	if err != nil {
 		return true // let escalate report it
@@ -173,55 +215,9 @@ func (s *Service) escalationDue(r *Request, now time.Time) bool {
 	return err != nil || levelRank[target] > levelRank[r.EscalationLevel]
 }
 
-// escalationAttempts bounds how often escalate decides again for a request that changed under it; past that the
+// escalationAttempts bounds how often the sweep decides again for a request that changed under it; past that the
 // next sweep looks at it afresh.
 const escalationAttempts = 3
-
-// escalate decides and queues one request's escalations, and answers what it sent. The decision, its recipients
-// and its e-mails are worked out from r outside the writer; the transaction then raises the level only if the
-// request still stands as read (store.RaiseEscalationLevel) and queues the e-mails and events with it. A request
-// that changed in between (closed, paused, reassigned, due at another time, escalated by another replica) is read
-// again and decided afresh.
-func (s *Service) escalate(ctx context.Context, r *Request, now time.Time) (EscalationResult, error) {
-	for attempt := 1; ; attempt++ {
-		plan, err := s.planEscalation(ctx, r, now)
-		if err != nil || plan == nil {
-			return EscalationResult{}, err
-		}
-		raised := false
-		err = s.store.WithTx(ctx, func(tx Store) error {
-			ok, err := tx.RaiseEscalationLevel(ctx, r, plan.target)
-			if err != nil || !ok {
-				return err
-			}
-			for _, m := range plan.mails {
-				if _, err := tx.EnqueueMail(ctx, m); err != nil {
-					return err
-				}
-			}
-			for _, ev := range plan.events {
-				if err := s.appendEvent(ctx, tx, SystemActor, "request.escalated", r.ID, ev); err != nil {
-					return err
-				}
-			}
-			raised = true
-			return nil
-		})
-		switch {
-		case err != nil:
-			return EscalationResult{}, err
-		case raised:
-			return plan.res, nil
-		case attempt == escalationAttempts:
-			return EscalationResult{}, nil
-		}
-		if r, err = s.store.FindRequest(ctx, r.ID); ErrorCode(err) == ENOTFOUND {
-			return EscalationResult{}, nil
-		} else if err != nil {
-			return EscalationResult{}, err
-		}
-	}
-}
 
 // escalationPlan is what escalating a request to target means: its e-mails, its audit events' data, its counts.
 type escalationPlan struct {
@@ -232,7 +228,7 @@ type escalationPlan struct {
 }
 
 // planEscalation decides r's escalation at now; nil when none is due.
-func (s *Service) planEscalation(ctx context.Context, r *Request, now time.Time) (*escalationPlan, error) {
+func (s *Escalation) planEscalation(ctx context.Context, r *Request, now time.Time) (*escalationPlan, error) {
 	if r.ClosedAt != nil || r.Clock.Paused != nil {
 		return nil, nil
 	}
@@ -286,17 +282,17 @@ func (s *Service) planEscalation(ctx context.Context, r *Request, now time.Time)
 }
 
 // escalationRecipients are the staff addresses a level goes to; the DPO stands in when nobody else is known.
-func (s *Service) escalationRecipients(ctx context.Context, r *Request, level string) ([]string, error) {
+func (s *Escalation) escalationRecipients(ctx context.Context, r *Request, level string) ([]string, error) {
 	var assignee, queue string
 	if r.AssigneeID != "" {
-		u, err := s.store.FindUser(ctx, r.AssigneeID)
+		u, err := s.db.FindUser(ctx, r.AssigneeID)
 		if err != nil {
 			return nil, err
 		}
 		assignee = u.Email
 	}
 	if r.QueueID != "" {
-		q, err := s.store.FindQueue(ctx, r.QueueID)
+		q, err := s.db.FindQueue(ctx, r.QueueID)
 		if err != nil {
 			return nil, err
 		}
@@ -338,7 +334,7 @@ type escalationMail struct {
 }
 
 // renderEscalation renders one escalation e-mail to one recipient.
-func (s *Service) renderEscalation(r *Request, p *Policy, level, to string, now time.Time) (*Mail, error) {
+func (s *Escalation) renderEscalation(r *Request, p *Policy, level, to string, now time.Time) (*Mail, error) {
 	cal, err := s.cals.Load().lookup(p.Calendar)
 	if err != nil {
 		return nil, err

@@ -261,6 +261,11 @@ func (s *interleavingStore) WithTx(ctx context.Context, fn func(tx service.Store
 	return s.Store.WithTx(ctx, fn)
 }
 
+func (s *interleavingStore) WithTxEach(ctx context.Context, fns []func(tx service.Store) error) []error {
+	s.once.Do(s.change)
+	return s.Store.WithTxEach(ctx, fns)
+}
+
 // TestEscalationDecidesAgainWhenTheRequestChanged: the sweep works out an escalation from the request as it read
 // it; if the request changed before the decision is recorded, the decision is taken again from the request as it
 // now stands, never from the stale one.

@@ -66,19 +66,19 @@ const (
 // CheckExportTarget reports whether a may attach a file to request id now, so that an upload is refused before
 // its body is read: ENOTFOUND for a request the actor may not see (audited as access.denied), ECONFLICT for
 // one that takes no export. AttachExport checks again in its transaction.
-func (s *Service) CheckExportTarget(ctx context.Context, a Actor, id string) error {
+func (s *Fulfilment) CheckExportTarget(ctx context.Context, a Actor, id string) error {
 	if err := authorize(a, permWorkRequests); err != nil {
 		return err
 	}
-	return s.withTx(ctx, a, func(tx *actorTx) error {
+	return s.inTx(ctx, a, func(tx *fulfilmentTx) error {
 		_, err := s.exportTarget(ctx, tx, id)
 		return err
 	})
 }
 
 // exportTarget finds a request the transaction's actor may attach exports to: visible, of a type and in a status that takes them.
-func (s *Service) exportTarget(ctx context.Context, tx *actorTx, id string) (*Request, error) {
-	r, err := s.workableRequest(ctx, tx, id)
+func (s *Fulfilment) exportTarget(ctx context.Context, tx *fulfilmentTx, id string) (*Request, error) {
+	r, err := s.workable(ctx, tx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +92,7 @@ func (s *Service) exportTarget(ctx context.Context, tx *actorTx, id string) (*Re
 }
 
 // AttachExport adds a file to the answer of an access or portability request.
-func (s *Service) AttachExport(ctx context.Context, a Actor, id, name string, content []byte) (*Export, error) {
+func (s *Fulfilment) AttachExport(ctx context.Context, a Actor, id, name string, content []byte) (*Export, error) {
 	if err := authorize(a, permWorkRequests); err != nil {
 		return nil, err
 	}
@@ -117,7 +117,7 @@ func (s *Service) AttachExport(ctx context.Context, a Actor, id, name string, co
 	sum := sha256.Sum256(content)
 	e := &Export{ID: s.newID(), RequestID: id, Name: name, Size: int64(len(content)), SHA256: hex.EncodeToString(sum[:]),
 		Content: content, CreatedAt: s.now(), CreatedBy: a.UserID}
-	err := s.withTx(ctx, a, func(tx *actorTx) error {
+	err := s.inTx(ctx, a, func(tx *fulfilmentTx) error {
 		r, err := s.exportTarget(ctx, tx, id)
 		if err != nil {
 			return err
@@ -150,13 +150,13 @@ func (s *Service) AttachExport(ctx context.Context, a Actor, id, name string, co
 }
 
 // Exports lists a request's export files (without content).
-func (s *Service) Exports(ctx context.Context, a Actor, id string) ([]*Export, error) {
+func (s *Fulfilment) Exports(ctx context.Context, a Actor, id string) ([]*Export, error) {
 	if err := authorize(a, permReadRequests); err != nil {
 		return nil, err
 	}
 	var out []*Export
-	err := s.withTx(ctx, a, func(tx *actorTx) error {
-		r, err := s.workableRequest(ctx, tx, id)
+	err := s.inTx(ctx, a, func(tx *fulfilmentTx) error {
+		r, err := s.workable(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -224,12 +224,12 @@ type Download struct {
 
 // DownloadExport answers the package behind a download link, and audits the download. ENOTFOUND for an unknown
 // link; ECONFLICT for an expired one or deleted files.
-func (s *Service) DownloadExport(ctx context.Context, token string) (*Download, error) {
+func (s *Fulfilment) DownloadExport(ctx context.Context, token string) (*Download, error) {
 	if err := validLinkToken(token); err != nil {
 		return nil, err
 	}
 	var out *Download
-	err := s.store.WithTx(ctx, func(tx Store) error {
+	err := s.begin(ctx, func(tx fulfilmentStore) error {
 		l, err := tx.FindSubjectLink(ctx, HashTokenSecret(token))
 		if ErrorCode(err) == ENOTFOUND || (err == nil && l.Purpose != linkDownload) {
 			return Errorf(ENOTFOUND, "this link is not valid")
@@ -272,9 +272,9 @@ func (r TransmissionsResult) String() string {
 }
 
 // Transmit delivers due portability copies to their recipients, with the outbox's retry schedule.
-func (s *Service) Transmit(ctx context.Context) (TransmissionsResult, error) {
+func (s *Fulfilment) Transmit(ctx context.Context) (TransmissionsResult, error) {
 	var res TransmissionsResult
-	due, err := s.store.DueTransmissions(ctx, s.now(), 20)
+	due, err := s.db.DueTransmissions(ctx, s.now(), 20)
 	if err != nil || len(due) == 0 {
 		return res, err
 	}
@@ -283,11 +283,11 @@ func (s *Service) Transmit(ctx context.Context) (TransmissionsResult, error) {
 		return res, nil
 	}
 	for _, t := range due {
-		r, err := s.store.FindRequest(ctx, t.RequestID)
+		r, err := s.db.FindRequest(ctx, t.RequestID)
 		if err != nil {
 			return res, err
 		}
-		exports, err := s.store.RequestExports(ctx, r.ID, true)
+		exports, err := s.db.RequestExports(ctx, r.ID, true)
 		if err != nil {
 			return res, err
 		}
@@ -315,7 +315,7 @@ func (s *Service) Transmit(ctx context.Context) (TransmissionsResult, error) {
 			t.NextAttemptAt, t.LastError, action = now.Add(retryBackoff(t.Attempts)), failureText(err), ""
 			res.Retrying++
 		}
-		err = s.store.WithTx(ctx, func(tx Store) error {
+		err = s.begin(ctx, func(tx fulfilmentStore) error {
 			if err := tx.SaveTransmission(ctx, t); err != nil || action == "" {
 				return err
 			}

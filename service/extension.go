@@ -35,7 +35,7 @@ type ExtendCommand struct {
 
 // Extend lengthens a request's deadline within its policy's limit, before the deadline passes, and tells the
 // subject why. ECONFLICT when the policy allows no (more) extension or the deadline has passed.
-func (s *Service) Extend(ctx context.Context, a Actor, id string, cmd ExtendCommand) (*Request, error) {
+func (s *Workflow) Extend(ctx context.Context, a Actor, id string, cmd ExtendCommand) (*Request, error) {
 	if err := authorize(a, permWorkRequests); err != nil {
 		return nil, err
 	}
@@ -48,8 +48,8 @@ func (s *Service) Extend(ctx context.Context, a Actor, id string, cmd ExtendComm
 		return nil, err
 	}
 	var out *Request
-	err := s.withTx(ctx, a, func(tx *actorTx) error {
-		r, err := s.workableRequest(ctx, tx, id)
+	err := s.inTx(ctx, a, func(tx *workflowTx) error {
+		r, err := s.workable(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -110,7 +110,7 @@ func (s *Service) Extend(ctx context.Context, a Actor, id string, cmd ExtendComm
 
 // extensionDays converts count units of extension into days of the clock's counting calendar, counted from the
 // current (unrolled) end of the period.
-func (s *Service) extensionDays(p *Policy, c Clock, count int) int {
+func (s *Workflow) extensionDays(p *Policy, c Clock, count int) int {
 	if p.Extension.Unit != UnitMonths {
 		return count
 	}

@@ -8,7 +8,7 @@ import (
 
 // checkReplyFits refuses reply fields that do not fit the request: follow-up deletions belong to fulfilled
 // account cancellations, correction outcomes to rectifications, and a fulfilled copy needs its files.
-func (s *Service) checkReplyFits(r *Request, cmd ReplyCommand) error {
+func (s *Workflow) checkReplyFits(r *Request, cmd ReplyCommand) error {
 	if cmd.FollowUpDeletion && (r.Type != TypeAccountCancellation || cmd.Outcome != StatusFulfilled) {
 		return Invalid(FieldError{"follow_up_deletion", "only a fulfilled account cancellation opens a follow-up deletion"})
 	}
@@ -41,7 +41,7 @@ func (s *Service) checkReplyFits(r *Request, cmd ReplyCommand) error {
 
 // fulfil carries out what fulfilling each type of request means beyond the reply, inside the reply's
 // transaction, and answers extra data for the reply mail.
-func (s *Service) fulfil(ctx context.Context, tx Store, a Actor, r *Request, cmd ReplyCommand, now time.Time) (map[string]string, error) {
+func (s *Workflow) fulfil(ctx context.Context, tx workflowStore, a Actor, r *Request, cmd ReplyCommand, now time.Time) (map[string]string, error) {
 	if cmd.Outcome != StatusFulfilled {
 		return nil, nil
 	}
@@ -76,14 +76,14 @@ func (s *Service) fulfil(ctx context.Context, tx Store, a Actor, r *Request, cmd
 }
 
 // openFollowUpDeletion files the deletion an account cancellation leads to, linked both ways.
-func (s *Service) openFollowUpDeletion(ctx context.Context, tx Store, a Actor, r *Request, now time.Time) error {
+func (s *Workflow) openFollowUpDeletion(ctx context.Context, tx workflowStore, a Actor, r *Request, now time.Time) error {
 	p, err := s.policy(r.Policy)
 	if err != nil {
 		return err
 	}
 	cmd := &FileRequestCommand{Type: TypeDeletion, Subject: r.Subject, Channel: r.Channel, Policy: r.Policy,
 		Locale: r.Locale, Details: Details{Ground: GroundNoLongerUsingService}}
-	follow, err := s.newRequest(ctx, tx, Actor{UserID: a.UserID, Role: RoleOfficer}, cmd, p, now, now)
+	follow, err := s.intake.newRequest(ctx, tx, Actor{UserID: a.UserID, Role: RoleOfficer}, cmd, p, now, now)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// The scheduled jobs.
+// The scheduled jobs' names.
 const (
 	JobEscalations = "escalations"   // reminders and escalations before and after deadlines
 	JobOutbox      = "outbox"        // delivers the outbox
@@ -16,10 +16,96 @@ const (
 	JobCalendars   = "calendars"     // reloads calendars loaded on other replicas; warns of a missing next year
 	JobBackups     = "backups"       // chases purges overdue in backups
 	JobTransmit    = "transmissions" // sends portability copies to the recipients subjects named
+	JobRetention   = "retention"     // redacts requests past their retention
 )
 
-// Jobs lists the jobs in the order the jobs view shows them.
-var Jobs = []string{JobEscalations, JobOutbox, JobBackups, JobTransmit, JobExpiry, JobRetention, JobCalendars}
+// JobSpec is one scheduled job. JobTable is the one list of them: the scheduler, the jobs API, its error
+// messages and the operations guide all read it (a test checks the guide).
+type JobSpec struct {
+	Name string
+	// DefaultSchedule is the cron spec used when RIGHTSDESK_SCHEDULE_<NAME> is not set.
+	DefaultSchedule string
+	// Description says what a run does, for operators.
+	Description string
+	// run is the use case a run calls.
+	run func(s *Service, ctx context.Context) (jobOutcome, error)
+}
+
+// EnvVar is the variable that sets the job's schedule.
+func (j JobSpec) EnvVar() string { return "RIGHTSDESK_SCHEDULE_" + strings.ToUpper(j.Name) }
+
+// jobOutcome is what a run did: Detail for the run record, Idle when it found nothing to do.
+type jobOutcome struct {
+	Detail string
+	Idle   bool
+}
+
+// JobTable lists the jobs in the order the jobs view shows them.
+var JobTable = []JobSpec{
+	{JobEscalations, "*/15 * * * *", "the escalation ladder: reminders before deadlines, escalations after",
+		func(s *Service, ctx context.Context) (jobOutcome, error) {
+			r, err := s.Escalate(ctx)
+			return jobOutcome{Detail: r.String()}, err
+		}},
+	{JobOutbox, "@every 10s", "delivers the e-mail outbox",
+		func(s *Service, ctx context.Context) (jobOutcome, error) {
+			r, err := s.SendOutbox(ctx)
+			idle := !r.NotConfigured && r.Sent == 0 && r.Retrying == 0 && r.Failed == 0
+			return jobOutcome{Detail: r.String(), Idle: idle}, err
+		}},
+	{JobBackups, "@hourly", "chases purges overdue in backups and jobs http data systems have not reported",
+		func(s *Service, ctx context.Context) (jobOutcome, error) {
+			r, err := s.ChaseOverduePurges(ctx)
+			if err != nil {
+				return jobOutcome{Detail: r.String()}, err
+			}
+			// http data systems that do not report a deletion in time are chased like backups that keep one.
+			d, err := s.ChaseOverdueDataJobs(ctx)
+			return jobOutcome{Detail: r.String() + "; " + d.String()}, err
+		}},
+	{JobTransmit, "@every 1m", "sends portability copies to third-party recipients",
+		func(s *Service, ctx context.Context) (jobOutcome, error) {
+			r, err := s.Transmit(ctx)
+			return jobOutcome{Detail: r.String()}, err
+		}},
+	{JobExpiry, "@hourly", "closes requests never verified, telling the subject",
+		func(s *Service, ctx context.Context) (jobOutcome, error) {
+			n, err := s.ExpireUnverified(ctx)
+			return jobOutcome{Detail: fmt.Sprintf("%d expired", n)}, err
+		}},
+	{JobRetention, "@daily", "removes personal data and export files from requests closed past their retention",
+		func(s *Service, ctx context.Context) (jobOutcome, error) {
+			n, err := s.RedactExpired(ctx)
+			return jobOutcome{Detail: fmt.Sprintf("%d request(s) redacted", n)}, err
+		}},
+	{JobCalendars, "@every 5m", "reloads calendars loaded on other replicas; warns when next year's is missing",
+		func(s *Service, ctx context.Context) (jobOutcome, error) {
+			w, err := s.CheckCalendars(ctx)
+			if len(w) == 0 {
+				return jobOutcome{Detail: "calendars reloaded; next year's schedule in place or not yet due"}, err
+			}
+			return jobOutcome{Detail: fmt.Sprintf("calendars reloaded; %d warning(s): %s", len(w), strings.Join(w, "; "))}, err
+		}},
+}
+
+// JobNames lists the jobs' names in JobTable's order.
+func JobNames() []string {
+	out := make([]string, len(JobTable))
+	for i, j := range JobTable {
+		out[i] = j.Name
+	}
+	return out
+}
+
+// jobSpec finds a job by name.
+func jobSpec(name string) (JobSpec, bool) {
+	for _, j := range JobTable {
+		if j.Name == name {
+			return j, true
+		}
+	}
+	return JobSpec{}, false
+}
 
 // JobLease is how long a job run may hold its lease; a holder killed mid-run is replaced after it.
 const JobLease = 10 * time.Minute
@@ -34,6 +120,8 @@ type JobRun struct {
 	Outcome    string // "running", "ok" or "failed"
 	Detail     string // what it did, by counts
 	Error      string
+	// Idle is set by the run that found nothing to do, so that a frequent job stays quiet; not stored.
+	Idle bool
 }
 
 // JobStore keeps leases and run records.
@@ -62,9 +150,9 @@ func (s *Service) RunJob(ctx context.Context, a Actor, job, holder string) (*Job
 	if err := authorize(a, permRunJobs); err != nil {
 		return nil, err
 	}
-	fn, ok := s.jobFuncs()[job]
+	spec, ok := jobSpec(job)
 	if !ok {
-		return nil, Errorf(ENOTFOUND, "no such job (jobs: escalations, outbox, backups, transmissions, expiry, retention, calendars)")
+		return nil, Errorf(ENOTFOUND, "no such job (jobs: %s)", strings.Join(JobNames(), ", "))
 	}
 	now := s.now()
 	got, err := s.store.AcquireLease(ctx, job, holder, now, now.Add(JobLease))
@@ -82,9 +170,9 @@ func (s *Service) RunJob(ctx context.Context, a Actor, job, holder string) (*Job
 	if err := s.store.CreateJobRun(ctx, run); err != nil {
 		return nil, fmt.Errorf("record %s run: %w", job, err)
 	}
-	detail, jobErr := fn(ctx)
+	outcome, jobErr := spec.run(s, ctx)
 	end := s.now()
-	run.FinishedAt, run.Detail, run.Outcome = &end, detail, "ok"
+	run.FinishedAt, run.Detail, run.Idle, run.Outcome = &end, outcome.Detail, outcome.Idle, "ok"
 	if jobErr != nil {
 		run.Outcome, run.Error = "failed", ErrorMessage(jobErr)
 		if ErrorCode(jobErr) == EINTERNAL {
@@ -95,47 +183,6 @@ func (s *Service) RunJob(ctx context.Context, a Actor, job, holder string) (*Job
 		return run, errors.Join(jobErr, fmt.Errorf("record %s run end: %w", job, err))
 	}
 	return run, jobErr
-}
-
-func (s *Service) jobFuncs() map[string]func(context.Context) (string, error) {
-	return map[string]func(context.Context) (string, error){
-		JobEscalations: func(ctx context.Context) (string, error) {
-			r, err := s.Escalate(ctx)
-			return r.String(), err
-		},
-		JobOutbox: func(ctx context.Context) (string, error) {
-			r, err := s.SendOutbox(ctx)
-			return r.String(), err
-		},
-		JobBackups: func(ctx context.Context) (string, error) {
-			r, err := s.ChaseOverduePurges(ctx)
-			if err != nil {
-				return r.String(), err
-			}
-			// http data systems that do not report a deletion in time are chased like backups that keep one.
-			d, err := s.ChaseOverdueDataJobs(ctx)
-			return r.String() + "; " + d.String(), err
-		},
-		JobTransmit: func(ctx context.Context) (string, error) {
-			r, err := s.Transmit(ctx)
-			return r.String(), err
-		},
-		JobRetention: func(ctx context.Context) (string, error) {
-			n, err := s.RedactExpired(ctx)
-			return fmt.Sprintf("%d request(s) redacted", n), err
-		},
-		JobExpiry: func(ctx context.Context) (string, error) {
-			n, err := s.ExpireUnverified(ctx)
-			return fmt.Sprintf("%d expired", n), err
-		},
-		JobCalendars: func(ctx context.Context) (string, error) {
-			w, err := s.CheckCalendars(ctx)
-			if len(w) == 0 {
-				return "calendars reloaded; next year's schedule in place or not yet due", err
-			}
-			return fmt.Sprintf("calendars reloaded; %d warning(s): %s", len(w), strings.Join(w, "; ")), err
-		},
-	}
 }
 
 // JobStatus is a job's last run and schedule, for the jobs view.
@@ -158,9 +205,9 @@ func (s *Service) JobStatuses(ctx context.Context, a Actor) ([]JobStatus, error)
 	for _, r := range runs {
 		last[r.Job] = r
 	}
-	out := make([]JobStatus, 0, len(Jobs))
-	for _, j := range Jobs {
-		out = append(out, JobStatus{Name: j, LastRun: last[j]})
+	out := make([]JobStatus, 0, len(JobTable))
+	for _, j := range JobTable {
+		out = append(out, JobStatus{Name: j.Name, LastRun: last[j.Name]})
 	}
 	return out, nil
 }

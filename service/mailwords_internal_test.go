@@ -46,7 +46,7 @@ var leftovers = regexp.MustCompile(`\{\{|\}\}|<no value>|«|»|%!|\bnil\b|map\[`
 // zh-CN mail is in Chinese.
 func TestEveryMailReadsAsWords(t *testing.T) {
 	const org = "Example Trading Ltd"
-	s := &Service{orgName: org, clock: func() time.Time { return time.Date(2026, 10, 12, 9, 0, 0, 0, time.UTC) },
+	s := &core{orgName: org, clock: func() time.Time { return time.Date(2026, 10, 12, 9, 0, 0, 0, time.UTC) },
 		policies: ShippedPolicies()}
 	shanghai, _ := time.LoadLocation("Asia/Shanghai")
 	base := Request{ID: "r-1", Reference: "DSR-2026-000042", Policy: DefaultPolicy, ReplyMessage: "Here is what we did.",
@@ -196,7 +196,7 @@ func TestEveryMailReadsAsWords(t *testing.T) {
 // child's request; a rectification's reply lists each correction with its outcome.
 func TestMailTellsTheTruthAboutTheDueDate(t *testing.T) {
 	shanghai, _ := time.LoadLocation("Asia/Shanghai")
-	s := &Service{orgName: "Example Trading Ltd", clock: func() time.Time { return time.Date(2026, 10, 12, 9, 0, 0, 0, shanghai) },
+	s := &core{orgName: "Example Trading Ltd", clock: func() time.Time { return time.Date(2026, 10, 12, 9, 0, 0, 0, shanghai) },
 		policies: ShippedPolicies()}
 	ack := func(r Request) map[string]string {
 		out := map[string]string{}

@@ -26,7 +26,7 @@ type NoteStore interface {
 const maxNoteLen = 10000
 
 // AddNote adds an internal note to a request.
-func (s *Service) AddNote(ctx context.Context, a Actor, id, body string) (*Note, error) {
+func (s *Workflow) AddNote(ctx context.Context, a Actor, id, body string) (*Note, error) {
 	if err := authorize(a, permWorkRequests); err != nil {
 		return nil, err
 	}
@@ -36,8 +36,8 @@ func (s *Service) AddNote(ctx context.Context, a Actor, id, body string) (*Note,
 		return nil, err
 	}
 	var out *Note
-	err := s.withTx(ctx, a, func(tx *actorTx) error {
-		r, err := s.workableRequest(ctx, tx, id)
+	err := s.inTx(ctx, a, func(tx *workflowTx) error {
+		r, err := s.workable(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -47,7 +47,7 @@ func (s *Service) AddNote(ctx context.Context, a Actor, id, body string) (*Note,
 	return out, err
 }
 
-func (s *Service) addNote(ctx context.Context, tx Store, a Actor, requestID, body string) (*Note, error) {
+func (s *Workflow) addNote(ctx context.Context, tx workflowStore, a Actor, requestID, body string) (*Note, error) {
 	n := &Note{ID: s.newID(), RequestID: requestID, AuthorID: a.UserID, Body: body, CreatedAt: s.now()}
 	if err := tx.CreateNote(ctx, n); err != nil {
 		return nil, err
@@ -56,13 +56,13 @@ func (s *Service) addNote(ctx context.Context, tx Store, a Actor, requestID, bod
 }
 
 // Notes reads a request's notes; an audited read, as notes may hold personal data.
-func (s *Service) Notes(ctx context.Context, a Actor, id string) ([]*Note, error) {
+func (s *Workflow) Notes(ctx context.Context, a Actor, id string) ([]*Note, error) {
 	if err := authorize(a, permReadRequests); err != nil {
 		return nil, err
 	}
 	var out []*Note
-	err := s.withTx(ctx, a, func(tx *actorTx) error {
-		r, err := s.workableRequest(ctx, tx, id)
+	err := s.inTx(ctx, a, func(tx *workflowTx) error {
+		r, err := s.workable(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -75,7 +75,7 @@ func (s *Service) Notes(ctx context.Context, a Actor, id string) ([]*Note, error
 }
 
 // Merge closes a request as a duplicate of another of the same type, which carries on.
-func (s *Service) Merge(ctx context.Context, a Actor, id, intoID string) (*Request, error) {
+func (s *Workflow) Merge(ctx context.Context, a Actor, id, intoID string) (*Request, error) {
 	if err := authorize(a, permWorkRequests); err != nil {
 		return nil, err
 	}
@@ -83,12 +83,12 @@ func (s *Service) Merge(ctx context.Context, a Actor, id, intoID string) (*Reque
 		return nil, Invalid(FieldError{"into", "a request cannot be merged into itself"})
 	}
 	var out *Request
-	err := s.withTx(ctx, a, func(tx *actorTx) error {
-		r, err := s.workableRequest(ctx, tx, id)
+	err := s.inTx(ctx, a, func(tx *workflowTx) error {
+		r, err := s.workable(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		into, err := s.workableRequest(ctx, tx, intoID)
+		into, err := s.workable(ctx, tx, intoID)
 		if ErrorCode(err) == ENOTFOUND {
 			return Invalid(FieldError{"into", "no such request"})
 		} else if err != nil {

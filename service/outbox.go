@@ -150,7 +150,7 @@ type mailCorrection struct {
 
 // enqueueSubjectMail writes a mail of kind to the subject into the outbox, once per request and kind (or per
 // extra "Key"), inside tx. Nothing is queued when the subject has no e-mail address.
-func (s *Service) enqueueSubjectMail(ctx context.Context, tx Store, r *Request, kind string, extra map[string]string) error {
+func (s *core) enqueueSubjectMail(ctx context.Context, tx subjectMailer, r *Request, kind string, extra map[string]string) error {
 	to := subjectAddress(r)
 	if to == "" {
 		return nil
@@ -178,7 +178,7 @@ func (s *Service) enqueueSubjectMail(ctx context.Context, tx Store, r *Request, 
 
 // subjectMailData turns r (and the extra facts of one mail: links, an extension's reason) into the words of a
 // mail in r's language, judging its due date by the service clock in the policy's time zone.
-func (s *Service) subjectMailData(r *Request, extra map[string]string) (subjectMail, error) {
+func (s *core) subjectMailData(r *Request, extra map[string]string) (subjectMail, error) {
 	l := r.Locale
 	p, err := s.policy(r.Policy)
 	if err != nil {

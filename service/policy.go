@@ -181,7 +181,7 @@ func ShippedPolicies() []*Policy {
 }
 
 // Location is the time zone of the named policy, in which its requests' times are shown; UTC if unknown.
-func (s *Service) Location(policy string) *time.Location {
+func (s *core) Location(policy string) *time.Location {
 	if p, err := s.policy(policy); err == nil {
 		return p.Location
 	}
@@ -189,7 +189,7 @@ func (s *Service) Location(policy string) *time.Location {
 }
 
 // DaysUsed is how many days of its period a request has used by now: frozen while its clock is paused.
-func (s *Service) DaysUsed(r *Request) int {
+func (s *core) DaysUsed(r *Request) int {
 	p, err := s.policy(r.Policy)
 	if err != nil {
 		return r.Clock.Used

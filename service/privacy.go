@@ -101,7 +101,7 @@ func (s *Service) statusLink(ctx context.Context, tx Store, token string) (*Requ
 }
 
 // createStatusLink stores a new status link for r and answers its URL. Every e-mail to the subject gets its own.
-func (s *Service) createStatusLink(ctx context.Context, tx Store, r *Request) (string, error) {
+func (s *core) createStatusLink(ctx context.Context, tx linkCreator, r *Request) (string, error) {
 	token := newLinkToken()
 	now := s.now()
 	if err := tx.CreateSubjectLink(ctx, &SubjectLink{TokenHash: HashTokenSecret(token), RequestID: r.ID,

@@ -66,14 +66,14 @@ type QueueInput struct {
 }
 
 // CreateQueue creates a queue (admin).
-func (s *Service) CreateQueue(ctx context.Context, a Actor, in QueueInput) (*Queue, error) {
+func (s *Admin) CreateQueue(ctx context.Context, a Actor, in QueueInput) (*Queue, error) {
 	if err := authorize(a, permManageQueues); err != nil {
 		return nil, err
 	}
 	now := s.now()
 	q := &Queue{ID: s.newID(), Locale: "en", CreatedAt: now}
 	var out *Queue
-	err := s.store.WithTx(ctx, func(tx Store) error {
+	err := s.begin(ctx, func(tx adminStore) error {
 		if err := lockQueues(ctx, tx); err != nil {
 			return err
 		}
@@ -104,12 +104,12 @@ func (s *Service) CreateQueue(ctx context.Context, a Actor, in QueueInput) (*Que
 }
 
 // UpdateQueue changes a queue (admin).
-func (s *Service) UpdateQueue(ctx context.Context, a Actor, id string, in QueueInput) (*Queue, error) {
+func (s *Admin) UpdateQueue(ctx context.Context, a Actor, id string, in QueueInput) (*Queue, error) {
 	if err := authorize(a, permManageQueues); err != nil {
 		return nil, err
 	}
 	var out *Queue
-	err := s.store.WithTx(ctx, func(tx Store) error {
+	err := s.begin(ctx, func(tx adminStore) error {
 		if err := lockQueues(ctx, tx); err != nil {
 			return err
 		}
@@ -140,7 +140,7 @@ func (s *Service) UpdateQueue(ctx context.Context, a Actor, id string, in QueueI
 // request left in a deleted queue; no request moved into one) by taking the audit chain's head, which every
 // change takes anyway to append its event, before reading: on PostgreSQL two such changes would otherwise
 // each read the state before the other's.
-func lockQueues(ctx context.Context, tx Store) error {
+func lockQueues(ctx context.Context, tx eventAppender) error {
 	if _, err := tx.LockAuditHead(ctx); err != nil {
 		return fmt.Errorf("lock audit head: %w", err)
 	}
@@ -173,11 +173,11 @@ func onlyDefault(q *Queue, queues []*Queue) error {
 
 // DeleteQueue deletes a queue (admin). ECONFLICT while a request not closed is in it; closed requests keep
 // the deleted queue's ID, which their audit trail names.
-func (s *Service) DeleteQueue(ctx context.Context, a Actor, id string) error {
+func (s *Admin) DeleteQueue(ctx context.Context, a Actor, id string) error {
 	if err := authorize(a, permManageQueues); err != nil {
 		return err
 	}
-	return s.store.WithTx(ctx, func(tx Store) error {
+	return s.begin(ctx, func(tx adminStore) error {
 		if err := lockQueues(ctx, tx); err != nil {
 			return err
 		}
@@ -204,55 +204,7 @@ type MoveCommand struct {
 	QueueID string
 }
 
-// MoveRequest moves a request to another queue, or routes one no queue took: admins, and officers of both
-// queues. ENOTFOUND (an audited refusal) for an officer outside either queue; an assignee who is not a member
-// of the new queue is unassigned.
-func (s *Service) MoveRequest(ctx context.Context, a Actor, id string, cmd MoveCommand) (*Request, error) {
-	if err := authorize(a, permWorkRequests); err != nil {
-		return nil, err
-	}
-	if !isUUID(cmd.QueueID) {
-		return nil, Invalid(FieldError{"queue_id", "must be a queue ID"})
-	}
-	var out *Request
-	err := s.withTx(ctx, a, func(tx *actorTx) error {
-		if err := lockQueues(ctx, tx); err != nil {
-			return err
-		}
-		r, err := s.workableRequest(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		q, err := tx.FindQueue(ctx, cmd.QueueID)
-		if err != nil {
-			return err
-		}
-		if a.Role == RoleOfficer && !oneOf(a.UserID, q.Members) {
-			tx.refuse(r.ID)
-			return Errorf(ENOTFOUND, "no queue %s", q.ID)
-		}
-		if r.Status.Terminal() {
-			return Errorf(ECONFLICT, "%s request cannot be moved", withArticle(string(r.Status)))
-		}
-		out = r
-		if r.QueueID == q.ID {
-			return nil // already there: nothing changes, nothing to audit
-		}
-		data := map[string]string{"from": r.QueueID, "to": q.ID}
-		if r.AssigneeID != "" && !oneOf(r.AssigneeID, q.Members) {
-			data["unassigned"] = r.AssigneeID
-			r.AssigneeID = ""
-		}
-		r.QueueID, r.UpdatedAt = q.ID, s.now()
-		if err := tx.UpdateRequest(ctx, r); err != nil {
-			return err
-		}
-		return s.appendEvent(ctx, tx, a, "request.moved", r.ID, data)
-	})
-	return out, err
-}
-
-func (s *Service) applyQueueInput(ctx context.Context, tx Store, q *Queue, in QueueInput, now time.Time) error {
+func (s *Admin) applyQueueInput(ctx context.Context, tx adminStore, q *Queue, in QueueInput, now time.Time) error {
 	var f fieldErrors
 	if in.Name != nil {
 		q.Name = *in.Name
@@ -318,11 +270,11 @@ func dedupe(ids []string) []string {
 }
 
 // Queues lists the queues: all for admins and auditors, their own for officers.
-func (s *Service) Queues(ctx context.Context, a Actor) ([]*Queue, error) {
+func (s *Admin) Queues(ctx context.Context, a Actor) ([]*Queue, error) {
 	if err := authorize(a, permReadRequests); err != nil {
 		return nil, err
 	}
-	all, err := s.store.ListQueues(ctx)
+	all, err := s.db.ListQueues(ctx)
 	if err != nil || a.Role != RoleOfficer {
 		return all, err
 	}
@@ -336,11 +288,11 @@ func (s *Service) Queues(ctx context.Context, a Actor) ([]*Queue, error) {
 }
 
 // Queue returns one queue. ENOTFOUND also for an officer outside it.
-func (s *Service) Queue(ctx context.Context, a Actor, id string) (*Queue, error) {
+func (s *Admin) Queue(ctx context.Context, a Actor, id string) (*Queue, error) {
 	if err := authorize(a, permReadRequests); err != nil {
 		return nil, err
 	}
-	q, err := s.store.FindQueue(ctx, id)
+	q, err := s.db.FindQueue(ctx, id)
 	if err != nil {
 		return nil, err
 	}

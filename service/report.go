@@ -77,7 +77,7 @@ type TypeSummary struct {
 // Summary counts the requests received in q's range and the backlog now: for an officer, only her queues'
 // requests; for admins and auditors, all. EINVALID naming "from" or "to" for a bad range; EFORBIDDEN for roles
 // that may not read reports.
-func (s *Service) Summary(ctx context.Context, a Actor, q SummaryQuery) (*Summary, error) {
+func (s *Reporting) Summary(ctx context.Context, a Actor, q SummaryQuery) (*Summary, error) {
 	if err := authorize(a, permReadReports); err != nil {
 		return nil, err
 	}
@@ -95,10 +95,10 @@ func (s *Service) Summary(ctx context.Context, a Actor, q SummaryQuery) (*Summar
 	if a.Role == RoleOfficer {
 		visibleTo = &a.UserID
 	}
-	if err := s.store.ReportRequests(ctx, from, to, visibleTo, t.add); err != nil {
+	if err := s.db.ReportRequests(ctx, from, to, visibleTo, t.add); err != nil {
 		return nil, fmt.Errorf("summary %s to %s: %w", q.From, q.To, err)
 	}
-	open, err := s.store.OpenRequestCounts(ctx, now, visibleTo)
+	open, err := s.db.OpenRequestCounts(ctx, now, visibleTo)
 	if err != nil {
 		return nil, fmt.Errorf("summary open requests: %w", err)
 	}
@@ -314,4 +314,14 @@ func csvFloat(v *float64, prec int) string {
 		return ""
 	}
 	return strconv.FormatFloat(*v, 'f', prec, 64)
+}
+
+// RequestCounts counts every request by type and status, for metrics.
+func (s *Reporting) RequestCounts(ctx context.Context) (map[RequestType]map[Status]int, error) {
+	return s.db.CountRequestsByTypeStatus(ctx)
+}
+
+// OpenCounts counts the open and overdue requests by type now, for metrics.
+func (s *Reporting) OpenCounts(ctx context.Context) ([]OpenCount, error) {
+	return s.db.OpenRequestCounts(ctx, s.now(), nil)
 }

@@ -8,10 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
-
-	"github.com/rightsdesk/rightsdesk/service/calendar"
 )
 
 // FileRequestCommand is a new request as a web form, an officer or an admin files it.
@@ -43,7 +40,7 @@ const maxIdempotencyKeyLen = 200
 
 // FileRequest files a request, computing its reference and legal due date. It answers the existing request and
 // replayed true when cmd.IdempotencyKey was used before with the same command; ECONFLICT when with another.
-func (s *Service) FileRequest(ctx context.Context, a Actor, cmd FileRequestCommand) (r *Request, replayed bool, err error) {
+func (s *Intake) FileRequest(ctx context.Context, a Actor, cmd FileRequestCommand) (r *Request, replayed bool, err error) {
 	if err := authorize(a, permFileRequest); err != nil {
 		return nil, false, err
 	}
@@ -67,19 +64,19 @@ func (s *Service) FileRequest(ctx context.Context, a Actor, cmd FileRequestComma
 	}
 	fp := cmd.fingerprint()
 	if cmd.IdempotencyKey != "" { // a retry is answered before any limit could refuse it
-		prior, found, err := s.replay(ctx, s.store, a, cmd.IdempotencyKey, fp)
+		prior, found, err := s.replay(ctx, s.db, a, cmd.IdempotencyKey, fp)
 		if err != nil || found {
 			prior, err = s.withDuplicateHint(ctx, a, prior, err)
 			return prior, found, err
 		}
 	}
-	prepared, err := s.prepareRequest(ctx, s.store, a, &cmd, p, received, now)
+	prepared, err := s.prepareRequest(ctx, s.db, a, &cmd, p, received, now)
 	if err != nil {
 		return nil, false, err
 	}
 	// A retry racing this one is caught by the idempotency record's unique key: its insert fails, its
 	// transaction changes nothing, and it answers with what this one filed (below).
-	err = s.store.WithTx(ctx, func(tx Store) error {
+	err = s.begin(ctx, func(tx intakeStore) error {
 		r = prepared
 		if err := s.storeRequest(ctx, tx, r); err != nil {
 			return err
@@ -105,7 +102,7 @@ func (s *Service) FileRequest(ctx context.Context, a Actor, cmd FileRequestComma
 }
 
 // replay finds the request a key filed before. ECONFLICT if the key came with another command.
-func (s *Service) replay(ctx context.Context, tx Store, a Actor, key, fp string) (*Request, bool, error) {
+func (s *Intake) replay(ctx context.Context, tx intakeStore, a Actor, key, fp string) (*Request, bool, error) {
 	rec, err := tx.FindIdempotencyKey(ctx, a.UserID, key)
 	if ErrorCode(err) == ENOTFOUND {
 		return nil, false, nil
@@ -120,7 +117,7 @@ func (s *Service) replay(ctx context.Context, tx Store, a Actor, key, fp string)
 		return nil, false, fmt.Errorf("find request %s of idempotency key: %w", rec.RequestID, err)
 	}
 	// The answer carries the subject's personal data again: a read like any other, audited as one.
-	if err := s.store.WithTx(ctx, func(tx Store) error {
+	if err := s.begin(ctx, func(tx intakeStore) error {
 		return s.appendEvent(ctx, tx, a, "request.read", r.ID, map[string]string{"via": "idempotent_replay"})
 	}); err != nil {
 		return nil, false, err
@@ -128,8 +125,8 @@ func (s *Service) replay(ctx context.Context, tx Store, a Actor, key, fp string)
 	return r, true, nil
 }
 
-func (s *Service) replayCommitted(ctx context.Context, a Actor, key, fp string) (*Request, bool, error) {
-	r, found, err := s.replay(ctx, s.store, a, key, fp)
+func (s *Intake) replayCommitted(ctx context.Context, a Actor, key, fp string) (*Request, bool, error) {
+	r, found, err := s.replay(ctx, s.db, a, key, fp)
 	if err == nil && !found {
 		err = Errorf(ECONFLICT, "the request conflicts with one filed at the same time; retry")
 	}
@@ -153,7 +150,7 @@ const subjectCapWindow = 24 * time.Hour
 
 // prepareRequest builds a request and does every read its filing needs (routing, the duplicate flag, the per-
 // subject cap) through st, before the filing's transaction takes its locks.
-func (s *Service) prepareRequest(ctx context.Context, st Store, a Actor, cmd *FileRequestCommand, p *Policy, received, now time.Time) (*Request, error) {
+func (s *Intake) prepareRequest(ctx context.Context, st filingStore, a Actor, cmd *FileRequestCommand, p *Policy, received, now time.Time) (*Request, error) {
 	clock := p.startClock(received)
 	due, err := p.due(s.cals.Load(), clock)
 	if err != nil {
@@ -207,7 +204,7 @@ func (s *Service) prepareRequest(ctx context.Context, st Store, a Actor, cmd *Fi
 
 // storeRequest numbers and stores a prepared request inside tx, with its acknowledgement. The rows every filing
 // contends for, the year's reference counter and the audit head, are taken as late as the transaction allows.
-func (s *Service) storeRequest(ctx context.Context, tx Store, r *Request) error {
+func (s *Intake) storeRequest(ctx context.Context, tx filingStore, r *Request) error {
 	year := r.Clock.Start.Year
 	seq, err := tx.NextReferenceSeq(ctx, year)
 	if err != nil {
@@ -221,7 +218,7 @@ func (s *Service) storeRequest(ctx context.Context, tx Store, r *Request) error 
 }
 
 // filedEvent is the audit event of a filing, appended last in its transaction.
-func (s *Service) filedEvent(ctx context.Context, tx Store, a Actor, r *Request) error {
+func (s *Intake) filedEvent(ctx context.Context, tx filingStore, a Actor, r *Request) error {
 	return s.appendEvent(ctx, tx, a, "request.filed", r.ID, map[string]string{
 		"reference": r.Reference, "type": string(r.Type), "status": string(r.Status),
 		"channel": string(r.Channel), "policy": r.Policy, "due_date": r.Due.Date.String(), "queue_id": r.QueueID,
@@ -230,7 +227,7 @@ func (s *Service) filedEvent(ctx context.Context, tx Store, a Actor, r *Request)
 }
 
 // newRequest prepares and stores a request inside tx, with its audit event.
-func (s *Service) newRequest(ctx context.Context, tx Store, a Actor, cmd *FileRequestCommand, p *Policy, received, now time.Time) (*Request, error) {
+func (s *Intake) newRequest(ctx context.Context, tx filingStore, a Actor, cmd *FileRequestCommand, p *Policy, received, now time.Time) (*Request, error) {
 	r, err := s.prepareRequest(ctx, tx, a, cmd, p, received, now)
 	if err != nil {
 		return nil, err
@@ -239,43 +236,6 @@ func (s *Service) newRequest(ctx context.Context, tx Store, a Actor, cmd *FileRe
 		return nil, err
 	}
 	return r, s.filedEvent(ctx, tx, a, r)
-}
-
-// Request reads one request with the subject's personal data; the read is an audit event.
-// ENOTFOUND also when the caller may not see it, so that existence does not leak.
-func (s *Service) Request(ctx context.Context, a Actor, id string) (*Request, error) {
-	if err := authorize(a, permReadRequests); err != nil {
-		return nil, err
-	}
-	var r *Request
-	err := s.withTx(ctx, a, func(tx *actorTx) error {
-		var err error
-		if r, err = s.workableRequest(ctx, tx, id); err != nil {
-			return err
-		}
-		return s.appendEvent(ctx, tx, a, "request.read", r.ID, nil)
-	})
-	return s.withDuplicateHint(ctx, a, r, err)
-}
-
-// canSee reports whether a may see r: admins and auditors see all; officers see their queues' requests. Every
-// refusal is logged in the audit trail.
-func (s *Service) canSee(ctx context.Context, st Store, a Actor, r *Request) (bool, error) {
-	switch a.Role {
-	case RoleAdmin, RoleAuditor:
-		return true, nil
-	case RoleOfficer:
-		if r.QueueID != "" {
-			queues, err := st.UserQueueIDs(ctx, a.UserID)
-			if err != nil {
-				return false, err
-			}
-			if oneOf(r.QueueID, queues) {
-				return true, nil
-			}
-		}
-	}
-	return false, nil
 }
 
 // RequestPage is one page of a listing.
@@ -308,46 +268,6 @@ const (
 	MaxPageSize     = 200
 )
 
-// ListRequests lists requests by due time, soonest first, without their subjects' personal data.
-func (s *Service) ListRequests(ctx context.Context, a Actor, q ListRequestsQuery) (RequestPage, error) {
-	if err := authorize(a, permReadRequests); err != nil {
-		return RequestPage{}, err
-	}
-	f, err := s.requestFilter(a, q)
-	if err != nil {
-		return RequestPage{}, err
-	}
-	limit := f.Limit
-	f.Limit++ // one more tells whether a next page exists
-	var items []*Request
-	if by := subjectSearch(q); by != "" {
-		// Who looked for whose requests is recorded (by which parameter, never the value), as a read is.
-		err = s.store.WithTx(ctx, func(tx Store) error {
-			var err error
-			if items, err = tx.ListRequests(ctx, f); err != nil {
-				return err
-			}
-			return s.appendEvent(ctx, tx, a, "request.searched", "", map[string]string{"by": by,
-				"found": strconv.Itoa(min(len(items), limit))})
-		})
-	} else {
-		items, err = s.store.ListRequests(ctx, f)
-	}
-	if err != nil {
-		return RequestPage{}, fmt.Errorf("list requests: %w", err)
-	}
-	if err := s.withDuplicateHints(ctx, a, items); err != nil {
-		return RequestPage{}, err
-	}
-	page := RequestPage{Items: items}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		last := page.Items[limit-1]
-		page.NextCursor = encodeCursor(RequestCursor{DueAt: last.Due.At, ID: last.ID})
-	}
-	return page, nil
-}
-
 // StatusActive, as a listing's status, selects every status not closed.
 const StatusActive Status = "active"
 
@@ -360,88 +280,6 @@ func subjectSearch(q ListRequestsQuery) string {
 		return "subject_phone"
 	}
 	return ""
-}
-
-func (s *Service) requestFilter(a Actor, q ListRequestsQuery) (RequestFilter, error) {
-	var fe fieldErrors
-	f := RequestFilter{Status: q.Status, Type: q.Type, QueueID: q.QueueID, AssigneeID: q.AssigneeID, Limit: q.Limit,
-		Reference: q.Reference}
-	switch {
-	case q.Status == nil:
-	case *q.Status == StatusActive:
-		f.Status, f.NotClosed = nil, true
-	case !oneOf(*q.Status, Statuses):
-		fe.add("status", "is not a status, nor active")
-	}
-	if q.Reference != nil && (*q.Reference == "" || len(*q.Reference) > 40) {
-		fe.add("reference", "must be a reference such as DSR-2026-000042")
-	}
-	switch {
-	case q.SubjectEmail != nil && q.SubjectPhone != nil:
-		fe.add("subject_phone", "search by subject_email or by subject_phone, not both")
-	case q.SubjectEmail != nil:
-		email(&fe, "subject_email", *q.SubjectEmail)
-		if *q.SubjectEmail == "" {
-			fe.add("subject_email", "must be an e-mail address such as name@example.com")
-		}
-		f.SubjectIndex = s.keys.SubjectIndex(Subject{Email: *q.SubjectEmail})
-	case q.SubjectPhone != nil:
-		phone(&fe, "subject_phone", *q.SubjectPhone)
-		if *q.SubjectPhone == "" {
-			fe.add("subject_phone", "must be a phone number with at least 5 digits")
-		}
-		f.PhoneIndex = s.keys.PhoneIndex(*q.SubjectPhone)
-	}
-	if q.Type != nil && !oneOf(*q.Type, RequestTypes) {
-		fe.add("type", "is not a request type")
-	}
-	if q.AssigneeID != nil {
-		switch {
-		case *q.AssigneeID == "me":
-			f.AssigneeID = &a.UserID
-		case !isUUID(*q.AssigneeID):
-			fe.add("assignee", "must be a user ID or me")
-		}
-	}
-	if q.Overdue {
-		now := s.now()
-		f.OverdueAt = &now
-	}
-	if q.DueWithin != nil {
-		if *q.DueWithin < 0 || *q.DueWithin > 60 {
-			fe.add("due_within", "must be between 0 and 60 working days")
-		}
-		p, _ := s.policy(DefaultPolicy)
-		cutoff, _ := calendar.AddWorkingDays(s.cals.Load().cn, today(p, s.now()), *q.DueWithin)
-		end := cutoff.AddDays(1).Start(p.Location)
-		if f.OverdueAt == nil || end.Before(*f.OverdueAt) {
-			f.OverdueAt = &end // open and due before the end of the cutoff day
-		}
-	}
-	if q.DueBefore != nil {
-		d, err := calendar.ParseDate(*q.DueBefore)
-		if err != nil {
-			fe.add("due_before", "must be a date, YYYY-MM-DD")
-		}
-		f.DueBefore = &d
-	}
-	switch {
-	case q.Limit == 0:
-		f.Limit = DefaultPageSize
-	case q.Limit < 1 || q.Limit > MaxPageSize:
-		fe.add("limit", "must be between 1 and %d", MaxPageSize)
-	}
-	if q.Cursor != "" {
-		c, err := decodeCursor(q.Cursor)
-		if err != nil {
-			fe.add("cursor", "is not a cursor this server issued")
-		}
-		f.After = &c
-	}
-	if a.Role == RoleOfficer {
-		f.VisibleTo = &a.UserID
-	}
-	return f, fe.err()
 }
 
 // encodeCursor makes an opaque page position.
@@ -497,24 +335,4 @@ func decodeCursor(s string) (RequestCursor, error) {
 		return RequestCursor{}, errors.New("cursor incomplete or out of range")
 	}
 	return RequestCursor{DueAt: time.UnixMicro(*v.T).UTC(), ID: *v.I}, nil
-}
-
-// RequestEvents returns a request's audit trail, oldest first.
-func (s *Service) RequestEvents(ctx context.Context, a Actor, id string) ([]*Event, error) {
-	if err := authorize(a, permReadRequests); err != nil {
-		return nil, err
-	}
-	var events []*Event
-	err := s.withTx(ctx, a, func(tx *actorTx) error {
-		if _, err := s.workableRequest(ctx, tx, id); err != nil {
-			return err
-		}
-		var err error
-		events, err = tx.RequestEvents(ctx, id)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return events, s.withoutUnseenDuplicates(ctx, a, events)
 }

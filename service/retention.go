@@ -20,21 +20,18 @@ type RetentionStore interface {
 	Redact(ctx context.Context, requestID string, t time.Time) error
 }
 
-// JobRetention redacts requests past their retention.
-const JobRetention = "retention"
-
 // RedactExpired removes the personal data of requests closed longer ago than the retention period. The audit
 // trail stays valid: its events never held personal data. Suppressions stay: they hold only keyed hashes.
-func (s *Service) RedactExpired(ctx context.Context) (int, error) {
+func (s *Fulfilment) RedactExpired(ctx context.Context) (int, error) {
 	n := 0
 	for {
 		now := s.now()
-		batch, err := s.store.ClosedUnredactedBefore(ctx, now.Add(-s.retention), 100)
+		batch, err := s.db.ClosedUnredactedBefore(ctx, now.Add(-s.retention), 100)
 		if err != nil || len(batch) == 0 {
 			return n, err
 		}
 		for _, r := range batch {
-			err := s.store.WithTx(ctx, func(tx Store) error {
+			err := s.begin(ctx, func(tx fulfilmentStore) error {
 				if err := tx.Redact(ctx, r.ID, now); err != nil {
 					return err
 				}

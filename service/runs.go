@@ -104,16 +104,16 @@ func (r *Run) totals() map[string]string {
 }
 
 // startRun checks that the actor may run kind on the request, and records a running run over every data system.
-func (s *Service) startRun(ctx context.Context, a Actor, id string, kind RunKind, preview bool) (*Run, *Request, []*DataSystem, error) {
+func (s *Fulfilment) startRun(ctx context.Context, a Actor, id string, kind RunKind, preview bool) (*Run, *Request, []*DataSystem, error) {
 	if err := authorize(a, permWorkRequests); err != nil {
 		return nil, nil, nil, err
 	}
 	var run *Run
 	var r *Request
 	var systems []*DataSystem
-	err := s.withTx(ctx, a, func(tx *actorTx) error {
+	err := s.inTx(ctx, a, func(tx *fulfilmentTx) error {
 		var err error
-		if r, err = s.workableRequest(ctx, tx, id); err != nil {
+		if r, err = s.workable(ctx, tx, id); err != nil {
 			return err
 		}
 		switch {
@@ -153,8 +153,8 @@ func (s *Service) startRun(ctx context.Context, a Actor, id string, kind RunKind
 
 // finishRun saves a run as its systems left it, with what http systems reported meanwhile, and audits its
 // counts once it has finished.
-func (s *Service) finishRun(ctx context.Context, a Actor, run *Run) error {
-	return s.store.WithTx(ctx, func(tx Store) error {
+func (s *Fulfilment) finishRun(ctx context.Context, a Actor, run *Run) error {
+	return s.begin(ctx, func(tx fulfilmentStore) error {
 		stored, err := tx.FindRun(ctx, run.RequestID, run.ID)
 		if err != nil {
 			return err
@@ -172,7 +172,7 @@ func (s *Service) finishRun(ctx context.Context, a Actor, run *Run) error {
 }
 
 // jobFor is what a connector needs to find the request's subject in system d.
-func (s *Service) jobFor(r *Request, d *DataSystem) SubjectJob {
+func (s *Fulfilment) jobFor(r *Request, d *DataSystem) SubjectJob {
 	return SubjectJob{Email: r.Subject.Email, Phone: r.Subject.Phone, AccountID: r.Subject.AccountID,
 		HashKey: s.dataSystemHashKey(d.ID)}
 }
@@ -190,7 +190,7 @@ func failure(err error) string {
 // request's officers, admins). A subject who limited the request to categories gets only the columns of those
 // categories, and only the tables that have one. A system that fails is reported with its reason; the others
 // still attach their files.
-func (s *Service) Collect(ctx context.Context, a Actor, id string) (*Run, error) {
+func (s *Fulfilment) Collect(ctx context.Context, a Actor, id string) (*Run, error) {
 	run, r, systems, err := s.startRun(ctx, a, id, RunCollect, false)
 	if err != nil {
 		return nil, err
@@ -214,7 +214,7 @@ func (s *Service) Collect(ctx context.Context, a Actor, id string) (*Run, error)
 }
 
 // collectFrom collects from one SQL system and attaches its file.
-func (s *Service) collectFrom(ctx context.Context, a Actor, r *Request, d *DataSystem, sr *SystemRun) error {
+func (s *Fulfilment) collectFrom(ctx context.Context, a Actor, r *Request, d *DataSystem, sr *SystemRun) error {
 	if s.connector == nil {
 		return Errorf(EUNAVAILABLE, "this server has no connector for SQL data systems")
 	}
@@ -231,7 +231,7 @@ func (s *Service) collectFrom(ctx context.Context, a Actor, r *Request, d *DataS
 
 // attachCollected attaches a system's rows as its export file, named after the system (a second collection's
 // file gets a number).
-func (s *Service) attachCollected(ctx context.Context, a Actor, r *Request, system string, tables map[string][]map[string]any, sr *SystemRun) error {
+func (s *Fulfilment) attachCollected(ctx context.Context, a Actor, r *Request, system string, tables map[string][]map[string]any, sr *SystemRun) error {
 	if tables == nil {
 		tables = map[string][]map[string]any{}
 	}
@@ -239,7 +239,7 @@ func (s *Service) attachCollected(ctx context.Context, a Actor, r *Request, syst
 	if err != nil {
 		return fmt.Errorf("encode collection: %w", err)
 	}
-	existing, err := s.store.RequestExports(ctx, r.ID, false)
+	existing, err := s.db.RequestExports(ctx, r.ID, false)
 	if err != nil {
 		return err
 	}
@@ -296,7 +296,7 @@ func limitToCategories(m *DatasetMap, tables map[string][]map[string]any, catego
 // recorded as the request's erasure (its systems, now), so that the backup purges start. A system that fails
 // leaves its data as it was and says why; the others' erasures stand, and running again finishes the work
 // (a system erased already has nothing left to do).
-func (s *Service) Erase(ctx context.Context, a Actor, id string, preview bool) (*Run, error) {
+func (s *Fulfilment) Erase(ctx context.Context, a Actor, id string, preview bool) (*Run, error) {
 	run, r, systems, err := s.startRun(ctx, a, id, RunErase, preview)
 	if err != nil {
 		return nil, err
@@ -344,7 +344,7 @@ func (s *Service) Erase(ctx context.Context, a Actor, id string, preview bool) (
 // recordRunErasure records a finished, successful erasure run as the request's erasure. A run that changed
 // nothing (a second run after a complete one) leaves a recorded erasure as it is: recording again would restart
 // every backup purge for data that is not back. After a restore (reapply_required) it records again.
-func (s *Service) recordRunErasure(ctx context.Context, a Actor, run *Run) error {
+func (s *Fulfilment) recordRunErasure(ctx context.Context, a Actor, run *Run) error {
 	if run.Kind != RunErase || run.Preview || run.Status != RunDone {
 		return nil
 	}
@@ -374,7 +374,7 @@ func (s *Service) recordRunErasure(ctx context.Context, a Actor, run *Run) error
 
 // Suppress sends a consent withdrawal to every http data system as a suppression job, with the request's
 // purposes, so that downstream systems stop processing (the request's officers, admins).
-func (s *Service) Suppress(ctx context.Context, a Actor, id string) (*Run, error) {
+func (s *Fulfilment) Suppress(ctx context.Context, a Actor, id string) (*Run, error) {
 	run, r, systems, err := s.startRun(ctx, a, id, RunSuppress, false)
 	if err != nil {
 		return nil, err
@@ -389,13 +389,13 @@ func (s *Service) Suppress(ctx context.Context, a Actor, id string) (*Run, error
 }
 
 // Runs lists a request's runs, newest first (the request's officers, auditors, admins).
-func (s *Service) Runs(ctx context.Context, a Actor, id string) ([]*Run, error) {
+func (s *Fulfilment) Runs(ctx context.Context, a Actor, id string) ([]*Run, error) {
 	if err := authorize(a, permReadRequests); err != nil {
 		return nil, err
 	}
 	var out []*Run
-	err := s.withTx(ctx, a, func(tx *actorTx) error {
-		r, err := s.workableRequest(ctx, tx, id)
+	err := s.inTx(ctx, a, func(tx *fulfilmentTx) error {
+		r, err := s.workable(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -406,13 +406,13 @@ func (s *Service) Runs(ctx context.Context, a Actor, id string) ([]*Run, error) 
 }
 
 // RunOf returns one run of a request.
-func (s *Service) RunOf(ctx context.Context, a Actor, id, runID string) (*Run, error) {
+func (s *Fulfilment) RunOf(ctx context.Context, a Actor, id, runID string) (*Run, error) {
 	if err := authorize(a, permReadRequests); err != nil {
 		return nil, err
 	}
 	var out *Run
-	err := s.withTx(ctx, a, func(tx *actorTx) error {
-		r, err := s.workableRequest(ctx, tx, id)
+	err := s.inTx(ctx, a, func(tx *fulfilmentTx) error {
+		r, err := s.workable(ctx, tx, id)
 		if err != nil {
 			return err
 		}

@@ -31,7 +31,7 @@ type jobSubject struct {
 
 // sendJob hands an http system its part of a run, with a one-time callback token. The part is saved as pending
 // before the job leaves, so that a system answering at once finds it.
-func (s *Service) sendJob(ctx context.Context, run *Run, r *Request, d *DataSystem, sr *SystemRun) {
+func (s *Fulfilment) sendJob(ctx context.Context, run *Run, r *Request, d *DataSystem, sr *SystemRun) {
 	if s.transmitter == nil {
 		sr.Status, sr.Error = RunFailed, "no transmitter is configured (RIGHTSDESK_TRANSMIT_SECRET): http systems cannot be reached"
 		return
@@ -40,7 +40,7 @@ func (s *Service) sendJob(ctx context.Context, run *Run, r *Request, d *DataSyst
 	token := strings.Join([]string{run.RequestID, run.ID, d.ID, NewTokenSecret()}, ".")
 	due := now.Add(d.CallbackTimeout)
 	sr.Status, sr.DueAt, sr.CallbackHash = RunPending, &due, HashTokenSecret(token)
-	if err := s.store.SaveRun(ctx, run); err != nil {
+	if err := s.db.SaveRun(ctx, run); err != nil {
 		sr.Status, sr.Error, sr.DueAt, sr.CallbackHash = RunFailed, "internal error", nil, ""
 		return
 	}
@@ -84,7 +84,7 @@ type DataJobReport struct {
 // ReportDataJob records an http system's report of its job, authenticated by the job's one-time callback token.
 // ENOTFOUND for a token that names no pending job; ECONFLICT when the job was reported already. When the report
 // finishes the run, a collection attaches the rows reported and an erasure is recorded as the request's.
-func (s *Service) ReportDataJob(ctx context.Context, token string, rep DataJobReport) error {
+func (s *Fulfilment) ReportDataJob(ctx context.Context, token string, rep DataJobReport) error {
 	parts := strings.Split(token, ".")
 	if len(parts) != 4 || len(token) > 200 {
 		return Errorf(ENOTFOUND, "this callback token is not valid")
@@ -118,7 +118,7 @@ func (s *Service) ReportDataJob(ctx context.Context, token string, rep DataJobRe
 	requestID, runID, systemID := parts[0], parts[1], parts[2]
 	var run *Run
 	var part *SystemRun
-	err := s.store.WithTx(ctx, func(tx Store) error {
+	err := s.begin(ctx, func(tx fulfilmentStore) error {
 		var err error
 		run, err = tx.FindRun(ctx, requestID, runID)
 		if ErrorCode(err) == ENOTFOUND {
@@ -165,14 +165,14 @@ func (s *Service) ReportDataJob(ctx context.Context, token string, rep DataJobRe
 		return err
 	}
 	if run.Kind == RunCollect && rep.Status == RunDone {
-		r, err := s.store.FindRequest(ctx, run.RequestID)
+		r, err := s.db.FindRequest(ctx, run.RequestID)
 		if err != nil {
 			return err
 		}
 		if err := s.attachCollected(ctx, SystemActor, r, part.Name, rep.Rows, part); err != nil {
 			part.Status, part.Error = RunFailed, "the rows reported could not be attached: "+failure(err)
 		}
-		if err := s.store.WithTx(ctx, func(tx Store) error {
+		if err := s.begin(ctx, func(tx fulfilmentStore) error {
 			stored, err := tx.FindRun(ctx, run.RequestID, run.ID)
 			if err != nil {
 				return err
@@ -203,9 +203,9 @@ func (r DataJobsResult) String() string {
 
 // ChaseOverdueDataJobs e-mails the owner of each http data system that has not reported its job within its
 // callback timeout, and the DPO, once per job: like an overdue backup purge.
-func (s *Service) ChaseOverdueDataJobs(ctx context.Context) (DataJobsResult, error) {
+func (s *Fulfilment) ChaseOverdueDataJobs(ctx context.Context) (DataJobsResult, error) {
 	var res DataJobsResult
-	runs, err := s.store.UnfinishedRuns(ctx, 200)
+	runs, err := s.db.UnfinishedRuns(ctx, 200)
 	if err != nil {
 		return res, err
 	}
@@ -228,8 +228,8 @@ func (s *Service) ChaseOverdueDataJobs(ctx context.Context) (DataJobsResult, err
 	return res, nil
 }
 
-func (s *Service) chaseDataJob(ctx context.Context, seen *Run, systemID string) error {
-	return s.store.WithTx(ctx, func(tx Store) error {
+func (s *Fulfilment) chaseDataJob(ctx context.Context, seen *Run, systemID string) error {
+	return s.begin(ctx, func(tx fulfilmentStore) error {
 		run, err := tx.FindRun(ctx, seen.RequestID, seen.ID)
 		if err != nil {
 			return err
@@ -281,7 +281,7 @@ func (s *Service) chaseDataJob(ctx context.Context, seen *Run, systemID string) 
 
 // dataJobOverdueMail is the words of the mail that chases a data system's overdue job: the job in words, times
 // in the request's policy's time zone, and the run's API address with how to read it.
-func (s *Service) dataJobOverdueMail(r *Request, run *Run, sr *SystemRun) (map[string]string, error) {
+func (s *core) dataJobOverdueMail(r *Request, run *Run, sr *SystemRun) (map[string]string, error) {
 	loc := time.UTC
 	if p, err := s.policy(r.Policy); err == nil {
 		loc = p.Location

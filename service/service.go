@@ -7,33 +7,21 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
 )
 
-// Service carries out every use case of Rightsdesk. Safe for concurrent use.
+// Service carries out every use case of Rightsdesk: it is the composition root of the areas, each a use-case
+// type over the one shared core, and adapters call the areas' methods through it. Safe for concurrent use.
 type Service struct {
-	store Store
-	clock func() time.Time
-	newID func() string
-	keys  *Keys
-	// headKeyedAtStart is the head New gave its first MAC to (see HeadKeyedAtStart).
-	headKeyedAtStart AuditHead
-	publicURL        string
-	orgName          string
-	mailer           Mailer
-	transmitter      Transmitter
-	connector        DataSystemConnector
-	allowHosts       []string // the operator's fixed part of the transmit allow-list, checked and sorted
-	dpoEmail         string
-	retention        time.Duration
-	// subjectDailyCap bounds web-form filings per subject per 24 hours, so that nobody can have the service mail
-	// a person again and again in their name.
-	subjectDailyCap int
-	policies        []*Policy
-	cals            atomic.Pointer[calendarSet]
+	*core
+	*Intake
+	*Workflow
+	*Fulfilment
+	*Escalation
+	*Admin
+	*Reporting
 }
 
 // Config is what New needs.
@@ -77,7 +65,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Store == nil || cfg.Now == nil {
 		return nil, errors.New("service: Store and Now are required")
 	}
-	s := &Service{store: cfg.Store, clock: cfg.Now, newID: cfg.NewID, keys: cfg.Keys,
+	s := &core{store: cfg.Store, clock: cfg.Now, newID: cfg.NewID, keys: cfg.Keys,
 		publicURL: strings.TrimRight(cfg.PublicURL, "/"), mailer: cfg.Mailer, dpoEmail: cfg.DPOEmail,
 		transmitter: cfg.Transmitter, connector: cfg.Connector, retention: cfg.Retention,
 		policies: ShippedPolicies()}
@@ -106,7 +94,10 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if s.keys == nil {
 		s.keys = testKeys
 	}
-	if err := s.RefreshCalendars(ctx); err != nil {
+	intake := &Intake{core: s, db: s.store, begin: viewTx(s.store, asIntakeStore)}
+	svc := &Service{core: s, Intake: intake, Workflow: newWorkflow(s, s.store, viewTx(s.store, asWorkflowStore), intake), Fulfilment: &Fulfilment{core: s, db: s.store, begin: viewTx(s.store, asFulfilmentStore)},
+		Escalation: newEscalation(s, s.store, viewTx(s.store, asEscalationStore), viewTxEach(s.store, asEscalationStore)), Admin: &Admin{core: s, db: s.store, begin: viewTx(s.store, asAdminStore)}, Reporting: &Reporting{core: s, db: s.store, begin: viewTx(s.store, asReportingStore)}}
+	if err := svc.RefreshCalendars(ctx); err != nil {
 		return nil, err
 	}
 	head, keyed, err := s.keyAuditHead(ctx)
@@ -116,19 +107,11 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if keyed {
 		s.headKeyedAtStart = head
 	}
-	return s, nil
+	return svc, nil
 }
-
-// now is the injected clock, in UTC and at the microsecond precision every supported database keeps.
-func (s *Service) now() time.Time {
-	return s.clock().UTC().Truncate(time.Microsecond)
-}
-
-// Now exposes the service clock to adapters that must agree with it (GORM's NowFunc, the scheduler).
-func (s *Service) Now() time.Time { return s.now() }
 
 // Policies returns the policies a request may name, the default first.
-func (s *Service) Policies(ctx context.Context, a Actor) ([]*Policy, error) {
+func (s *core) Policies(ctx context.Context, a Actor) ([]*Policy, error) {
 	if err := authorize(a, permReadReference); err != nil {
 		return nil, err
 	}
@@ -136,7 +119,7 @@ func (s *Service) Policies(ctx context.Context, a Actor) ([]*Policy, error) {
 }
 
 // policy returns the named policy. EINVALID naming "policy" if there is none.
-func (s *Service) policy(name string) (*Policy, error) {
+func (s *core) policy(name string) (*Policy, error) {
 	for _, p := range s.policies {
 		if p.Name == name {
 			return p, nil
@@ -210,14 +193,4 @@ func authorize(a Actor, p permission) error {
 		}
 	}
 	return Forbidden(a.Role, grants[p])
-}
-
-// RequestCounts counts every request by type and status, for metrics.
-func (s *Service) RequestCounts(ctx context.Context) (map[RequestType]map[Status]int, error) {
-	return s.store.CountRequestsByTypeStatus(ctx)
-}
-
-// OpenCounts counts the open and overdue requests by type now, for metrics.
-func (s *Service) OpenCounts(ctx context.Context) ([]OpenCount, error) {
-	return s.store.OpenRequestCounts(ctx, s.now(), nil)
 }

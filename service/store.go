@@ -32,6 +32,10 @@ type Store interface {
 	SubjectMessageStore
 	// WithTx runs fn in one transaction, committed when fn returns nil and rolled back otherwise.
 	WithTx(ctx context.Context, fn func(tx Store) error) error
+	// WithTxEach runs each fn as WithTx would, in a transaction of its own: one that fails changes nothing of
+	// the others. The store may commit them together; it answers each one's error, in order. This is how the
+	// service hands the store many independent writes at once: it starts no goroutines for the store's sake.
+	WithTxEach(ctx context.Context, fns []func(tx Store) error) []error
 	// Ping reports whether the database answers. EUNAVAILABLE if not.
 	Ping(ctx context.Context) error
 }
@@ -42,8 +46,12 @@ type RequestStore interface {
 	NextReferenceSeq(ctx context.Context, year int) (int64, error)
 	// CreateRequest inserts r. ECONFLICT if its ID or reference exists.
 	CreateRequest(ctx context.Context, r *Request) error
-	// UpdateRequest saves every mutable field of r. ENOTFOUND if it does not exist.
+	// UpdateRequest saves every mutable field of r, personal data included (sealed again). ENOTFOUND if it does
+	// not exist.
 	UpdateRequest(ctx context.Context, r *Request) error
+	// UpdateRequestParts saves only the named parts of r, and its UpdatedAt: no personal data is sealed or
+	// written. ENOTFOUND if it does not exist.
+	UpdateRequestParts(ctx context.Context, r *Request, parts ...RequestPart) error
 	// RaiseEscalationLevel sets the escalation level of the request seen to level, and only that, if the request
 	// still stands as seen: open, its clock running, at seen's escalation level, due at seen's time, with seen's
 	// queue and assignee. It reports whether it did.
@@ -68,6 +76,17 @@ type RequestStore interface {
 	// CreateIdempotencyKey inserts rec. ECONFLICT if the caller's key exists.
 	CreateIdempotencyKey(ctx context.Context, rec *IdempotencyRecord) error
 }
+
+// RequestPart names the fields of a request an update changes, so that the store writes their columns alone.
+type RequestPart string
+
+// The parts of a request an update may name; none holds personal data.
+const (
+	PartStatus   RequestPart = "status"   // Status and ClosedAt
+	PartClock    RequestPart = "clock"    // Clock and Due
+	PartAssignee RequestPart = "assignee" // AssigneeID
+	PartVerified RequestPart = "verified" // VerifiedAt
+)
 
 // IdempotencyRecord remembers which request a caller's Idempotency-Key filed, and the body it carried.
 type IdempotencyRecord struct {

@@ -56,7 +56,7 @@ func newLinkToken() string {
 }
 
 // createLink stores a link for r and answers its URL under the public base URL.
-func (s *Service) createLink(ctx context.Context, tx Store, r *Request, purpose string, life time.Duration) (string, error) {
+func (s *core) createLink(ctx context.Context, tx linkCreator, r *Request, purpose string, life time.Duration) (string, error) {
 	token := newLinkToken()
 	now := s.now()
 	err := tx.CreateSubjectLink(ctx, &SubjectLink{TokenHash: HashTokenSecret(token), RequestID: r.ID,
@@ -69,7 +69,7 @@ func (s *Service) createLink(ctx context.Context, tx Store, r *Request, purpose 
 
 // acknowledge e-mails the subject the request's reference, with a link to verify it (when unverified) and one
 // to withdraw it.
-func (s *Service) acknowledge(ctx context.Context, tx Store, r *Request) error {
+func (s *Intake) acknowledge(ctx context.Context, tx filingStore, r *Request) error {
 	if subjectAddress(r) == "" {
 		return nil
 	}
@@ -88,7 +88,7 @@ func (s *Service) acknowledge(ctx context.Context, tx Store, r *Request) error {
 
 // useLink checks and spends a link. ENOTFOUND for an unknown token or another purpose; ECONFLICT when used or
 // expired.
-func (s *Service) useLink(ctx context.Context, tx Store, token, purpose string) (*Request, error) {
+func (s *Intake) useLink(ctx context.Context, tx intakeStore, token, purpose string) (*Request, error) {
 	hash := HashTokenSecret(token)
 	l, err := tx.FindSubjectLink(ctx, hash)
 	if ErrorCode(err) == ENOTFOUND || (err == nil && l.Purpose != purpose) {
@@ -117,12 +117,12 @@ func validLinkToken(token string) error {
 }
 
 // VerifyBySubject confirms an unverified request through the link e-mailed to its subject.
-func (s *Service) VerifyBySubject(ctx context.Context, token string) (*Request, error) {
+func (s *Intake) VerifyBySubject(ctx context.Context, token string) (*Request, error) {
 	if err := validLinkToken(token); err != nil {
 		return nil, err
 	}
 	var out *Request
-	err := s.store.WithTx(ctx, func(tx Store) error {
+	err := s.begin(ctx, func(tx intakeStore) error {
 		r, err := s.useLink(ctx, tx, token, linkVerify)
 		if err != nil {
 			return err
@@ -146,12 +146,12 @@ func (s *Service) VerifyBySubject(ctx context.Context, token string) (*Request, 
 }
 
 // WithdrawBySubject withdraws a request through the link in its acknowledgement.
-func (s *Service) WithdrawBySubject(ctx context.Context, token string) (*Request, error) {
+func (s *Intake) WithdrawBySubject(ctx context.Context, token string) (*Request, error) {
 	if err := validLinkToken(token); err != nil {
 		return nil, err
 	}
 	var out *Request
-	err := s.store.WithTx(ctx, func(tx Store) error {
+	err := s.begin(ctx, func(tx intakeStore) error {
 		r, err := s.useLink(ctx, tx, token, linkWithdraw)
 		if err != nil {
 			return err
@@ -176,16 +176,16 @@ func (s *Service) WithdrawBySubject(ctx context.Context, token string) (*Request
 
 // ExpireUnverified closes requests whose subject never confirmed them within VerificationWindow, and tells the
 // subject. It answers how many it closed.
-func (s *Service) ExpireUnverified(ctx context.Context) (int, error) {
+func (s *Intake) ExpireUnverified(ctx context.Context) (int, error) {
 	n := 0
 	for {
 		now := s.now()
-		batch, err := s.store.UnverifiedReceivedBefore(ctx, now.Add(-VerificationWindow), 100)
+		batch, err := s.db.UnverifiedReceivedBefore(ctx, now.Add(-VerificationWindow), 100)
 		if err != nil || len(batch) == 0 {
 			return n, err
 		}
 		for _, r := range batch {
-			err := s.store.WithTx(ctx, func(tx Store) error {
+			err := s.begin(ctx, func(tx intakeStore) error {
 				r, err := tx.FindRequest(ctx, r.ID)
 				if err != nil || r.Status != StatusUnverified {
 					return err

@@ -43,7 +43,7 @@ func (k *Keys) suppressionHash(kind, value string) string {
 }
 
 // suppress records a fulfilled consent withdrawal: one suppression per purpose and identifier.
-func (s *Service) suppress(ctx context.Context, tx Store, r *Request, now time.Time) error {
+func (s *core) suppress(ctx context.Context, tx suppressionAdder, r *Request, now time.Time) error {
 	for _, purpose := range r.Details.Purposes {
 		for _, h := range []string{s.keys.suppressionHash("email", r.Subject.Email), s.keys.suppressionHash("phone", r.Subject.Phone)} {
 			if h == "" {
@@ -67,7 +67,7 @@ type SuppressionCheck struct {
 
 // CheckSuppression answers whether an e-mail address or phone number withdrew consent to a purpose
 // (integration, officer, admin). The identifier is hashed and never stored or logged.
-func (s *Service) CheckSuppression(ctx context.Context, a Actor, email, phone, purpose string) (SuppressionCheck, error) {
+func (s *Fulfilment) CheckSuppression(ctx context.Context, a Actor, email, phone, purpose string) (SuppressionCheck, error) {
 	if err := authorize(a, permSuppressions); err != nil {
 		return SuppressionCheck{}, err
 	}
@@ -85,7 +85,7 @@ func (s *Service) CheckSuppression(ctx context.Context, a Actor, email, phone, p
 		if h == "" {
 			continue
 		}
-		sup, err := s.store.FindSuppression(ctx, h, normalPurpose(purpose))
+		sup, err := s.db.FindSuppression(ctx, h, normalPurpose(purpose))
 		if ErrorCode(err) == ENOTFOUND {
 			continue
 		} else if err != nil {

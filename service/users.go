@@ -14,7 +14,7 @@ type NewUser struct {
 
 // CreateUser adds a user without a token (admin). Officers need an e-mail address: escalations go there; two
 // users never share one (ECONFLICT), whatever its case.
-func (s *Service) CreateUser(ctx context.Context, a Actor, in NewUser) (*User, error) {
+func (s *Admin) CreateUser(ctx context.Context, a Actor, in NewUser) (*User, error) {
 	if err := authorize(a, permManageUsers); err != nil {
 		return nil, err
 	}
@@ -31,7 +31,7 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, in NewUser) (*User, e
 		return nil, err
 	}
 	u := &User{ID: s.newID(), Name: in.Name, Email: in.Email, Role: in.Role, CreatedAt: s.now()}
-	err := s.store.WithTx(ctx, func(tx Store) error {
+	err := s.begin(ctx, func(tx adminStore) error {
 		other, err := s.userWithEmail(ctx, tx, in.Email)
 		if err != nil {
 			return err
@@ -51,11 +51,11 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, in NewUser) (*User, e
 }
 
 // Users lists every user (admin, auditor).
-func (s *Service) Users(ctx context.Context, a Actor) ([]*User, error) {
+func (s *Admin) Users(ctx context.Context, a Actor) ([]*User, error) {
 	if err := authorize(a, permReadUsers); err != nil {
 		return nil, err
 	}
-	return s.store.ListUsers(ctx)
+	return s.db.ListUsers(ctx)
 }
 
 // IssuedToken is a new token and its secret, shown once.
@@ -65,7 +65,7 @@ type IssuedToken struct {
 }
 
 // IssueToken gives a user a new token (admin).
-func (s *Service) IssueToken(ctx context.Context, a Actor, userID, name string) (*IssuedToken, error) {
+func (s *Admin) IssueToken(ctx context.Context, a Actor, userID, name string) (*IssuedToken, error) {
 	if err := authorize(a, permManageUsers); err != nil {
 		return nil, err
 	}
@@ -76,7 +76,7 @@ func (s *Service) IssueToken(ctx context.Context, a Actor, userID, name string) 
 	}
 	secret := NewTokenSecret()
 	t := &Token{ID: s.newID(), UserID: userID, Name: name, SecretHash: HashTokenSecret(secret), CreatedAt: s.now()}
-	err := s.store.WithTx(ctx, func(tx Store) error {
+	err := s.begin(ctx, func(tx adminStore) error {
 		if _, err := tx.FindUser(ctx, userID); err != nil {
 			return err
 		}
@@ -93,11 +93,11 @@ func (s *Service) IssueToken(ctx context.Context, a Actor, userID, name string) 
 
 // RevokeToken ends a token at once (admin). Revoking the caller's own last admin token is refused, so that the
 // service is never left without an administrator.
-func (s *Service) RevokeToken(ctx context.Context, a Actor, tokenID string) error {
+func (s *Admin) RevokeToken(ctx context.Context, a Actor, tokenID string) error {
 	if err := authorize(a, permManageUsers); err != nil {
 		return err
 	}
-	return s.store.WithTx(ctx, func(tx Store) error {
+	return s.begin(ctx, func(tx adminStore) error {
 		t, err := tx.FindToken(ctx, tokenID)
 		if err != nil {
 			return err

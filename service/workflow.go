@@ -45,7 +45,7 @@ type TransitionCommand struct {
 const maxReasonLen = 1000
 
 // Transition moves a request along the state machine. ECONFLICT for an illegal move, which changes nothing.
-func (s *Service) Transition(ctx context.Context, a Actor, id string, cmd TransitionCommand) (*Request, error) {
+func (s *Workflow) Transition(ctx context.Context, a Actor, id string, cmd TransitionCommand) (*Request, error) {
 	if err := authorize(a, permWorkRequests); err != nil {
 		return nil, err
 	}
@@ -62,8 +62,8 @@ func (s *Service) Transition(ctx context.Context, a Actor, id string, cmd Transi
 		return nil, err
 	}
 	var out *Request
-	err := s.withTx(ctx, a, func(tx *actorTx) error {
-		r, err := s.workableRequest(ctx, tx, id)
+	err := s.inTx(ctx, a, func(tx *workflowTx) error {
+		r, err := s.workable(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -108,7 +108,7 @@ func (s *Service) Transition(ctx context.Context, a Actor, id string, cmd Transi
 			data["note_id"] = note.ID
 		}
 		r.setStatus(cmd.To, now)
-		if err := tx.UpdateRequest(ctx, r); err != nil {
+		if err := tx.UpdateRequestParts(ctx, r, PartStatus, PartClock, PartVerified); err != nil {
 			return err
 		}
 		if cmd.To == StatusWithdrawn {
@@ -163,7 +163,7 @@ func today(p *Policy, now time.Time) calendar.Date {
 }
 
 // pauseClock stops the count: the days after the count's start up to and including today are used.
-func (s *Service) pauseClock(p *Policy, r *Request, now time.Time) {
+func (s *Workflow) pauseClock(p *Policy, r *Request, now time.Time) {
 	day := today(p, now)
 	counting, err := p.countingCalendar(s.cals.Load())
 	if err == nil && day.After(r.Clock.Start) {
@@ -176,7 +176,7 @@ func (s *Service) pauseClock(p *Policy, r *Request, now time.Time) {
 
 // resumeClock restarts a paused count after today and moves the due date; a request already overdue when
 // paused keeps its due date.
-func (s *Service) resumeClock(p *Policy, r *Request, now time.Time) error {
+func (s *Workflow) resumeClock(p *Policy, r *Request, now time.Time) error {
 	if r.Clock.Paused == nil {
 		return nil
 	}
@@ -199,13 +199,13 @@ type AssignCommand struct {
 }
 
 // Assign sets a request's assignee: an officer who belongs to the request's queue.
-func (s *Service) Assign(ctx context.Context, a Actor, id string, cmd AssignCommand) (*Request, error) {
+func (s *Workflow) Assign(ctx context.Context, a Actor, id string, cmd AssignCommand) (*Request, error) {
 	if err := authorize(a, permWorkRequests); err != nil {
 		return nil, err
 	}
 	var out *Request
-	err := s.withTx(ctx, a, func(tx *actorTx) error {
-		r, err := s.workableRequest(ctx, tx, id)
+	err := s.inTx(ctx, a, func(tx *workflowTx) error {
+		r, err := s.workable(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -229,7 +229,7 @@ func (s *Service) Assign(ctx context.Context, a Actor, id string, cmd AssignComm
 		}
 		data := map[string]string{"from": r.AssigneeID, "to": cmd.AssigneeID}
 		r.AssigneeID, r.UpdatedAt = cmd.AssigneeID, s.now()
-		if err := tx.UpdateRequest(ctx, r); err != nil {
+		if err := tx.UpdateRequestParts(ctx, r, PartAssignee); err != nil {
 			return err
 		}
 		out = r
@@ -259,7 +259,7 @@ type CorrectionOutcome struct {
 const maxMessageLen = 10000
 
 // Reply records the reply to the subject, closes the request and e-mails the reply to the subject (or guardian).
-func (s *Service) Reply(ctx context.Context, a Actor, id string, cmd ReplyCommand) (*Request, error) {
+func (s *Workflow) Reply(ctx context.Context, a Actor, id string, cmd ReplyCommand) (*Request, error) {
 	if err := authorize(a, permWorkRequests); err != nil {
 		return nil, err
 	}
@@ -291,8 +291,8 @@ func (s *Service) Reply(ctx context.Context, a Actor, id string, cmd ReplyComman
 		return nil, err
 	}
 	var out *Request
-	err := s.withTx(ctx, a, func(tx *actorTx) error {
-		r, err := s.workableRequest(ctx, tx, id)
+	err := s.inTx(ctx, a, func(tx *workflowTx) error {
+		r, err := s.workable(ctx, tx, id)
 		if err != nil {
 			return err
 		}

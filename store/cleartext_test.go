@@ -133,12 +133,11 @@ func wantCells() []string {
 func TestClearTextIsSealedAtRest(t *testing.T) {
 	for _, db := range storetest.Dialects(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
-			st := storetest.MustOpen(t, db, clock)
 			keys, err := service.NewKeys(bytes.Repeat([]byte{7}, 32))
 			if err != nil {
 				t.Fatal(err)
 			}
-			st.SetSealer(keys)
+			st := storetest.MustOpenSealed(t, db, clock, keys)
 			mustWriteClearTextCells(t, st)
 			raw := storetest.Raw(t, db)
 			for _, c := range clearTextCells {
@@ -154,7 +153,7 @@ func TestClearTextIsSealedAtRest(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			st.SetSealer(rotated)
+			st = storetest.MustOpenSealed(t, db, clock, rotated) // restarted with the rotated keyring
 			if _, err := st.RotateSealed(t.Context(), 2); err != nil {
 				t.Fatal(err)
 			}

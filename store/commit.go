@@ -80,26 +80,69 @@ func newCommitter(root *Store, db *sql.DB) *committer {
 // of a group are not interrupted by one caller going away).
 func (c *committer) run(ctx context.Context, fn func(service.Store) error) error {
 	call := &txCall{ctx: ctx, fn: fn, done: make(chan struct{})}
+	if err := c.offer(call); err != nil {
+		return err
+	}
+	p, err := c.wait(call)
+	if p != nil {
+		panic(p)
+	}
+	return err
+}
+
+// runEach offers every fn at once, each its own transaction, and then waits for them all: the loop carries them
+// in as few groups as it can, so a caller with many independent writes has them committed together without
+// starting goroutines of its own. It answers each fn's outcome, in order; a panic in one is raised again once
+// all are answered.
+func (c *committer) runEach(ctx context.Context, fns []func(service.Store) error) []error {
+	errs := make([]error, len(fns))
+	calls := make([]*txCall, len(fns))
+	for i, fn := range fns {
+		call := &txCall{ctx: ctx, fn: fn, done: make(chan struct{})}
+		if errs[i] = c.offer(call); errs[i] == nil {
+			calls[i] = call
+		}
+	}
+	var panicked any
+	for i, call := range calls {
+		if call == nil {
+			continue
+		}
+		var p any
+		if p, errs[i] = c.wait(call); p != nil && panicked == nil {
+			panicked = p
+		}
+	}
+	if panicked != nil {
+		panic(panicked)
+	}
+	return errs
+}
+
+// offer queues call for the next group, unless ctx ends or the store closes first.
+func (c *committer) offer(call *txCall) error {
 	select {
 	case c.calls <- call:
-	case <-ctx.Done():
-		return ctx.Err()
+		return nil
+	case <-call.ctx.Done():
+		return call.ctx.Err()
 	case <-c.quit:
 		return errClosed
 	}
+}
+
+// wait answers a queued call's outcome: the value it panicked with, or its error.
+func (c *committer) wait(call *txCall) (any, error) {
 	select {
 	case <-call.done:
 	case <-c.done:
 		select {
 		case <-call.done: // answered before the loop stopped
 		default:
-			return errClosed // queued after the loop's last look
+			return nil, errClosed // queued after the loop's last look
 		}
 	}
-	if call.panic != nil {
-		panic(call.panic)
-	}
-	return call.err
+	return call.panic, call.err
 }
 
 // close stops the loop after the group in progress.

@@ -18,12 +18,11 @@ func TestDataSystemsRoundTripWithSealedDSNs(t *testing.T) {
 	for _, db := range storetest.Dialects(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
 			ctx := t.Context()
-			st := storetest.MustOpen(t, db, clock)
 			keys, err := service.NewKeys(bytes.Repeat([]byte{7}, 32))
 			if err != nil {
 				t.Fatal(err)
 			}
-			st.SetSealer(keys)
+			st := storetest.MustOpenSealed(t, db, clock, keys)
 			d := &service.DataSystem{ID: "d-1", Name: "shop", Kind: service.KindPostgres,
 				DSN: "postgres://collector:collector-secret@db.internal/shop", EraseDSN: "postgres://eraser:eraser-secret@db.internal/shop",
 				Map: service.DatasetMap{Tables: []service.MapTable{{Name: "customers", Identity: map[string]string{"email": "email"},
@@ -58,7 +57,7 @@ func TestDataSystemsRoundTripWithSealedDSNs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			st.SetSealer(rotated)
+			st = storetest.MustOpenSealed(t, db, clock, rotated) // restarted with the rotated keyring
 			if _, err := st.RotateSealed(ctx, 100); err != nil {
 				t.Fatal(err)
 			}

@@ -40,7 +40,7 @@ func TestSQLiteExistingFileModeKept(t *testing.T) {
 	if err := os.Chmod(db.DSN, 0o640); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(t.Context(), db.DSN, store.Options{Now: clock})
+	st, err := store.Open(t.Context(), db.DSN, store.Options{Now: clock, Sealer: storetest.TestKeys(t, db.DSN)})
 	if err != nil {
 		t.Fatalf("Open an empty existing file: %v", err)
 	}

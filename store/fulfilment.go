@@ -59,14 +59,11 @@ func (s *Store) CreateExport(ctx context.Context, e *service.Export) error {
 	if err != nil {
 		return err
 	}
-	content := e.Content
-	if s.sealer != nil {
-		sealed, err := s.sealer.Seal(e.Content)
-		if err != nil {
-			return err
-		}
-		content = []byte(sealed)
+	sealed, err := s.sealer.Seal(e.Content)
+	if err != nil {
+		return err
 	}
+	content := []byte(sealed)
 	return formatError(s.w.WithContext(ctx).Create(&exportRow{ID: e.ID, RequestID: e.RequestID, Name: name,
 		Size: e.Size, SHA256: e.SHA256, Content: content, CreatedAt: utc(e.CreatedAt), CreatedBy: e.CreatedBy}).Error)
 }
@@ -83,7 +80,7 @@ func (s *Store) RequestExports(ctx context.Context, requestID string, withConten
 	}
 	out := make([]*service.Export, len(rows))
 	for i, r := range rows {
-		if withContent && s.sealer != nil && len(r.Content) > 0 {
+		if withContent && len(r.Content) > 0 {
 			plain, err := s.sealer.Open(string(r.Content))
 			if err != nil {
 				return nil, fmt.Errorf("export %s: %w", r.ID, err)

@@ -224,6 +224,41 @@ func (s *Store) UpdateRequest(ctx context.Context, r *service.Request) error {
 	return nil
 }
 
+// UpdateRequestParts writes the columns of the named parts and updated_at, nothing else: the subject, details
+// and reply stay as they are stored, neither opened nor sealed again.
+func (s *Store) UpdateRequestParts(ctx context.Context, r *service.Request, parts ...service.RequestPart) error {
+	cols := map[string]any{"updated_at": utc(r.UpdatedAt)}
+	for _, p := range parts {
+		switch p {
+		case service.PartStatus:
+			cols["status"], cols["closed_at"] = string(r.Status), utcPtr(r.ClosedAt)
+		case service.PartClock:
+			var paused *string
+			if r.Clock.Paused != nil {
+				p := r.Clock.Paused.String()
+				paused = &p
+			}
+			cols["clock_start"], cols["clock_used"], cols["clock_budget"], cols["clock_paused"] =
+				r.Clock.Start.String(), r.Clock.Used, r.Clock.Budget, paused
+			cols["due_date"], cols["due_at"], cols["due_provisional"] = r.Due.Date.String(), utc(r.Due.At), r.Due.Provisional
+		case service.PartAssignee:
+			cols["assignee_id"] = nullable(r.AssigneeID)
+		case service.PartVerified:
+			cols["verified_at"] = utcPtr(r.VerifiedAt)
+		default:
+			return fmt.Errorf("update request %s: unknown part %q", r.ID, p)
+		}
+	}
+	res := s.w.WithContext(ctx).Model(&requestRow{}).Where("id = ?", r.ID).Updates(cols)
+	if res.Error != nil {
+		return formatError(res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return service.Errorf(service.ENOTFOUND, "no request %s", r.ID)
+	}
+	return nil
+}
+
 // RaiseEscalationLevel updates escalation_level alone (no other column, no index entry but the row's) under
 // the conditions the escalation was decided on.
 func (s *Store) RaiseEscalationLevel(ctx context.Context, seen *service.Request, level string) (bool, error) {

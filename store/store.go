@@ -42,7 +42,7 @@ type Store struct {
 	r       *gorm.DB // reader pool, or the transaction
 	inTx    bool
 	closers []*sql.DB
-	sealer  Sealer     // nil: personal data is stored as it is (tests of the store alone)
+	sealer  Sealer     // seals personal data; never nil
 	commit  *committer // runs WithTx; nil inside a transaction
 }
 
@@ -54,10 +54,16 @@ type Options struct {
 	Now func() time.Time
 	// ReadConns bounds the SQLite read pool; default 4.
 	ReadConns int
+	// Sealer encrypts the columns that hold personal data (the operator's keyring, service.Keys). Required:
+	// there is no store that keeps personal data in clear.
+	Sealer Sealer
 }
 
 // Open connects to dsn: a `postgres://` or `postgresql://` URL, or else a SQLite file path. It does not migrate.
 func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
+	if opt.Sealer == nil {
+		return nil, errors.New("store: Options.Sealer is required")
+	}
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
@@ -88,7 +94,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		sqlDB.SetMaxOpenConns(20)
 		sqlDB.SetMaxIdleConns(20)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-		s := &Store{dialect: Postgres, w: db, r: db, closers: []*sql.DB{sqlDB}}
+		s := &Store{dialect: Postgres, w: db, r: db, closers: []*sql.DB{sqlDB}, sealer: opt.Sealer}
 		if err := s.Ping(ctx); err != nil {
 			sqlDB.Close()
 			return nil, err
@@ -124,7 +130,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	}
 	rDB.SetMaxOpenConns(opt.ReadConns)
 	rDB.SetMaxIdleConns(opt.ReadConns)
-	s := &Store{dialect: SQLite, w: w, r: r, closers: []*sql.DB{wDB, rDB}}
+	s := &Store{dialect: SQLite, w: w, r: r, closers: []*sql.DB{wDB, rDB}, sealer: opt.Sealer}
 	s.commit = newCommitter(s, wDB)
 	return s, nil
 }
@@ -223,6 +229,20 @@ func (s *Store) WithTx(ctx context.Context, fn func(tx service.Store) error) err
 		return fn(s)
 	}
 	return s.commit.run(ctx, fn)
+}
+
+// WithTxEach runs each fn in a transaction of its own, all offered to the writer at once so that they commit
+// together (see committer); it answers each one's error, in order. Inside a transaction they run in it, one
+// after the other, as WithTx's fn would.
+func (s *Store) WithTxEach(ctx context.Context, fns []func(tx service.Store) error) []error {
+	if s.inTx {
+		errs := make([]error, len(fns))
+		for i, fn := range fns {
+			errs[i] = fn(s)
+		}
+		return errs
+	}
+	return s.commit.runEach(ctx, fns)
 }
 
 // Ping reports whether the database answers a query.

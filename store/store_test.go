@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -180,7 +181,7 @@ func TestConcurrentMigratePostgres(t *testing.T) {
 			const replicas = 4
 			stores := make([]*store.Store, replicas)
 			for i := range stores {
-				st, err := store.Open(ctx, db.DSN, store.Options{Now: clock})
+				st, err := store.Open(ctx, db.DSN, store.Options{Now: clock, Sealer: storetest.TestKeys(t, db.DSN)})
 				if err != nil {
 					t.Fatalf("Open: %v", err)
 				}
@@ -254,10 +255,26 @@ func TestSQLiteFileIsWALWithForeignKeys(t *testing.T) {
 
 func TestOpenSQLiteInMissingDirectoryFails(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "no", "such", "dir", "rightsdesk.db")
-	st, err := store.Open(t.Context(), path, store.Options{})
+	st, err := store.Open(t.Context(), path, store.Options{Sealer: storetest.TestKeys(t, path)})
 	if err == nil {
 		st.Close()
 		t.Fatalf("Open(%s) succeeded, want an error", path)
+	}
+}
+
+// There is no store that keeps personal data in clear: Open refuses to start without the keys.
+func TestOpenWithoutSealerFails(t *testing.T) {
+	for _, db := range storetest.Dialects(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			st, err := store.Open(t.Context(), db.DSN, store.Options{Now: clock})
+			if err == nil {
+				st.Close()
+				t.Fatal("Open without a Sealer succeeded, want an error")
+			}
+			if !strings.Contains(err.Error(), "Sealer") {
+				t.Errorf("Open without a Sealer: %v, want it to name the option", err)
+			}
+		})
 	}
 }
 
@@ -274,7 +291,7 @@ func TestSQLitePathWithURICharacters(t *testing.T) {
 				t.Fatal(err)
 			}
 			db := storetest.DB{Dialect: store.SQLite, DSN: filepath.Join(dir, "rightsdesk.db")}
-			st, err := store.Open(t.Context(), db.DSN, store.Options{Now: clock})
+			st, err := store.Open(t.Context(), db.DSN, store.Options{Now: clock, Sealer: storetest.TestKeys(t, db.DSN)})
 			if err != nil {
 				t.Fatalf("Open(%s): %v", db.DSN, err)
 			}

@@ -15,12 +15,11 @@ func TestSubjectMessagesSealedRotatedRedacted(t *testing.T) {
 	for _, db := range storetest.Dialects(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
 			ctx := t.Context()
-			st := storetest.MustOpen(t, db, clock)
 			keys, err := service.NewKeys(bytes.Repeat([]byte{7}, 32))
 			if err != nil {
 				t.Fatal(err)
 			}
-			st.SetSealer(keys)
+			st := storetest.MustOpenSealed(t, db, clock, keys)
 			mustCreateInTx(t, st, minimalRequest("r-1", "DSR-2026-000001"))
 			q := &service.SubjectMessage{ID: "m-1", RequestID: "r-1", Kind: service.MessageQuestion,
 				Body: "Is your address still Room 3?", CreatedBy: "u-1", CreatedAt: testNow}
@@ -53,7 +52,7 @@ func TestSubjectMessagesSealedRotatedRedacted(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			st.SetSealer(rotated)
+			st = storetest.MustOpenSealed(t, db, clock, rotated) // a restart with the rotated keyring
 			if _, err := st.RotateSealed(ctx, 100); err != nil {
 				t.Fatal(err)
 			}

@@ -15,12 +15,11 @@ func TestTransmissionEndpointIsSealed(t *testing.T) {
 	for _, db := range storetest.Dialects(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
 			ctx := t.Context()
-			st := storetest.MustOpen(t, db, clock)
 			keys, err := service.NewKeys(bytes.Repeat([]byte{7}, 32))
 			if err != nil {
 				t.Fatal(err)
 			}
-			st.SetSealer(keys)
+			st := storetest.MustOpenSealed(t, db, clock, keys)
 			mustCreateInTx(t, st, minimalRequest("r-1", "DSR-2026-000001"))
 			endpoint := "https://other.example/import?token=recipient-secret"
 			if err := st.CreateTransmission(ctx, &service.Transmission{ID: "t-1", RequestID: "r-1", Endpoint: endpoint,
@@ -47,7 +46,7 @@ func TestTransmissionEndpointIsSealed(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			st.SetSealer(rotated)
+			st = storetest.MustOpenSealed(t, db, clock, rotated) // restarted with the rotated keyring
 			if _, err := st.RotateSealed(ctx, 100); err != nil {
 				t.Fatal(err)
 			}

@@ -86,11 +86,15 @@ func seedAt(ctx context.Context, dsn string, opt Options) (Fixture, error) {
 // OpenStack wires a store and a service on dsn as cmd/rightsdesk does: migrated, personal data sealed under
 // EncryptionKey, the keyed-hash secret loaded from the database.
 func OpenStack(ctx context.Context, dsn string, now func() time.Time) (*store.Store, *service.Service, error) {
-	st, err := store.Open(ctx, dsn, store.Options{Now: now})
+	keys, err := benchKeys()
 	if err != nil {
 		return nil, nil, err
 	}
-	svc, err := openService(ctx, st, now)
+	st, err := store.Open(ctx, dsn, store.Options{Now: now, Sealer: keys})
+	if err != nil {
+		return nil, nil, err
+	}
+	svc, err := openService(ctx, st, now, keys)
 	if err != nil {
 		st.Close()
 		return nil, nil, err
@@ -98,19 +102,19 @@ func OpenStack(ctx context.Context, dsn string, now func() time.Time) (*store.St
 	return st, svc, nil
 }
 
-func openService(ctx context.Context, st *store.Store, now func() time.Time) (*service.Service, error) {
-	if err := st.Migrate(ctx); err != nil {
-		return nil, err
-	}
+// benchKeys is the keyring of EncryptionKey.
+func benchKeys() (*service.Keys, error) {
 	master, err := base64.StdEncoding.DecodeString(EncryptionKey)
 	if err != nil {
 		return nil, err
 	}
-	keys, err := service.NewKeyring(master)
-	if err != nil {
+	return service.NewKeyring(master)
+}
+
+func openService(ctx context.Context, st *store.Store, now func() time.Time, keys *service.Keys) (*service.Service, error) {
+	if err := st.Migrate(ctx); err != nil {
 		return nil, err
 	}
-	st.SetSealer(keys)
 	if err := service.LoadKeys(ctx, st, keys); err != nil {
 		return nil, fmt.Errorf("keys: %w", err)
 	}

@@ -73,8 +73,8 @@ func parseConfig(name string, args []string, getenv func(string) string) (config
 	fs.StringVar(&cfg.DPOEmail, "dpo-email", env("RIGHTSDESK_DPO_EMAIL", ""), "the data protection officer's address, last step of the escalation ladder (RIGHTSDESK_DPO_EMAIL)")
 	fs.BoolVar(&cfg.Scheduler, "scheduler", env("RIGHTSDESK_SCHEDULER", "on") != "off", "run the scheduled jobs on this replica (RIGHTSDESK_SCHEDULER=off to disable)")
 	cfg.Schedules = map[string]string{}
-	for _, job := range service.Jobs {
-		cfg.Schedules[job] = getenv("RIGHTSDESK_SCHEDULE_" + strings.ToUpper(job))
+	for _, job := range service.JobTable {
+		cfg.Schedules[job.Name] = getenv(job.EnvVar())
 	}
 	var allow string
 	fs.StringVar(&allow, "transmit-allow-hosts", env("RIGHTSDESK_TRANSMIT_ALLOW_HOSTS", ""), "comma-separated hosts portability copies may reach on private or loopback addresses: the operator's fixed part of the allow-list, which admins extend through the API (RIGHTSDESK_TRANSMIT_ALLOW_HOSTS)")

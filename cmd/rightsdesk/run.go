@@ -72,7 +72,11 @@ func open(ctx context.Context, name string, args []string, getenv func(string) s
 	if err != nil {
 		return nil, fs, err
 	}
-	st, err := store.Open(ctx, cfg.DB, store.Options{Now: time.Now})
+	keys, err := loadKeys(cfg, log)
+	if err != nil {
+		return nil, fs, err
+	}
+	st, err := store.Open(ctx, cfg.DB, store.Options{Now: time.Now, Sealer: keys})
 	if err != nil {
 		return nil, fs, err
 	}
@@ -80,12 +84,6 @@ func open(ctx context.Context, name string, args []string, getenv func(string) s
 		st.Close()
 		return nil, fs, err
 	}
-	keys, err := loadKeys(cfg, log)
-	if err != nil {
-		st.Close()
-		return nil, fs, err
-	}
-	st.SetSealer(keys)
 	if err := service.LoadKeys(ctx, st, keys); err != nil {
 		st.Close()
 		return nil, fs, fmt.Errorf("keys: %w", err)

@@ -91,11 +91,18 @@ func Postgres(tb testing.TB) DB {
 	return DB{Dialect: store.Postgres, DSN: u.String()}
 }
 
-// MustOpen opens and migrates a store on db, closed when the test ends.
+// MustOpen opens and migrates a store on db under the database's test keyring, closed when the test ends.
 func MustOpen(tb testing.TB, db DB, now func() time.Time) *store.Store {
 	tb.Helper()
+	return MustOpenSealed(tb, db, now, TestKeys(tb, db.DSN))
+}
+
+// MustOpenSealed opens and migrates a store on db that seals under keys, closed when the test ends: a second
+// store on the same database with other keys is the program restarted with a rotated keyring.
+func MustOpenSealed(tb testing.TB, db DB, now func() time.Time, keys store.Sealer) *store.Store {
+	tb.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, db.DSN, store.Options{Now: now})
+	st, err := store.Open(ctx, db.DSN, store.Options{Now: now, Sealer: keys})
 	if err != nil {
 		tb.Fatalf("open %s store: %v", db.Dialect, err)
 	}
@@ -103,7 +110,6 @@ func MustOpen(tb testing.TB, db DB, now func() time.Time) *store.Store {
 	if err := st.Migrate(ctx); err != nil {
 		tb.Fatalf("migrate %s store: %v", db.Dialect, err)
 	}
-	st.SetSealer(TestKeys(tb, db.DSN))
 	return st
 }
 
