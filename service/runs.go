@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -250,6 +251,17 @@ func (s *Fulfilment) attachCollected(ctx context.Context, a Actor, r *Request, s
 	e, err := s.AttachExport(ctx, a, r.ID, name, content)
 	if err != nil {
 		return err
+	}
+	// The same rows as one CSV file per table, for a subject who opens them in a spreadsheet.
+	base := strings.TrimSuffix(name, ".json")
+	for _, table := range slices.Sorted(maps.Keys(tables)) {
+		csv, err := collectedCSV(tables[table])
+		if err != nil {
+			return fmt.Errorf("encode %s as CSV: %w", table, err)
+		}
+		if _, err := s.AttachExport(ctx, a, r.ID, base+"."+table+".csv", csv); err != nil {
+			return err
+		}
 	}
 	sr.Status, sr.ExportID = RunDone, e.ID
 	return nil
