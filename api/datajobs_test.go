@@ -275,7 +275,13 @@ func TestDataJobFailuresKeepNoAddress(t *testing.T) {
 			if systems["crm"]["status"] != "done" || systems["crm"]["export_id"] == nil {
 				t.Fatalf("crm after its report: %v", systems["crm"])
 			}
-			exports, err := h.store.RequestExports(t.Context(), strings.TrimPrefix(path, "/api/v1/requests/"), true)
+			all, err := h.store.RequestExports(t.Context(), strings.TrimPrefix(path, "/api/v1/requests/"), true)
+			var exports []*service.Export
+			for _, e := range all {
+				if strings.HasSuffix(e.Name, ".json") { // the CSV per table carries the same rows
+					exports = append(exports, e)
+				}
+			}
 			if err != nil || len(exports) != 1 {
 				t.Fatalf("exports %v, %v; want crm's file", exports, err)
 			}
