@@ -137,12 +137,14 @@ func (s *Store) RotateSealed(ctx context.Context, batch int) (int, error) {
 			}
 		}
 	}
-	m, err := s.rotateExports(ctx, batch)
-	if err != nil {
-		return n + m, err
+	for _, table := range []string{"exports", "subject_files"} {
+		m, err := s.rotateContent(ctx, table, batch)
+		n += m
+		if err != nil {
+			return n, err
+		}
 	}
-	f, err := s.rotateSubjectFiles(ctx, batch)
-	return n + m + f, err
+	return n, nil
 }
 
 // reseal seals under the current key every non-empty value of table.col (matching where, when given) that is
@@ -192,12 +194,18 @@ func (s *Store) reseal(ctx context.Context, table, key, col string, batch int, w
 	}
 }
 
-// rotateExports re-seals export files, whose content column holds bytes.
-func (s *Store) rotateExports(ctx context.Context, batch int) (int, error) {
+// rotateContent re-seals the files of table (exports, the files subjects sent), whose content column holds bytes.
+// A file is replaced only if unchanged since it was read: retention may have deleted it meanwhile, and it must
+// stay deleted.
+func (s *Store) rotateContent(ctx context.Context, table string, batch int) (int, error) {
+	type fileRow struct {
+		ID      string
+		Content []byte
+	}
 	n, after := 0, ""
 	for {
-		var rows []exportRow
-		err := s.r.WithContext(ctx).Select("id", "content").Where("id > ? AND content IS NOT NULL", after).
+		var rows []fileRow
+		err := s.r.WithContext(ctx).Table(table).Select("id", "content").Where("id > ? AND content IS NOT NULL", after).
 			Order("id").Limit(batch).Find(&rows).Error
 		if err != nil {
 			return n, formatError(err)
@@ -211,14 +219,13 @@ func (s *Store) rotateExports(ctx context.Context, batch int) (int, error) {
 			}
 			plain, err := s.sealer.Open(string(r.Content))
 			if err != nil {
-				return n, fmt.Errorf("export %s: %w", r.ID, err)
+				return n, fmt.Errorf("%s %s: %w", table, r.ID, err)
 			}
 			sealed, err := s.sealer.Seal(plain)
 			if err != nil {
 				return n, err
 			}
-			// Only if unchanged since read: retention may have deleted the file meanwhile, and must stay deleted.
-			if err := s.w.WithContext(ctx).Model(&exportRow{}).Where("id = ? AND content = ?", r.ID, r.Content).
+			if err := s.w.WithContext(ctx).Table(table).Where("id = ? AND content = ?", r.ID, r.Content).
 				Update("content", []byte(sealed)).Error; err != nil {
 				return n, formatError(err)
 			}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/rightsdesk/rightsdesk/service"
@@ -141,40 +140,4 @@ func redactSubjectMessages(ctx context.Context, s *Store, requestID string, t ti
 	}
 	return formatError(db.Model(&subjectFileRow{}).Where("request_id = ? AND deleted_at IS NULL", requestID).
 		Updates(map[string]any{"content": nil, "name": "[redacted]", "deleted_at": utc(t)}).Error)
-}
-
-// rotateSubjectFiles re-seals the files subjects sent (bytes, like exports) under the current key.
-func (s *Store) rotateSubjectFiles(ctx context.Context, batch int) (int, error) {
-	n, after := 0, ""
-	for {
-		var rows []subjectFileRow
-		err := s.r.WithContext(ctx).Select("id", "content").Where("id > ? AND content IS NOT NULL", after).
-			Order("id").Limit(batch).Find(&rows).Error
-		if err != nil {
-			return n, formatError(err)
-		}
-		if len(rows) == 0 {
-			return n, nil
-		}
-		for _, r := range rows {
-			if len(r.Content) == 0 || s.sealer.Current(string(r.Content)) {
-				continue
-			}
-			plain, err := s.sealer.Open(string(r.Content))
-			if err != nil {
-				return n, fmt.Errorf("subject file %s: %w", r.ID, err)
-			}
-			sealed, err := s.sealer.Seal(plain)
-			if err != nil {
-				return n, err
-			}
-			// Only if unchanged since read: retention may have removed the file meanwhile.
-			if err := s.w.WithContext(ctx).Model(&subjectFileRow{}).Where("id = ? AND content = ?", r.ID, r.Content).
-				Update("content", []byte(sealed)).Error; err != nil {
-				return n, formatError(err)
-			}
-			n++
-		}
-		after = rows[len(rows)-1].ID
-	}
 }
