@@ -206,20 +206,11 @@ func (s *Service) WithdrawByStatusLink(ctx context.Context, token string) (*Requ
 		if err != nil {
 			return err
 		}
-		if !CanMove(r.Status, StatusWithdrawn) {
-			return Errorf(ECONFLICT, "the request is %s and can no longer be withdrawn", r.Status)
-		}
-		from := r.Status
-		r.setStatus(StatusWithdrawn, s.now())
-		if err := tx.UpdateRequest(ctx, r); err != nil {
-			return err
-		}
-		if err := s.enqueueSubjectMail(ctx, tx, r, mailWithdrawn, nil); err != nil {
+		if err := s.withdrawForSubject(ctx, tx, r, "status_link"); err != nil {
 			return err
 		}
 		out = r
-		return s.appendEvent(ctx, tx, SubjectActor, "request.transitioned", r.ID, map[string]string{
-			"from": string(from), "to": string(StatusWithdrawn), "by": "status_link"})
+		return nil
 	})
 	return out, err
 }

@@ -156,20 +156,11 @@ func (s *Intake) WithdrawBySubject(ctx context.Context, token string) (*Request,
 		if err != nil {
 			return err
 		}
-		if !CanMove(r.Status, StatusWithdrawn) {
-			return Errorf(ECONFLICT, "the request is closed and can no longer be withdrawn")
-		}
-		from := r.Status
-		r.setStatus(StatusWithdrawn, s.now())
-		if err := tx.UpdateRequest(ctx, r); err != nil {
-			return err
-		}
-		if err := s.enqueueSubjectMail(ctx, tx, r, mailWithdrawn, nil); err != nil {
+		if err := s.withdrawForSubject(ctx, tx, r, "subject_link"); err != nil {
 			return err
 		}
 		out = r
-		return s.appendEvent(ctx, tx, SubjectActor, "request.transitioned", r.ID, map[string]string{
-			"from": string(from), "to": string(StatusWithdrawn), "by": "subject_link"})
+		return nil
 	})
 	return out, err
 }
@@ -206,4 +197,29 @@ func (s *Intake) ExpireUnverified(ctx context.Context) (int, error) {
 			n++
 		}
 	}
+}
+
+// withdrawStore is what a subject's withdrawal writes: the request, the mail that confirms it, the event.
+type withdrawStore interface {
+	subjectMailer
+	eventAppender
+	UpdateRequest(ctx context.Context, r *Request) error
+}
+
+// withdrawForSubject withdraws r on its subject's behalf, through the link named by (subject_link: the
+// acknowledgement's withdrawal link; status_link: the status page): ECONFLICT once the request is closed.
+func (s *core) withdrawForSubject(ctx context.Context, tx withdrawStore, r *Request, by string) error {
+	if !CanMove(r.Status, StatusWithdrawn) {
+		return Errorf(ECONFLICT, "the request is closed and can no longer be withdrawn")
+	}
+	from := r.Status
+	r.setStatus(StatusWithdrawn, s.now())
+	if err := tx.UpdateRequest(ctx, r); err != nil {
+		return err
+	}
+	if err := s.enqueueSubjectMail(ctx, tx, r, mailWithdrawn, nil); err != nil {
+		return err
+	}
+	return s.appendEvent(ctx, tx, SubjectActor, "request.transitioned", r.ID, map[string]string{
+		"from": string(from), "to": string(StatusWithdrawn), "by": by})
 }
