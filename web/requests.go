@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"slices"
 
 	"net/http"
 	"regexp"
@@ -58,7 +59,7 @@ type fieldError struct {
 const correctionRows = 3
 
 func (s *Server) formFor(w http.ResponseWriter, r *http.Request, typ string) (formPage, bool) {
-	if !isRequestType(typ) {
+	if !slices.Contains(service.RequestTypes, service.RequestType(typ)) {
 		return formPage{}, false
 	}
 	b := s.newBase(r, "form.heading", "Type", "")
@@ -79,15 +80,6 @@ func (s *Server) formFor(w http.ResponseWriter, r *http.Request, typ string) (fo
 		p.Corrections = append(p.Corrections, i)
 	}
 	return p, true
-}
-
-func isRequestType(t string) bool {
-	for _, rt := range service.RequestTypes {
-		if string(rt) == t {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *Server) newRequest(w http.ResponseWriter, r *http.Request) {
