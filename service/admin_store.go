@@ -34,7 +34,7 @@ type adminStore interface {
 	SaveCalendarYear(ctx context.Context, name string, s calendar.Schedule) error
 	SetAuditHeadMAC(ctx context.Context, h AuditHead) error
 	UpdateQueue(ctx context.Context, q *Queue) error
-	UpdateRequest(ctx context.Context, r *Request) error
+	UpdateRequestParts(ctx context.Context, r *Request, parts ...RequestPart) error
 }
 
 func asAdminStore(st Store) adminStore { return st }

@@ -134,7 +134,7 @@ func validateAnswer(cmd *AnswerCommand) ([]*SubjectFile, error) {
 // AnswerBySubject records the subject's answer to the officer's question, through the status link: the
 // working-day clock resumes at once, the request moves back to in_progress, its assignee is told, and the
 // audit trail records the subject as the actor. ECONFLICT unless the request is on hold awaiting the subject.
-func (s *Service) AnswerBySubject(ctx context.Context, token string, cmd AnswerCommand) (*Request, error) {
+func (s *Intake) AnswerBySubject(ctx context.Context, token string, cmd AnswerCommand) (*Request, error) {
 	if err := validLinkToken(token); err != nil {
 		return nil, err
 	}
@@ -143,7 +143,7 @@ func (s *Service) AnswerBySubject(ctx context.Context, token string, cmd AnswerC
 		return nil, err
 	}
 	var out *Request
-	err = s.store.WithTx(ctx, func(tx Store) error {
+	err = s.begin(ctx, func(tx intakeStore) error {
 		r, err := s.statusLink(ctx, tx, token)
 		if err != nil {
 			return err
@@ -164,7 +164,7 @@ func (s *Service) AnswerBySubject(ctx context.Context, token string, cmd AnswerC
 			return err
 		}
 		r.setStatus(StatusInProgress, now)
-		if err := tx.UpdateRequest(ctx, r); err != nil {
+		if err := tx.UpdateRequestParts(ctx, r, PartStatus, PartClock); err != nil {
 			return err
 		}
 		m := &SubjectMessage{ID: s.newID(), RequestID: r.ID, Kind: MessageAnswer, Body: cmd.Text,
@@ -187,7 +187,7 @@ func (s *Service) AnswerBySubject(ctx context.Context, token string, cmd AnswerC
 }
 
 // notifyAssigneeOfAnswer e-mails the request's assignee that the subject answered; nothing when unassigned.
-func (s *Service) notifyAssigneeOfAnswer(ctx context.Context, tx Store, r *Request, m *SubjectMessage) error {
+func (s *Intake) notifyAssigneeOfAnswer(ctx context.Context, tx intakeStore, r *Request, m *SubjectMessage) error {
 	if r.AssigneeID == "" {
 		return nil
 	}
@@ -229,13 +229,13 @@ func (s *Workflow) askSubject(ctx context.Context, tx questionAsker, a Actor, r 
 }
 
 // SubjectMessages reads a request's questions and answers (with their files' descriptions): an audited read.
-func (s *Service) SubjectMessages(ctx context.Context, a Actor, id string) ([]*SubjectMessage, error) {
+func (s *Workflow) SubjectMessages(ctx context.Context, a Actor, id string) ([]*SubjectMessage, error) {
 	if err := authorize(a, permReadRequests); err != nil {
 		return nil, err
 	}
 	var out []*SubjectMessage
-	err := s.withTx(ctx, a, func(tx *actorTx) error {
-		r, err := s.workableRequest(ctx, tx, id)
+	err := s.inTx(ctx, a, func(tx *workflowTx) error {
+		r, err := s.workable(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -248,13 +248,13 @@ func (s *Service) SubjectMessages(ctx context.Context, a Actor, id string) ([]*S
 }
 
 // SubjectFileOf reads one file a subject sent: an audited read.
-func (s *Service) SubjectFileOf(ctx context.Context, a Actor, id, fileID string) (*SubjectFile, error) {
+func (s *Workflow) SubjectFileOf(ctx context.Context, a Actor, id, fileID string) (*SubjectFile, error) {
 	if err := authorize(a, permReadRequests); err != nil {
 		return nil, err
 	}
 	var out *SubjectFile
-	err := s.withTx(ctx, a, func(tx *actorTx) error {
-		r, err := s.workableRequest(ctx, tx, id)
+	err := s.inTx(ctx, a, func(tx *workflowTx) error {
+		r, err := s.workable(ctx, tx, id)
 		if err != nil {
 			return err
 		}

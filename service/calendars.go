@@ -204,7 +204,7 @@ func (s *Admin) recomputeProvisional(ctx context.Context, tx adminStore, a Actor
 		old := r.Due
 		r.Due = due
 		r.UpdatedAt = s.now()
-		if err := tx.UpdateRequest(ctx, r); err != nil {
+		if err := tx.UpdateRequestParts(ctx, r, PartClock); err != nil {
 			return n, err
 		}
 		n++

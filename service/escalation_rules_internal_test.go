@@ -29,7 +29,7 @@ func TestEscalationLadderOnFake(t *testing.T) {
 	w.addQueue("q-1", "queue@staff.example", officer.UserID)
 	r := w.addRequest(t, "r-1", TypeAccess, StatusInProgress, "q-1", received)
 	r.AssigneeID = officer.UserID
-	if err := w.st.UpdateRequest(ctx, r); err != nil {
+	if err := w.st.UpdateRequestParts(ctx, r, PartAssignee); err != nil {
 		t.Fatal(err)
 	}
 	if r.Due.Date.String() != "2026-10-12" {
@@ -112,7 +112,7 @@ func TestEscalationLeavesPausedRequestsOnFake(t *testing.T) {
 	r := w.addRequest(t, "r-1", TypeAccess, StatusOnHold, "q-1", received)
 	paused := r.Clock.Start
 	r.Clock.Paused = &paused
-	if err := w.st.UpdateRequest(ctx, r); err != nil {
+	if err := w.st.UpdateRequestParts(ctx, r, PartClock); err != nil {
 		t.Fatal(err)
 	}
 	// The sweep's own check, whatever the candidates: planEscalation refuses a paused request.

@@ -89,7 +89,7 @@ func (s *Workflow) Extend(ctx context.Context, a Actor, id string, cmd ExtendCom
 			return err
 		}
 		r.UpdatedAt = now
-		if err := tx.UpdateRequest(ctx, r); err != nil {
+		if err := tx.UpdateRequestParts(ctx, r, PartClock); err != nil {
 			return err
 		}
 		e := &Extension{ID: s.newID(), RequestID: r.ID, Count: count, Unit: p.Extension.Unit, Reason: cmd.Reason,

@@ -122,15 +122,6 @@ func (f *fakeStore) CreateRequest(_ context.Context, r *Request) error {
 	return nil
 }
 
-func (f *fakeStore) UpdateRequest(_ context.Context, r *Request) error {
-	defer f.lock()()
-	if _, ok := f.requests[r.ID]; !ok {
-		return Errorf(ENOTFOUND, "no request %s", r.ID)
-	}
-	f.requests[r.ID] = *r
-	return nil
-}
-
 // UpdateRequestParts copies the named parts only, as the real store writes their columns only.
 func (f *fakeStore) UpdateRequestParts(_ context.Context, r *Request, parts ...RequestPart) error {
 	defer f.lock()()
@@ -149,6 +140,15 @@ func (f *fakeStore) UpdateRequestParts(_ context.Context, r *Request, parts ...R
 			old.AssigneeID = r.AssigneeID
 		case PartVerified:
 			old.VerifiedAt = r.VerifiedAt
+		case PartQueue:
+			old.QueueID, old.AssigneeID = r.QueueID, r.AssigneeID
+		case PartReply:
+			old.Outcome, old.DenialReason, old.ReplyMessage = r.Outcome, r.DenialReason, r.ReplyMessage
+			old.CorrectionOutcomes, old.RepliedAt = r.CorrectionOutcomes, r.RepliedAt
+		case PartMerge:
+			old.DuplicateOf = r.DuplicateOf
+		case PartLink:
+			old.LinkedRequestID = r.LinkedRequestID
 		default:
 			return fmt.Errorf("unknown part %q", p)
 		}
@@ -404,6 +404,29 @@ func (f *fakeStore) CreateSubjectMessage(_ context.Context, m *SubjectMessage) e
 	defer f.lock()()
 	f.questions = append(f.questions, *m)
 	return nil
+}
+
+func (f *fakeStore) SubjectMessages(_ context.Context, requestID string) ([]*SubjectMessage, error) {
+	defer f.lock()()
+	var out []*SubjectMessage
+	for _, m := range f.questions {
+		if m.RequestID == requestID {
+			out = append(out, &m)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeStore) SubjectFile(_ context.Context, requestID, fileID string) (*SubjectFile, error) {
+	defer f.lock()()
+	for _, m := range f.questions {
+		for _, file := range m.Files {
+			if m.RequestID == requestID && file.ID == fileID {
+				return file, nil
+			}
+		}
+	}
+	return nil, Errorf(ENOTFOUND, "no file %s", fileID)
 }
 
 // What the unit tests do not reach: answered plainly, so that a test that does reach them sees it.

@@ -88,7 +88,7 @@ func (s *Workflow) openFollowUpDeletion(ctx context.Context, tx workflowStore, a
 		return err
 	}
 	follow.LinkedRequestID = r.ID
-	if err := tx.UpdateRequest(ctx, follow); err != nil {
+	if err := tx.UpdateRequestParts(ctx, follow, PartLink); err != nil {
 		return err
 	}
 	r.LinkedRequestID = follow.ID

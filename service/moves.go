@@ -42,7 +42,7 @@ func (s *Workflow) MoveRequest(ctx context.Context, a Actor, id string, cmd Move
 			r.AssigneeID = ""
 		}
 		r.QueueID, r.UpdatedAt = q.ID, s.now()
-		if err := tx.UpdateRequest(ctx, r); err != nil {
+		if err := tx.UpdateRequestParts(ctx, r, PartQueue); err != nil {
 			return err
 		}
 		return s.appendEvent(ctx, tx, a, "request.moved", r.ID, data)

@@ -105,7 +105,7 @@ func (s *Workflow) Merge(ctx context.Context, a Actor, id, intoID string) (*Requ
 		now := s.now()
 		r.DuplicateOf = into.ID
 		r.setStatus(StatusDuplicate, now)
-		if err := tx.UpdateRequest(ctx, r); err != nil {
+		if err := tx.UpdateRequestParts(ctx, r, PartStatus, PartMerge); err != nil {
 			return err
 		}
 		out = r

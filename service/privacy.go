@@ -27,7 +27,7 @@ const statusLinkLife = 20 * 365 * 24 * time.Hour
 // FileFromPrivacyCenter files a request made on the privacy center's form: a web-form filing, received now,
 // under the default policy, validated and limited like any intake's. formKey identifies the served form (""
 // for none): the same form sent twice with the same content files one request, as an Idempotency-Key would.
-func (s *Service) FileFromPrivacyCenter(ctx context.Context, cmd FileRequestCommand, formKey string) (*Request, error) {
+func (s *Intake) FileFromPrivacyCenter(ctx context.Context, cmd FileRequestCommand, formKey string) (*Request, error) {
 	cmd.Channel, cmd.ReceivedAt, cmd.Policy, cmd.IdempotencyKey = ChannelWebForm, nil, "", formKey
 	r, _, err := s.FileRequest(ctx, PrivacyCenterActor, cmd)
 	return r, err
@@ -40,7 +40,7 @@ type DueSpan struct {
 }
 
 // DueSpanOf answers the reply period a request was given when filed, in its policy's unit (months as days).
-func (s *Service) DueSpanOf(r *Request) DueSpan {
+func (s *core) DueSpanOf(r *Request) DueSpan {
 	unit := UnitDays
 	if p, err := s.policy(r.Policy); err == nil && p.Period.Unit == UnitWorkingDays {
 		unit = UnitWorkingDays
@@ -77,9 +77,15 @@ type SubjectView struct {
 	Timeline      []SubjectEvent
 }
 
+// statusLinkReader is what finding the request behind a status link reads.
+type statusLinkReader interface {
+	FindSubjectLink(ctx context.Context, hash string) (*SubjectLink, error)
+	FindRequest(ctx context.Context, id string) (*Request, error)
+}
+
 // statusLink finds the request behind a status link. ENOTFOUND for an unknown token and for a link whose
 // request is past its retention (the link expires with the request's personal data).
-func (s *Service) statusLink(ctx context.Context, tx Store, token string) (*Request, error) {
+func (s *core) statusLink(ctx context.Context, tx statusLinkReader, token string) (*Request, error) {
 	if err := validLinkToken(token); err != nil {
 		return nil, err
 	}
@@ -112,9 +118,9 @@ func (s *core) createStatusLink(ctx context.Context, tx linkCreator, r *Request)
 }
 
 // SubjectStatus answers what the status page shows for a status link.
-func (s *Service) SubjectStatus(ctx context.Context, token string) (*SubjectView, error) {
+func (s *Intake) SubjectStatus(ctx context.Context, token string) (*SubjectView, error) {
 	var v *SubjectView
-	err := s.store.WithTx(ctx, func(tx Store) error {
+	err := s.begin(ctx, func(tx intakeStore) error {
 		r, err := s.statusLink(ctx, tx, token)
 		if err != nil {
 			return err
@@ -199,9 +205,9 @@ func subjectTimeline(events []*Event) []SubjectEvent {
 }
 
 // WithdrawByStatusLink withdraws a request from its status page.
-func (s *Service) WithdrawByStatusLink(ctx context.Context, token string) (*Request, error) {
+func (s *Intake) WithdrawByStatusLink(ctx context.Context, token string) (*Request, error) {
 	var out *Request
-	err := s.store.WithTx(ctx, func(tx Store) error {
+	err := s.begin(ctx, func(tx intakeStore) error {
 		r, err := s.statusLink(ctx, tx, token)
 		if err != nil {
 			return err
@@ -217,9 +223,9 @@ func (s *Service) WithdrawByStatusLink(ctx context.Context, token string) (*Requ
 
 // DownloadByStatusLink answers the export package of a fulfilled request from its status page, within the
 // same window as the download link in the reply, and audits the download.
-func (s *Service) DownloadByStatusLink(ctx context.Context, token string) (*Download, error) {
+func (s *Intake) DownloadByStatusLink(ctx context.Context, token string) (*Download, error) {
 	var out *Download
-	err := s.store.WithTx(ctx, func(tx Store) error {
+	err := s.begin(ctx, func(tx intakeStore) error {
 		r, err := s.statusLink(ctx, tx, token)
 		if err != nil {
 			return err
@@ -248,6 +254,6 @@ func (s *Service) DownloadByStatusLink(ctx context.Context, token string) (*Down
 
 // PageSecret is the key the pages sign their form tokens with: derived from the index secret, which every
 // replica shares and which never rotates, so a form served by one replica is accepted by another.
-func (s *Service) PageSecret() []byte {
+func (s *core) PageSecret() []byte {
 	return derive(s.keys.index, "rightsdesk pages v1")
 }

@@ -46,11 +46,8 @@ type RequestStore interface {
 	NextReferenceSeq(ctx context.Context, year int) (int64, error)
 	// CreateRequest inserts r. ECONFLICT if its ID or reference exists.
 	CreateRequest(ctx context.Context, r *Request) error
-	// UpdateRequest saves every mutable field of r, personal data included (sealed again). ENOTFOUND if it does
-	// not exist.
-	UpdateRequest(ctx context.Context, r *Request) error
-	// UpdateRequestParts saves only the named parts of r, and its UpdatedAt: no personal data is sealed or
-	// written. ENOTFOUND if it does not exist.
+	// UpdateRequestParts saves only the named parts of r, and its UpdatedAt: the subject and the details are
+	// neither opened nor sealed again. ENOTFOUND if it does not exist.
 	UpdateRequestParts(ctx context.Context, r *Request, parts ...RequestPart) error
 	// RaiseEscalationLevel sets the escalation level of the request seen to level, and only that, if the request
 	// still stands as seen: open, its clock running, at seen's escalation level, due at seen's time, with seen's
@@ -77,15 +74,21 @@ type RequestStore interface {
 	CreateIdempotencyKey(ctx context.Context, rec *IdempotencyRecord) error
 }
 
-// RequestPart names the fields of a request an update changes, so that the store writes their columns alone.
+// RequestPart names the fields of a request an update changes, so that the store writes their columns alone:
+// a request's subject and details are sealed once, when it is filed, and never opened or sealed again by an
+// update.
 type RequestPart string
 
-// The parts of a request an update may name; none holds personal data.
+// The parts of a request an update may name; only the reply holds free text (sealed when written).
 const (
 	PartStatus   RequestPart = "status"   // Status and ClosedAt
 	PartClock    RequestPart = "clock"    // Clock and Due
 	PartAssignee RequestPart = "assignee" // AssigneeID
 	PartVerified RequestPart = "verified" // VerifiedAt
+	PartQueue    RequestPart = "queue"    // QueueID and AssigneeID
+	PartReply    RequestPart = "reply"    // Outcome, DenialReason, ReplyMessage, CorrectionOutcomes, RepliedAt (sealed)
+	PartMerge    RequestPart = "merge"    // DuplicateOf
+	PartLink     RequestPart = "link"     // LinkedRequestID
 )
 
 // IdempotencyRecord remembers which request a caller's Idempotency-Key filed, and the body it carried.

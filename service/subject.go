@@ -136,7 +136,7 @@ func (s *Intake) VerifyBySubject(ctx context.Context, token string) (*Request, e
 		now := s.now()
 		r.VerifiedAt = &now
 		r.setStatus(StatusOpen, now)
-		if err := tx.UpdateRequest(ctx, r); err != nil {
+		if err := tx.UpdateRequestParts(ctx, r, PartStatus, PartVerified); err != nil {
 			return err
 		}
 		out = r
@@ -183,7 +183,7 @@ func (s *Intake) ExpireUnverified(ctx context.Context) (int, error) {
 				}
 				r.RepliedAt = &now
 				r.setStatus(StatusExpired, now)
-				if err := tx.UpdateRequest(ctx, r); err != nil {
+				if err := tx.UpdateRequestParts(ctx, r, PartStatus, PartReply); err != nil {
 					return err
 				}
 				if err := s.enqueueSubjectMail(ctx, tx, r, mailExpired, nil); err != nil {
@@ -203,7 +203,7 @@ func (s *Intake) ExpireUnverified(ctx context.Context) (int, error) {
 type withdrawStore interface {
 	subjectMailer
 	eventAppender
-	UpdateRequest(ctx context.Context, r *Request) error
+	UpdateRequestParts(ctx context.Context, r *Request, parts ...RequestPart) error
 }
 
 // withdrawForSubject withdraws r on its subject's behalf, through the link named by (subject_link: the
@@ -214,7 +214,7 @@ func (s *core) withdrawForSubject(ctx context.Context, tx withdrawStore, r *Requ
 	}
 	from := r.Status
 	r.setStatus(StatusWithdrawn, s.now())
-	if err := tx.UpdateRequest(ctx, r); err != nil {
+	if err := tx.UpdateRequestParts(ctx, r, PartStatus); err != nil {
 		return err
 	}
 	if err := s.enqueueSubjectMail(ctx, tx, r, mailWithdrawn, nil); err != nil {

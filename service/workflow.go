@@ -176,7 +176,7 @@ func (s *Workflow) pauseClock(p *Policy, r *Request, now time.Time) {
 
 // resumeClock restarts a paused count after today and moves the due date; a request already overdue when
 // paused keeps its due date.
-func (s *Workflow) resumeClock(p *Policy, r *Request, now time.Time) error {
+func (s *core) resumeClock(p *Policy, r *Request, now time.Time) error {
 	if r.Clock.Paused == nil {
 		return nil
 	}
@@ -317,7 +317,7 @@ func (s *Workflow) Reply(ctx context.Context, a Actor, id string, cmd ReplyComma
 		if err != nil {
 			return err
 		}
-		if err := tx.UpdateRequest(ctx, r); err != nil {
+		if err := tx.UpdateRequestParts(ctx, r, PartStatus, PartClock, PartReply, PartLink); err != nil {
 			return err
 		}
 		if err := s.enqueueSubjectMail(ctx, tx, r, mailReply, extra); err != nil {

@@ -27,7 +27,6 @@ type workflowStore interface {
 	requestGate
 	filingStore // the deletion an account cancellation opens
 	suppressionAdder
-	UpdateRequest(ctx context.Context, r *Request) error
 	UpdateRequestParts(ctx context.Context, r *Request, parts ...RequestPart) error
 	ListRequests(ctx context.Context, f RequestFilter) ([]*Request, error)
 	RequestEvents(ctx context.Context, requestID string) ([]*Event, error)
@@ -40,6 +39,8 @@ type workflowStore interface {
 	CreateTransmission(ctx context.Context, t *Transmission) error
 	RequestExports(ctx context.Context, requestID string, withContent bool) ([]*Export, error)
 	CreateSubjectMessage(ctx context.Context, m *SubjectMessage) error // the question of a hold awaiting the subject
+	SubjectMessages(ctx context.Context, requestID string) ([]*SubjectMessage, error)
+	SubjectFile(ctx context.Context, requestID, fileID string) (*SubjectFile, error)
 }
 
 // workflowTx is one transaction of a Workflow call on behalf of an actor.

@@ -206,24 +206,6 @@ func (s *Store) CreateRequest(ctx context.Context, r *service.Request) error {
 	return formatError(s.w.WithContext(ctx).Create(row).Error)
 }
 
-// UpdateRequest saves every column of a request but phone_index, which filing, BackfillPhoneIndex and Redact
-// alone write (a row an older version wrote keeps its NULL, the mark of a row to index).
-func (s *Store) UpdateRequest(ctx context.Context, r *service.Request) error {
-	row, err := s.toRequestRow(r)
-	if err != nil {
-		return err
-	}
-	res := s.w.WithContext(ctx).Model(&requestRow{}).Where("id = ?", r.ID).Select("*").
-		Omit("id", "created_at", "phone_index").Updates(row)
-	if res.Error != nil {
-		return formatError(res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return service.Errorf(service.ENOTFOUND, "no request %s", r.ID)
-	}
-	return nil
-}
-
 // UpdateRequestParts writes the columns of the named parts and updated_at, nothing else: the subject, details
 // and reply stay as they are stored, neither opened nor sealed again.
 func (s *Store) UpdateRequestParts(ctx context.Context, r *service.Request, parts ...service.RequestPart) error {
@@ -245,6 +227,29 @@ func (s *Store) UpdateRequestParts(ctx context.Context, r *service.Request, part
 			cols["assignee_id"] = nullable(r.AssigneeID)
 		case service.PartVerified:
 			cols["verified_at"] = utcPtr(r.VerifiedAt)
+		case service.PartQueue:
+			cols["queue_id"], cols["assignee_id"] = nullable(r.QueueID), nullable(r.AssigneeID)
+		case service.PartReply:
+			reply, err := s.seal(r.ReplyMessage)
+			if err != nil {
+				return err
+			}
+			corrections := ""
+			if len(r.CorrectionOutcomes) > 0 {
+				b, err := json.Marshal(r.CorrectionOutcomes)
+				if err != nil {
+					return fmt.Errorf("encode correction outcomes: %w", err)
+				}
+				if corrections, err = s.seal(string(b)); err != nil {
+					return err
+				}
+			}
+			cols["outcome"], cols["denial_reason"], cols["reply_message"] = string(r.Outcome), string(r.DenialReason), reply
+			cols["correction_outcomes"], cols["replied_at"] = corrections, utcPtr(r.RepliedAt)
+		case service.PartMerge:
+			cols["duplicate_of"] = nullable(r.DuplicateOf)
+		case service.PartLink:
+			cols["linked_request_id"] = nullable(r.LinkedRequestID)
 		default:
 			return fmt.Errorf("update request %s: unknown part %q", r.ID, p)
 		}
