@@ -199,7 +199,7 @@ func (s *Intake) notifyAssigneeOfAnswer(ctx context.Context, tx intakeStore, r *
 		return nil
 	}
 	data := map[string]string{"Reference": r.Reference, "DueDate": r.Due.Date.String(),
-		"Files": fmt.Sprint(len(m.Files)), "Org": s.orgName, "Link": s.publicURL + "/api/v1/requests/" + r.ID + "/messages"}
+		"Files": fmt.Sprint(len(m.Files)), "Org": s.orgName, "Link": s.consoleLink(r)}
 	subject, body, err := renderMail("subject_answered", "en", data)
 	if err != nil {
 		return err

@@ -37,3 +37,8 @@ func (s *core) now() time.Time {
 
 // Now exposes the service clock to adapters that must agree with it (GORM's NowFunc, the scheduler).
 func (s *core) Now() time.Time { return s.now() }
+
+// consoleLink is the address of a request's page in the console, which staff mails link to.
+func (s *core) consoleLink(r *Request) string {
+	return s.publicURL + "/console/requests/" + r.ID
+}

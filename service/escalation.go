@@ -344,7 +344,7 @@ func (s *Escalation) renderEscalation(r *Request, p *Policy, level, to string, n
 		return nil, err
 	}
 	data := escalationMail{Org: s.orgName, Reference: r.Reference, Type: kind, DueDate: longDate(r.Locale, r.Due.Date),
-		DueAt: longTime(r.Locale, r.Due.At.In(p.Location)), Link: s.publicURL + "/api/v1/requests/" + r.ID}
+		DueAt: longTime(r.Locale, r.Due.At.In(p.Location)), Link: s.consoleLink(r)}
 	day := today(p, now)
 	data.WorkingDaysLeft, _ = calendar.WorkingDaysBetween(cal, day, r.Due.Date)
 	data.WorkingDaysLate, _ = calendar.WorkingDaysBetween(cal, r.Due.Date, day)

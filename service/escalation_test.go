@@ -142,7 +142,7 @@ func TestEscalationLadder(t *testing.T) {
 						}
 					}
 					for _, want := range []string{e.request.Reference, "12 October 2026", "deletion of personal data",
-						"https://privacy.example.com/api/v1/requests/" + e.request.ID} {
+						"https://privacy.example.com/console/requests/" + e.request.ID} {
 						if !strings.Contains(m.Text, want) || !strings.Contains(m.HTML, want) {
 							t.Errorf("%s mail lacks %q:\n%s", level, want, m.Text)
 						}

@@ -40,7 +40,7 @@ func escalateInChinese(t *testing.T, env *escalationEnv) {
 		{time.Date(2026, 10, 14, 8, 0, 0, 0, shanghai), service.LevelDPO, "个人信息保护负责人"},
 	}
 	personal := []string{"Li Wei", "li.wei@example.com", "+86 138 0000 0000", "emp-4411", "I left."}
-	link := "https://privacy.example.com/api/v1/requests/" + zh.ID
+	link := "https://privacy.example.com/console/requests/" + zh.ID
 	for _, st := range steps {
 		env.sweep(t, st.at)
 		var chinese, english []*service.Mail
@@ -65,7 +65,7 @@ func escalateInChinese(t *testing.T, env *escalationEnv) {
 						t.Errorf("%s %s lacks %q:\n%s", st.level, part, want, body)
 					}
 				}
-				if !hasHan(body) || !strings.Contains(body, "查看方式") {
+				if !hasHan(body) || !strings.Contains(body, "控制台") {
 					t.Errorf("%s %s is not in Chinese:\n%s", st.level, part, body)
 				}
 			}

@@ -117,6 +117,16 @@ func TestEveryMailReadsAsWords(t *testing.T) {
 				t.Errorf("%s/%s does not say how to open its API address (a token as \"Authorization: Bearer\"):\n%s", locale, what, body)
 			}
 		}
+		// console: a staff mail that links a request's page in the console, which opens in a browser.
+		console := func(what, body string) {
+			t.Helper()
+			if html := htmlFromText(body); !strings.Contains(html, `<a href="https://privacy.example.com/console/requests/r-1">`) {
+				t.Errorf("%s/%s does not link the request's console page:\n%s", locale, what, html)
+			}
+			if strings.Contains(body, "Bearer") || strings.Contains(body, "/api/") {
+				t.Errorf("%s/%s sends a person to the API for a page the console has:\n%s", locale, what, body)
+			}
+		}
 		for _, r := range requests {
 			r.Locale = locale
 			for _, extra := range extras {
@@ -139,7 +149,7 @@ func TestEveryMailReadsAsWords(t *testing.T) {
 				t.Fatal(err)
 			}
 			data := escalationMail{Org: org, Reference: "DSR-2026-000042", Type: kind, DueDate: longDate(locale, base.Due.Date),
-				DueAt: longTime(locale, base.Due.At), Link: "https://privacy.example.com/api/v1/requests/r-1",
+				DueAt: longTime(locale, base.Due.At), Link: "https://privacy.example.com/console/requests/r-1",
 				WorkingDaysLeft: 2, WorkingDaysLate: 3}
 			for _, level := range []string{LevelReminder, LevelOverdue, LevelDPO} {
 				subject, body, err := renderMail("escalation_"+level, locale, data)
@@ -147,13 +157,21 @@ func TestEveryMailReadsAsWords(t *testing.T) {
 					t.Fatal(err)
 				}
 				check("escalation_"+level, subject, body, 1)
-				staff("escalation_"+level, body)
+				console("escalation_"+level, body)
 			}
 		}
+		answered := map[string]string{"Org": org, "Reference": "DSR-2026-000042", "DueDate": "2026-10-22", "Files": "1",
+			"Link": "https://privacy.example.com/console/requests/r-1"}
+		subject, body, err := renderMail("subject_answered", locale, answered)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("subject_answered", subject, body, 1)
+		console("subject_answered", body)
 		purge := map[string]string{"Org": org, "Reference": "DSR-2026-000042", "Backup": "nightly-db",
 			"ExecutedAt": "2026-10-14T10:00:00Z", "Deadline": "2026-10-22T03:00:00Z", "Generations": "7",
 			"Schedule": "0 3 * * *", "Link": "https://privacy.example.com/api/v1/backup-systems/b-1/refreshes"}
-		subject, body, err := renderMail("purge_overdue", locale, purge)
+		subject, body, err = renderMail("purge_overdue", locale, purge)
 		if err != nil {
 			t.Fatal(err)
 		}
