@@ -85,7 +85,7 @@ func TestInvitationSetsAPasswordOnce(t *testing.T) {
 			t.Fatalf("OpenInvitation: %+v %v", view, err)
 		}
 		for pw, want := range map[string]string{
-			"short":            "at least 12",
+			"short":              "at least 12",
 			"scandinavian":       "most often", // on the list
 			"PASSWORD12345678":   "most often", // "password", without case, with digits
 			"qwertyqwertyqwerty": "most often", // "qwerty" three times
