@@ -242,7 +242,6 @@ func waitH1(t *testing.T, ctx context.Context, want string) string {
 	return text(t, ctx, "h1")
 }
 
-
 // TestConsoleShell: signed out, the console sends to the sign-in page; signed in, an officer sees the nav of
 // her role, switches the language (kept as her preference), and signs out.
 func TestConsoleShell(t *testing.T) {
