@@ -9,6 +9,8 @@ import (
 // returns *Error codes as documented, never a driver error.
 type Store interface {
 	UserStore
+	SessionStore
+	AccountStore
 	RequestStore
 	AuditStore
 	AuditChainStore
