@@ -32,7 +32,7 @@ func location(t *testing.T, ctx context.Context, e *env) string {
 func fillLogin(t *testing.T, ctx context.Context, e *env, email, password string) {
 	t.Helper()
 	e.console(t, ctx, "/console/login")
-	run(t, ctx, chromedp.SendKeys("#f-email", email, chromedp.ByID), chromedp.SendKeys("#f-password", password, chromedp.ByID),
+	navigate(t, ctx, chromedp.SendKeys("#f-email", email, chromedp.ByID), chromedp.SendKeys("#f-password", password, chromedp.ByID),
 		chromedp.Submit("#f-password", chromedp.ByID), chromedp.WaitReady("main", chromedp.ByQuery))
 }
 
@@ -50,14 +50,14 @@ func TestConsoleInvitationToSecondFactor(t *testing.T) {
 	e.console(t, ctx, strings.TrimPrefix(link, e.URL))
 	audit(t, ctx, "console invitation")
 
-	run(t, ctx, chromedp.SendKeys("#f-password", "password12345678", chromedp.ByID),
+	navigate(t, ctx, chromedp.SendKeys("#f-password", "password12345678", chromedp.ByID),
 		chromedp.SendKeys("#f-password-again", "password12345678", chromedp.ByID),
 		chromedp.Submit("#f-password", chromedp.ByID))
 	if got := text(t, ctx, "#f-password-error"); !strings.Contains(got, "very often") {
 		t.Errorf("a common password: %q beside the field", got)
 	}
 	audit(t, ctx, "console invitation with an error")
-	run(t, ctx, chromedp.Evaluate(`document.getElementById('f-password').value = ''; document.getElementById('f-password-again').value = ''`, nil),
+	navigate(t, ctx, chromedp.Evaluate(`document.getElementById('f-password').value = ''; document.getElementById('f-password-again').value = ''`, nil),
 		chromedp.SendKeys("#f-password", consolePassword, chromedp.ByID),
 		chromedp.SendKeys("#f-password-again", consolePassword, chromedp.ByID),
 		chromedp.Submit("#f-password", chromedp.ByID))
@@ -66,7 +66,7 @@ func TestConsoleInvitationToSecondFactor(t *testing.T) {
 	}
 	audit(t, ctx, "console login")
 
-	run(t, ctx, chromedp.SendKeys("#f-email", "olivia@acme.example", chromedp.ByID),
+	navigate(t, ctx, chromedp.SendKeys("#f-email", "olivia@acme.example", chromedp.ByID),
 		chromedp.SendKeys("#f-password", consolePassword, chromedp.ByID), chromedp.Submit("#f-password", chromedp.ByID),
 		chromedp.WaitVisible("nav", chromedp.ByQuery))
 	if got := location(t, ctx, e); got != "/console/" {
@@ -76,7 +76,7 @@ func TestConsoleInvitationToSecondFactor(t *testing.T) {
 
 	e.console(t, ctx, "/console/account")
 	audit(t, ctx, "console account")
-	run(t, ctx, chromedp.Click(`form[action="/console/account/totp"] button`, chromedp.ByQuery))
+	navigate(t, ctx, chromedp.Click(`form[action="/console/account/totp"] button`, chromedp.ByQuery))
 	secret := text(t, ctx, "#totp-secret")
 	var qrLoaded bool
 	run(t, ctx, chromedp.Evaluate(`document.querySelector('img[src="/console/account/totp.png"]').naturalWidth > 0`, &qrLoaded))
@@ -86,12 +86,12 @@ func TestConsoleInvitationToSecondFactor(t *testing.T) {
 	audit(t, ctx, "console second factor enrolment")
 	consoleScreenshot(t, ctx, "account-enrol")
 	code, _ := totp.GenerateCode(secret, e.clock.Now())
-	run(t, ctx, chromedp.SendKeys("#f-code", code, chromedp.ByID), chromedp.Submit("#f-code", chromedp.ByID))
+	navigate(t, ctx, chromedp.SendKeys("#f-code", code, chromedp.ByID), chromedp.Submit("#f-code", chromedp.ByID))
 	if got := text(t, ctx, ".codes"); strings.Count(got, "-") != service.RecoveryCodeCount {
 		t.Errorf("recovery codes: %q", got)
 	}
 	audit(t, ctx, "console recovery codes")
-	run(t, ctx, chromedp.Click("button.linkish", chromedp.ByQuery))
+	navigate(t, ctx, chromedp.Click("button.linkish", chromedp.ByQuery))
 	if got := text(t, ctx, ".notice"); !strings.Contains(got, "signed out") {
 		t.Errorf("after signing out: %q", got)
 	}
@@ -103,7 +103,7 @@ func TestConsoleInvitationToSecondFactor(t *testing.T) {
 	}
 	audit(t, ctx, "console second factor")
 	code, _ = totp.GenerateCode(secret, e.clock.Now())
-	run(t, ctx, chromedp.SendKeys("#f-code", code, chromedp.ByID), chromedp.Submit("#f-code", chromedp.ByID),
+	navigate(t, ctx, chromedp.SendKeys("#f-code", code, chromedp.ByID), chromedp.Submit("#f-code", chromedp.ByID),
 		chromedp.WaitVisible("nav", chromedp.ByQuery))
 	if got := location(t, ctx, e); got != "/console/" {
 		t.Errorf("signed in with the code at %s", got)
@@ -227,7 +227,7 @@ func TestConsoleSingleSignOn(t *testing.T) {
 	ctx := tab(t)
 	e.console(t, ctx, "/console/login")
 	audit(t, ctx, "console login with single sign-on")
-	run(t, ctx, chromedp.Click(`a[href^="/console/oidc/start"]`, chromedp.ByQuery), chromedp.WaitVisible("nav", chromedp.ByQuery))
+	navigate(t, ctx, chromedp.Click(`a[href^="/console/oidc/start"]`, chromedp.ByQuery), chromedp.WaitVisible("nav", chromedp.ByQuery))
 	if got := text(t, ctx, ".who"); got != "Olivia Chen" {
 		t.Errorf("signed in as %q", got)
 	}
@@ -258,12 +258,12 @@ func TestConsoleShell(t *testing.T) {
 		t.Errorf("an officer's nav: %q", nav)
 	}
 	audit(t, ctx, "console work list")
-	run(t, ctx, chromedp.Click("button.lang", chromedp.ByQuery), chromedp.WaitReady(`html[lang="zh-CN"]`, chromedp.ByQuery))
+	navigate(t, ctx, chromedp.Click("button.lang", chromedp.ByQuery), chromedp.WaitReady(`html[lang="zh-CN"]`, chromedp.ByQuery))
 	if nav := text(t, ctx, "nav"); !strings.Contains(nav, "工作") {
 		t.Errorf("after the switch the nav is %q", nav)
 	}
 	audit(t, ctx, "console work list zh-CN")
-	run(t, ctx, chromedp.Click("button.linkish", chromedp.ByQuery), chromedp.WaitVisible("#f-password", chromedp.ByID))
+	navigate(t, ctx, chromedp.Click("button.linkish", chromedp.ByQuery), chromedp.WaitVisible("#f-password", chromedp.ByID))
 	e.console(t, ctx, "/console/")
 	if got := location(t, ctx, e); got != "/console/login" {
 		t.Errorf("after signing out, /console/ went to %s", got)

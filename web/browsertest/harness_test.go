@@ -331,8 +331,15 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // navigation it starts, and a query would otherwise read the old page).
 func submit(t *testing.T, ctx context.Context, sel string) {
 	t.Helper()
-	run(t, ctx, chromedp.Evaluate(`window.rdOldPage = true`, nil), chromedp.Click(sel, chromedp.ByQuery))
-	eventually(t, "the page after "+sel, func() bool {
+	navigate(t, ctx, chromedp.Click(sel, chromedp.ByQuery))
+}
+
+// navigate runs the actions, the last of which leaves the page (a click, a submit), and waits until the next
+// page has loaded.
+func navigate(t *testing.T, ctx context.Context, actions ...chromedp.Action) {
+	t.Helper()
+	run(t, ctx, append([]chromedp.Action{chromedp.Evaluate(`window.rdOldPage = true`, nil)}, actions...)...)
+	eventually(t, "the next page", func() bool {
 		var loaded bool
 		wait, cancel := context.WithTimeout(ctx, 2*time.Second)
 		defer cancel()
