@@ -41,6 +41,12 @@ func (s *Store) LockAuditHead(ctx context.Context) (service.AuditHead, error) {
 	if !s.inTx {
 		return service.AuditHead{}, fmt.Errorf("LockAuditHead outside a transaction")
 	}
+	if s.audit != nil {
+		if err := s.audit.load(ctx, s.w); err != nil {
+			return service.AuditHead{}, err
+		}
+		return s.audit.head, nil
+	}
 	var row auditHeadRow
 	err := s.w.WithContext(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = 1").Take(&row).Error
 	if err != nil {
@@ -53,6 +59,12 @@ func (s *Store) LockAuditHead(ctx context.Context) (service.AuditHead, error) {
 func (s *Store) SetAuditHeadMAC(ctx context.Context, h service.AuditHead) error {
 	if !s.inTx {
 		return fmt.Errorf("SetAuditHeadMAC outside a transaction")
+	}
+	if s.audit != nil {
+		if err := s.audit.load(ctx, s.w); err != nil {
+			return err
+		}
+		return s.audit.setMAC(h)
 	}
 	res := s.w.WithContext(ctx).Model(&auditHeadRow{}).Where("id = 1 AND seq = ? AND hash = ?", h.Seq, h.Hash).
 		Update("mac", h.MAC)
@@ -82,7 +94,8 @@ const maxEventsPerInsert = 64
 
 // AppendEvents inserts a run of chained events (consecutive Seqs after the head) with one multi-row INSERT per
 // maxEventsPerInsert of them, and advances the head to the last once, with headMAC. The head moves only if it is
-// still the event before the first: otherwise nothing is written and the transaction must roll back.
+// still the event before the first: otherwise nothing is written and the transaction must roll back. Inside a
+// group (see groupAudit) the events join the group's, written together when it ends.
 func (s *Store) AppendEvents(ctx context.Context, events []*service.Event, headMAC string) error {
 	if !s.inTx {
 		return fmt.Errorf("AppendEvents outside a transaction")
@@ -94,6 +107,12 @@ func (s *Store) AppendEvents(ctx context.Context, events []*service.Event, headM
 		if events[i].Seq != events[i-1].Seq+1 || events[i].PrevHash != events[i-1].Hash {
 			return fmt.Errorf("audit event %d does not follow event %d", events[i].Seq, events[i-1].Seq)
 		}
+	}
+	if s.audit != nil {
+		if err := s.audit.load(ctx, s.w); err != nil {
+			return err
+		}
+		return s.audit.append(events, headMAC)
 	}
 	db := s.w.WithContext(ctx)
 	for start := 0; start < len(events); start += maxEventsPerInsert {
@@ -129,7 +148,8 @@ func (s *Store) AppendEvents(ctx context.Context, events []*service.Event, headM
 	return nil
 }
 
-// RequestEvents returns a request's events in chain order.
+// RequestEvents returns a request's events in chain order; inside a group, with those its transactions have
+// appended so far.
 func (s *Store) RequestEvents(ctx context.Context, requestID string) ([]*service.Event, error) {
 	var rows []eventRow
 	if err := s.r.WithContext(ctx).Where("request_id = ?", requestID).Order("seq").Find(&rows).Error; err != nil {
@@ -142,6 +162,9 @@ func (s *Store) RequestEvents(ctx context.Context, requestID string) ([]*service
 			return nil, err
 		}
 		out = append(out, e)
+	}
+	if s.audit != nil {
+		out = append(out, s.audit.eventsOf(requestID)...)
 	}
 	return out, nil
 }

@@ -20,7 +20,7 @@ const maxGroup = 64
 const maxCachedStmts = 512
 
 // lockHeadFirst opens every PostgreSQL group (see committer).
-const lockHeadFirst = "SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE"
+const lockHeadFirst = "SELECT seq, hash, mac FROM audit_head WHERE id = 1 FOR UPDATE"
 
 // errClosed answers a transaction offered after Close.
 var errClosed = errors.New("store: closed")
@@ -206,8 +206,9 @@ func (c *committer) commit(group []*txCall) {
 		c.answer(live, fmt.Errorf("begin: %w", err))
 		return
 	}
+	audit := &groupAudit{}
 	if c.root.dialect == Postgres {
-		if _, err := tx.Exec(lockHeadFirst); err != nil {
+		if err := lockHead(tx, audit); err != nil {
 			_ = tx.Rollback()
 			c.answer(live, formatError(fmt.Errorf("lock audit head: %w", err)))
 			return
@@ -222,7 +223,11 @@ func (c *committer) commit(group []*txCall) {
 				continue
 			}
 		}
-		c.runCall(pool, call)
+		mark := audit.mark()
+		c.runCall(pool, audit, call)
+		if call.err != nil || call.panic != nil {
+			audit.restore(mark)
+		}
 		switch {
 		case solo && (call.err != nil || call.panic != nil):
 			_ = tx.Rollback()
@@ -252,6 +257,11 @@ func (c *committer) commit(group []*txCall) {
 			}
 		}
 	}
+	if err := audit.flush(context.Background(), c.session(context.Background(), pool, nil)); err != nil {
+		_ = tx.Rollback()
+		c.answer(live, fmt.Errorf("append the group's audit events: %w", err))
+		return
+	}
 	if err := tx.Commit(); err != nil {
 		c.answer(live, formatError(fmt.Errorf("commit: %w", err)))
 		return
@@ -261,15 +271,21 @@ func (c *committer) commit(group []*txCall) {
 }
 
 // runCall runs one caller's function on the group's transaction, catching its panic for the caller.
-func (c *committer) runCall(pool *txPool, call *txCall) {
+func (c *committer) runCall(pool *txPool, audit *groupAudit, call *txCall) {
 	defer func() {
 		if p := recover(); p != nil {
 			call.panic = p
 		}
 	}()
-	gtx := c.gdb.Session(&gorm.Session{NewDB: true, SkipDefaultTransaction: true, Context: call.ctx})
+	call.err = formatError(call.fn(c.session(call.ctx, pool, audit)))
+}
+
+// session is a store on the group's transaction; audit is the group's chain, nil for a store that writes the
+// events it is given at once.
+func (c *committer) session(ctx context.Context, pool *txPool, audit *groupAudit) *Store {
+	gtx := c.gdb.Session(&gorm.Session{NewDB: true, SkipDefaultTransaction: true, Context: ctx})
 	gtx.Statement.ConnPool = pool
-	call.err = formatError(call.fn(&Store{dialect: c.root.dialect, w: gtx, r: gtx, inTx: true, sealer: c.root.sealer}))
+	return &Store{dialect: c.root.dialect, w: gtx, r: gtx, inTx: true, sealer: c.root.sealer, audit: audit}
 }
 
 // answer closes every call not answered yet; those that succeeded so far get err (nil after a commit).
