@@ -122,6 +122,14 @@ func (f *fakeStore) CreateRequest(_ context.Context, r *Request) error {
 	return nil
 }
 
+func (f *fakeStore) SealRequest(r *Request) (*Sealed[*Request], error) {
+	return &Sealed[*Request]{Value: r}, nil
+}
+
+func (f *fakeStore) CreateSealedRequest(ctx context.Context, sr *Sealed[*Request]) error {
+	return f.CreateRequest(ctx, sr.Value)
+}
+
 func (f *fakeStore) UpdateRequest(_ context.Context, r *Request) error {
 	defer f.lock()()
 	if _, ok := f.requests[r.ID]; !ok {

@@ -77,6 +77,45 @@ func TestRequestRoundTrip(t *testing.T) {
 	}
 }
 
+// A request sealed ahead of its transaction and numbered inside it reads back as filed, with that number; a
+// sealed row another store made is refused.
+func TestSealedRequestRoundTrip(t *testing.T) {
+	for _, db := range storetest.Dialects(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			ctx := t.Context()
+			st := storetest.MustOpen(t, db, clock)
+			for name, want := range requestsOfEachKind() {
+				t.Run(name, func(t *testing.T) {
+					in := *want
+					in.Reference = ""
+					sealed, err := st.SealRequest(&in)
+					if err != nil {
+						t.Fatalf("SealRequest: %v", err)
+					}
+					err = st.WithTx(ctx, func(tx service.Store) error {
+						in.Reference = want.Reference
+						return tx.CreateSealedRequest(ctx, sealed)
+					})
+					if err != nil {
+						t.Fatalf("CreateSealedRequest: %v", err)
+					}
+					got, err := st.FindRequest(ctx, want.ID)
+					if err != nil {
+						t.Fatalf("FindRequest: %v", err)
+					}
+					if diff := cmp.Diff(want, got); diff != "" {
+						t.Errorf("FindRequest (-want +got):\n%s", diff)
+					}
+				})
+			}
+			forged := &service.Sealed[*service.Request]{Value: minimalRequest("r-forged", "DSR-2026-999999"), Row: "clear"}
+			if err := st.CreateSealedRequest(ctx, forged); err == nil {
+				t.Errorf("CreateSealedRequest of a row the store did not seal succeeded")
+			}
+		})
+	}
+}
+
 func TestCreateRequestConflicts(t *testing.T) {
 	for _, db := range storetest.Dialects(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
