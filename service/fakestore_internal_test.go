@@ -423,6 +423,12 @@ func (f *fakeStore) CreateSubjectLink(context.Context, *SubjectLink) error {
 	return nil
 }
 
+func (f *fakeStore) CreateSubjectLinks(_ context.Context, links []*SubjectLink) error {
+	defer f.lock()()
+	f.links += len(links)
+	return nil
+}
+
 func (f *fakeStore) CreateSubjectMessage(_ context.Context, m *SubjectMessage) error {
 	defer f.lock()()
 	f.questions = append(f.questions, *m)

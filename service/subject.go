@@ -39,6 +39,8 @@ type SubjectLink struct {
 type SubjectLinkStore interface {
 	// CreateSubjectLink inserts a link.
 	CreateSubjectLink(ctx context.Context, l *SubjectLink) error
+	// CreateSubjectLinks inserts links in one statement.
+	CreateSubjectLinks(ctx context.Context, links []*SubjectLink) error
 	// FindSubjectLink returns the link whose token hashes to hash. ENOTFOUND if none.
 	FindSubjectLink(ctx context.Context, hash string) (*SubjectLink, error)
 	// UseSubjectLink marks an unused link used at t. ECONFLICT if it was used already.
@@ -111,13 +113,11 @@ func (s *Intake) prepareAcknowledgement(r *Request) (*acknowledgement, error) {
 
 // store writes the acknowledgement of the request numbered reference inside tx.
 func (ack *acknowledgement) store(ctx context.Context, tx filingStore, reference string) error {
-	for _, l := range ack.links {
-		if err := tx.CreateSubjectLink(ctx, l); err != nil {
-			return fmt.Errorf("create %s link: %w", l.Purpose, err)
-		}
-	}
 	if ack.mail == nil {
 		return nil
+	}
+	if err := tx.CreateSubjectLinks(ctx, ack.links); err != nil {
+		return fmt.Errorf("create the acknowledgement's links: %w", err)
 	}
 	m := *ack.mail
 	m.Subject = strings.ReplaceAll(m.Subject, referenceMark, reference)

@@ -423,3 +423,37 @@ func TestCalendarYears(t *testing.T) {
 		})
 	}
 }
+
+// Links inserted together read back one by one, each as given.
+func TestCreateSubjectLinks(t *testing.T) {
+	for _, db := range storetest.Dialects(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			ctx := t.Context()
+			st := storetest.MustOpen(t, db, clock)
+			if err := st.CreateRequest(ctx, minimalRequest("r-1", "DSR-2026-000001")); err != nil {
+				t.Fatalf("CreateRequest: %v", err)
+			}
+			used := testNow.Add(time.Hour)
+			want := []*service.SubjectLink{
+				{TokenHash: "h-verify", RequestID: "r-1", Purpose: "verify", ExpiresAt: testNow.Add(48 * time.Hour), CreatedAt: testNow},
+				{TokenHash: "h-withdraw", RequestID: "r-1", Purpose: "withdraw", ExpiresAt: testNow.Add(96 * time.Hour), CreatedAt: testNow},
+				{TokenHash: "h-status", RequestID: "r-1", Purpose: "status", ExpiresAt: testNow.Add(time.Hour), UsedAt: &used, CreatedAt: testNow},
+			}
+			if err := st.WithTx(ctx, func(tx service.Store) error { return tx.CreateSubjectLinks(ctx, want) }); err != nil {
+				t.Fatalf("CreateSubjectLinks: %v", err)
+			}
+			for _, w := range want {
+				got, err := st.FindSubjectLink(ctx, w.TokenHash)
+				if err != nil {
+					t.Fatalf("FindSubjectLink %s: %v", w.TokenHash, err)
+				}
+				if diff := cmp.Diff(w, got); diff != "" {
+					t.Errorf("link %s (-want +got):\n%s", w.Purpose, diff)
+				}
+			}
+			if err := st.CreateSubjectLinks(ctx, want[:1]); service.ErrorCode(err) != service.ECONFLICT {
+				t.Errorf("CreateSubjectLinks of a stored link = %v, want ECONFLICT", err)
+			}
+		})
+	}
+}
