@@ -216,46 +216,47 @@ func (c *committer) commit(group []*txCall) {
 	}
 	pool := &txPool{tx: tx, c: c}
 	solo := len(live) == 1
-	for _, call := range live {
-		if !solo {
+	// Between two calls one round trip both releases the savepoint of the one and opens the next one's (a
+	// round trip is what a grouped call costs on PostgreSQL, where the group waits for each).
+	open := false // the savepoint of the next call is open already
+	for i, call := range live {
+		if !solo && !open {
 			if _, err := tx.Exec("SAVEPOINT grouped"); err != nil {
 				call.err = fmt.Errorf("savepoint: %w", err)
 				continue
 			}
 		}
+		open = false
 		mark := audit.mark()
 		c.runCall(pool, audit, call)
-		if call.err != nil || call.panic != nil {
+		failed := call.err != nil || call.panic != nil
+		if failed {
 			audit.restore(mark)
 		}
-		switch {
-		case solo && (call.err != nil || call.panic != nil):
-			_ = tx.Rollback()
-			close(call.done)
-			return
-		case solo:
-		case call.err != nil || call.panic != nil:
-			if _, err := tx.Exec("ROLLBACK TO SAVEPOINT grouped"); err != nil {
-				// The transaction cannot go on: nothing of the group commits.
+		if solo {
+			if failed {
 				_ = tx.Rollback()
-				c.answer(live, fmt.Errorf("roll back to savepoint: %w", err))
+				close(call.done)
 				return
 			}
-			if _, err := tx.Exec("RELEASE SAVEPOINT grouped"); err != nil {
-				_ = tx.Rollback()
-				c.answer(live, fmt.Errorf("release savepoint: %w", err))
-				return
-			}
-			// Answered after the COMMIT like the others: a caller that failed on a unique key the group's
-			// earlier calls inserted reads the winner next, and must find it committed.
 			continue
-		default:
-			if _, err := tx.Exec("RELEASE SAVEPOINT grouped"); err != nil {
-				_ = tx.Rollback()
-				c.answer(live, fmt.Errorf("release savepoint: %w", err))
-				return
-			}
 		}
+		end := "RELEASE SAVEPOINT grouped"
+		if failed {
+			end = "ROLLBACK TO SAVEPOINT grouped; RELEASE SAVEPOINT grouped"
+		}
+		if i < len(live)-1 {
+			end += "; SAVEPOINT grouped"
+			open = true
+		}
+		if _, err := tx.Exec(end); err != nil {
+			// The transaction cannot go on: nothing of the group commits.
+			_ = tx.Rollback()
+			c.answer(live, fmt.Errorf("%s: %w", end, err))
+			return
+		}
+		// A call that failed is answered after the COMMIT like the others: one that failed on a unique key the
+		// group's earlier calls inserted reads the winner next, and must find it committed.
 	}
 	if err := audit.flush(context.Background(), c.session(context.Background(), pool, nil)); err != nil {
 		_ = tx.Rollback()
