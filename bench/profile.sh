@@ -4,6 +4,7 @@
 #
 #   bash bench/profile.sh                      # SQLite
 #   DB='postgres://…/db?search_path=…' bash bench/profile.sh
+#   RIGHTSDESK_BIN=/path/to/rightsdesk bash bench/profile.sh   # profile a given build (made with -tags pprof)
 #   go tool pprof -top bench/out/filing-TIMESTAMP.pprof
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,14 +25,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-go build -tags pprof -o "$work/rightsdesk" ./cmd/rightsdesk
+bin=${RIGHTSDESK_BIN:-$work/rightsdesk}
+[ -n "${RIGHTSDESK_BIN:-}" ] || go build -tags pprof -o "$bin" ./cmd/rightsdesk
 go build -o "$work/loadgen" ./bench/loadgen
 mkdir -p "$OUT"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 url=http://127.0.0.1:18790
 RIGHTSDESK_ADDR=127.0.0.1:18790 RIGHTSDESK_PPROF_ADDR=127.0.0.1:18791 RIGHTSDESK_DB="${DB:-$work/rightsdesk.db}" \
   RIGHTSDESK_SCHEDULER=off RIGHTSDESK_BOOTSTRAP_TOKEN="$TOKEN" RIGHTSDESK_ENCRYPTION_KEY="$KEY" \
-  "$work/rightsdesk" serve >"$work/server.log" 2>&1 &
+  "$bin" serve >"$work/server.log" 2>&1 &
 srv=$!
 for _ in $(seq 1 300); do curl -sf -o /dev/null "$url/healthz" && break; sleep 0.1; done
 "$work/loadgen" -label profile -url "$url" -token "$TOKEN" -mode file -duration "$DURATION" -warmup 3s \
