@@ -45,6 +45,11 @@ type Transmission struct {
 type ExportStore interface {
 	// CreateExport inserts an export with its content.
 	CreateExport(ctx context.Context, e *Export) error
+	// SealExport seals an export's name and content ahead of the transaction that creates it (a 10 MiB file is
+	// sealed before, never inside, the writer's critical section).
+	SealExport(e *Export) (*Sealed[*Export], error)
+	// CreateSealedExport inserts the export SealExport sealed.
+	CreateSealedExport(ctx context.Context, se *Sealed[*Export]) error
 	// RequestExports returns a request's exports by name, with their content when asked.
 	RequestExports(ctx context.Context, requestID string, withContent bool) ([]*Export, error)
 	// CreateTransmission inserts a transmission; ECONFLICT if the request has one.
@@ -117,7 +122,11 @@ func (s *Fulfilment) AttachExport(ctx context.Context, a Actor, id, name string,
 	sum := sha256.Sum256(content)
 	e := &Export{ID: s.newID(), RequestID: id, Name: name, Size: int64(len(content)), SHA256: hex.EncodeToString(sum[:]),
 		Content: content, CreatedAt: s.now(), CreatedBy: a.UserID}
-	err := s.inTx(ctx, a, func(tx *fulfilmentTx) error {
+	sealed, err := s.db.SealExport(e)
+	if err != nil {
+		return nil, err
+	}
+	err = s.inTx(ctx, a, func(tx *fulfilmentTx) error {
 		r, err := s.exportTarget(ctx, tx, id)
 		if err != nil {
 			return err
@@ -136,7 +145,7 @@ func (s *Fulfilment) AttachExport(ctx context.Context, a Actor, id, name string,
 		if len(existing) >= maxExportFiles || total > maxExportTotal {
 			return Errorf(ECONFLICT, "a request takes at most %d files and %d MiB in all", maxExportFiles, maxExportTotal>>20)
 		}
-		if err := tx.CreateExport(ctx, e); err != nil {
+		if err := tx.CreateSealedExport(ctx, sealed); err != nil {
 			return err
 		}
 		return s.appendEvent(ctx, tx, a, "export.attached", r.ID, map[string]string{"export_id": e.ID,

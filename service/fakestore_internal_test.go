@@ -122,6 +122,14 @@ func (f *fakeStore) CreateRequest(_ context.Context, r *Request) error {
 	return nil
 }
 
+func (f *fakeStore) SealRequest(r *Request) (*Sealed[*Request], error) {
+	return &Sealed[*Request]{Value: r}, nil
+}
+
+func (f *fakeStore) CreateSealedRequest(ctx context.Context, sr *Sealed[*Request]) error {
+	return f.CreateRequest(ctx, sr.Value)
+}
+
 // UpdateRequestParts copies the named parts only, as the real store writes their columns only.
 func (f *fakeStore) UpdateRequestParts(_ context.Context, r *Request, parts ...RequestPart) error {
 	defer f.lock()()
@@ -271,6 +279,21 @@ func (f *fakeStore) AppendEvent(_ context.Context, e *Event, headMAC string) err
 	return nil
 }
 
+func (f *fakeStore) AppendEvents(_ context.Context, events []*Event, headMAC string) error {
+	defer f.lock()()
+	for i, e := range events {
+		if e.Seq != f.head.Seq+int64(i)+1 {
+			return fmt.Errorf("event %d after head %d", e.Seq, f.head.Seq)
+		}
+	}
+	for _, e := range events {
+		f.events = append(f.events, *e)
+	}
+	last := events[len(events)-1]
+	f.head = AuditHead{Seq: last.Seq, Hash: last.Hash, MAC: headMAC}
+	return nil
+}
+
 func (f *fakeStore) RequestEvents(_ context.Context, requestID string) ([]*Event, error) {
 	defer f.lock()()
 	var out []*Event
@@ -397,6 +420,12 @@ func (f *fakeStore) RequestExtensions(_ context.Context, requestID string) ([]*E
 func (f *fakeStore) CreateSubjectLink(context.Context, *SubjectLink) error {
 	defer f.lock()()
 	f.links++
+	return nil
+}
+
+func (f *fakeStore) CreateSubjectLinks(_ context.Context, links []*SubjectLink) error {
+	defer f.lock()()
+	f.links += len(links)
 	return nil
 }
 

@@ -11,7 +11,8 @@ type fulfilmentStore interface {
 	ClosedUnredactedBefore(ctx context.Context, t time.Time, limit int) ([]*Request, error)
 	CreateBackupSystem(ctx context.Context, b *BackupSystem) error
 	CreateDataSystem(ctx context.Context, d *DataSystem) error
-	CreateExport(ctx context.Context, e *Export) error
+	CreateSealedExport(ctx context.Context, se *Sealed[*Export]) error
+	SealExport(e *Export) (*Sealed[*Export], error)
 	CreateRestore(ctx context.Context, id, systemID string, snapshotTakenAt, recordedAt time.Time, by string) error
 	CreateRun(ctx context.Context, r *Run) error
 	CreateSnapshot(ctx context.Context, systemID string, id string, takenAt, recordedAt time.Time) error

@@ -39,5 +39,7 @@ type filingStore interface {
 	OpenRequestBySubject(ctx context.Context, subjectIndex string, t RequestType, exceptID string) (*Request, error)
 	RecentSubjectFilings(ctx context.Context, subjectIndex string, t time.Time, n int) ([]time.Time, error)
 	NextReferenceSeq(ctx context.Context, year int) (int64, error)
-	CreateRequest(ctx context.Context, r *Request) error
+	CreateSubjectLinks(ctx context.Context, links []*SubjectLink) error
+	SealRequest(r *Request) (*Sealed[*Request], error)
+	CreateSealedRequest(ctx context.Context, sr *Sealed[*Request]) error
 }

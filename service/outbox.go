@@ -151,29 +151,41 @@ type mailCorrection struct {
 // enqueueSubjectMail writes a mail of kind to the subject into the outbox, once per request and kind (or per
 // extra "Key"), inside tx. Nothing is queued when the subject has no e-mail address.
 func (s *core) enqueueSubjectMail(ctx context.Context, tx subjectMailer, r *Request, kind string, extra map[string]string) error {
+	m, status, err := s.composeSubjectMail(r, kind, extra)
+	if err != nil || m == nil {
+		return err
+	}
+	if err := tx.CreateSubjectLink(ctx, status); err != nil {
+		return fmt.Errorf("create status link: %w", err)
+	}
+	_, err = tx.EnqueueMail(ctx, m)
+	return err
+}
+
+// composeSubjectMail renders a mail of kind to r's subject with a new status link, storing neither: nil when the
+// subject has no e-mail address. The caller stores the link, then the mail.
+func (s *core) composeSubjectMail(r *Request, kind string, extra map[string]string) (*Mail, *SubjectLink, error) {
 	to := subjectAddress(r)
 	if to == "" {
-		return nil
+		return nil, nil, nil
 	}
 	data, err := s.subjectMailData(r, extra)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	if data.StatusURL, err = s.createStatusLink(ctx, tx, r); err != nil {
-		return err
-	}
+	status, statusURL := s.newStatusLink(r)
+	data.StatusURL = statusURL
 	subject, body, err := renderMail(kind, r.Locale, data)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	key := kind + ":" + r.ID
 	if extra != nil && extra["Key"] != "" {
 		key += ":" + extra["Key"]
 	}
 	now := s.now()
-	_, err = tx.EnqueueMail(ctx, &Mail{ID: s.newID(), DedupeKey: key, Kind: kind, RequestID: r.ID, To: to,
-		Subject: subject, Text: body, HTML: htmlFromText(body), Status: MailPending, NextAttemptAt: now, CreatedAt: now})
-	return err
+	return &Mail{ID: s.newID(), DedupeKey: key, Kind: kind, RequestID: r.ID, To: to, Subject: subject, Text: body,
+		HTML: htmlFromText(body), Status: MailPending, NextAttemptAt: now, CreatedAt: now}, status, nil
 }
 
 // subjectMailData turns r (and the extra facts of one mail: links, an extension's reason) into the words of a

@@ -106,15 +106,13 @@ func (s *core) statusLink(ctx context.Context, tx statusLinkReader, token string
 	return r, nil
 }
 
-// createStatusLink stores a new status link for r and answers its URL. Every e-mail to the subject gets its own.
-func (s *core) createStatusLink(ctx context.Context, tx linkCreator, r *Request) (string, error) {
+// newStatusLink makes a new status link for r and its URL, without storing it. Every e-mail to the subject gets
+// its own.
+func (s *core) newStatusLink(r *Request) (*SubjectLink, string) {
 	token := newLinkToken()
 	now := s.now()
-	if err := tx.CreateSubjectLink(ctx, &SubjectLink{TokenHash: HashTokenSecret(token), RequestID: r.ID,
-		Purpose: linkStatus, ExpiresAt: now.Add(statusLinkLife), CreatedAt: now}); err != nil {
-		return "", fmt.Errorf("create status link: %w", err)
-	}
-	return s.publicURL + "/privacy/status/" + token, nil
+	return &SubjectLink{TokenHash: HashTokenSecret(token), RequestID: r.ID, Purpose: linkStatus,
+		ExpiresAt: now.Add(statusLinkLife), CreatedAt: now}, s.publicURL + "/privacy/status/" + token
 }
 
 // SubjectStatus answers what the status page shows for a status link.

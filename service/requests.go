@@ -74,11 +74,19 @@ func (s *Intake) FileRequest(ctx context.Context, a Actor, cmd FileRequestComman
 	if err != nil {
 		return nil, false, err
 	}
+	ack, err := s.prepareAcknowledgement(prepared)
+	if err != nil {
+		return nil, false, err
+	}
+	sealed, err := s.db.SealRequest(prepared)
+	if err != nil {
+		return nil, false, err
+	}
 	// A retry racing this one is caught by the idempotency record's unique key: its insert fails, its
 	// transaction changes nothing, and it answers with what this one filed (below).
 	err = s.begin(ctx, func(tx intakeStore) error {
 		r = prepared
-		if err := s.storeRequest(ctx, tx, r); err != nil {
+		if err := s.storeRequest(ctx, tx, sealed, ack); err != nil {
 			return err
 		}
 		if cmd.IdempotencyKey != "" {
@@ -202,19 +210,21 @@ func (s *Intake) prepareRequest(ctx context.Context, st filingStore, a Actor, cm
 	return r, nil
 }
 
-// storeRequest numbers and stores a prepared request inside tx, with its acknowledgement. The rows every filing
-// contends for, the year's reference counter and the audit head, are taken as late as the transaction allows.
-func (s *Intake) storeRequest(ctx context.Context, tx filingStore, r *Request) error {
+// storeRequest numbers and stores a prepared request inside tx, sealed and with its acknowledgement made before
+// the transaction. The rows every filing contends for, the year's reference counter and the audit head, are
+// taken as late as the transaction allows.
+func (s *Intake) storeRequest(ctx context.Context, tx filingStore, sr *Sealed[*Request], ack *acknowledgement) error {
+	r := sr.Value
 	year := r.Clock.Start.Year
 	seq, err := tx.NextReferenceSeq(ctx, year)
 	if err != nil {
 		return fmt.Errorf("next reference for %d: %w", year, err)
 	}
 	r.Reference = fmt.Sprintf("DSR-%d-%06d", year, seq)
-	if err := tx.CreateRequest(ctx, r); err != nil {
+	if err := tx.CreateSealedRequest(ctx, sr); err != nil {
 		return fmt.Errorf("create request %s: %w", r.Reference, err)
 	}
-	return s.acknowledge(ctx, tx, r)
+	return ack.store(ctx, tx, r.Reference)
 }
 
 // filedEvent is the audit event of a filing, appended last in its transaction.
@@ -232,7 +242,15 @@ func (s *Intake) newRequest(ctx context.Context, tx filingStore, a Actor, cmd *F
 	if err != nil {
 		return nil, err
 	}
-	if err := s.storeRequest(ctx, tx, r); err != nil {
+	ack, err := s.prepareAcknowledgement(r)
+	if err != nil {
+		return nil, err
+	}
+	sealed, err := tx.SealRequest(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.storeRequest(ctx, tx, sealed, ack); err != nil {
 		return nil, err
 	}
 	return r, s.filedEvent(ctx, tx, a, r)

@@ -42,12 +42,25 @@ type Store interface {
 	Ping(ctx context.Context) error
 }
 
+// Sealed is a value whose personal data the store sealed ahead of the transaction that writes it (SealRequest,
+// SealExport): sealing is CPU work, and the writer's critical section is for database statements only.
+type Sealed[T any] struct {
+	Value T
+	Row   any // the store's sealed row; opaque to the service
+}
+
 // RequestStore keeps requests.
 type RequestStore interface {
 	// NextReferenceSeq returns the next number of the year's reference sequence. Only inside WithTx.
 	NextReferenceSeq(ctx context.Context, year int) (int64, error)
 	// CreateRequest inserts r. ECONFLICT if its ID or reference exists.
 	CreateRequest(ctx context.Context, r *Request) error
+	// SealRequest seals r's personal data ahead of the transaction that creates it, so that the writer only
+	// writes it. Outside a transaction as inside.
+	SealRequest(r *Request) (*Sealed[*Request], error)
+	// CreateSealedRequest inserts the request SealRequest sealed, with the reference it has now (numbered in the
+	// transaction); nothing else of it may change after SealRequest. ECONFLICT as CreateRequest.
+	CreateSealedRequest(ctx context.Context, sr *Sealed[*Request]) error
 	// UpdateRequestParts saves only the named parts of r, and its UpdatedAt: the subject and the details are
 	// neither opened nor sealed again. ENOTFOUND if it does not exist.
 	UpdateRequestParts(ctx context.Context, r *Request, parts ...RequestPart) error

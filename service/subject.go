@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -38,6 +39,8 @@ type SubjectLink struct {
 type SubjectLinkStore interface {
 	// CreateSubjectLink inserts a link.
 	CreateSubjectLink(ctx context.Context, l *SubjectLink) error
+	// CreateSubjectLinks inserts links in one statement.
+	CreateSubjectLinks(ctx context.Context, links []*SubjectLink) error
 	// FindSubjectLink returns the link whose token hashes to hash. ENOTFOUND if none.
 	FindSubjectLink(ctx context.Context, hash string) (*SubjectLink, error)
 	// UseSubjectLink marks an unused link used at t. ECONFLICT if it was used already.
@@ -57,33 +60,71 @@ func newLinkToken() string {
 
 // createLink stores a link for r and answers its URL under the public base URL.
 func (s *core) createLink(ctx context.Context, tx linkCreator, r *Request, purpose string, life time.Duration) (string, error) {
-	token := newLinkToken()
-	now := s.now()
-	err := tx.CreateSubjectLink(ctx, &SubjectLink{TokenHash: HashTokenSecret(token), RequestID: r.ID,
-		Purpose: purpose, ExpiresAt: now.Add(life), CreatedAt: now})
-	if err != nil {
+	l, url := s.newLink(r, purpose, life)
+	if err := tx.CreateSubjectLink(ctx, l); err != nil {
 		return "", fmt.Errorf("create %s link: %w", purpose, err)
 	}
-	return s.publicURL + "/" + purpose + "?token=" + token, nil
+	return url, nil
 }
 
-// acknowledge e-mails the subject the request's reference, with a link to verify it (when unverified) and one
-// to withdraw it.
-func (s *Intake) acknowledge(ctx context.Context, tx filingStore, r *Request) error {
+// newLink makes a link for r and its URL, without storing it.
+func (s *core) newLink(r *Request, purpose string, life time.Duration) (*SubjectLink, string) {
+	token := newLinkToken()
+	now := s.now()
+	return &SubjectLink{TokenHash: HashTokenSecret(token), RequestID: r.ID, Purpose: purpose,
+		ExpiresAt: now.Add(life), CreatedAt: now}, s.publicURL + "/" + purpose + "?token=" + token
+}
+
+// referenceMark stands for the reference in an acknowledgement rendered before the filing's transaction numbers
+// the request: no template, word or URL contains it, and HTML escaping leaves it as it is.
+const referenceMark = "\u27e6reference\u27e7"
+
+// acknowledgement is the mail that tells the subject a request was filed, with a link to verify it (when
+// unverified) and one to withdraw it, made before the filing's transaction: inside it, only the reference is
+// filled in and the rows written.
+type acknowledgement struct {
+	links []*SubjectLink // verify, withdraw, then the mail's status link
+	mail  *Mail          // nil when the subject has no e-mail address
+}
+
+// prepareAcknowledgement renders r's acknowledgement, with referenceMark for the reference it does not have yet.
+func (s *Intake) prepareAcknowledgement(r *Request) (*acknowledgement, error) {
 	if subjectAddress(r) == "" {
+		return &acknowledgement{}, nil
+	}
+	var ack acknowledgement
+	extra := map[string]string{}
+	if r.Status == StatusUnverified {
+		l, url := s.newLink(r, linkVerify, VerificationWindow)
+		ack.links, extra["VerifyURL"] = append(ack.links, l), url
+	}
+	l, url := s.newLink(r, linkWithdraw, withdrawLinkLife)
+	ack.links, extra["WithdrawURL"] = append(ack.links, l), url
+	numbered := r.Reference
+	r.Reference = referenceMark
+	m, status, err := s.composeSubjectMail(r, mailAcknowledgement, extra)
+	r.Reference = numbered
+	if err != nil {
+		return nil, err
+	}
+	ack.links, ack.mail = append(ack.links, status), m
+	return &ack, nil
+}
+
+// store writes the acknowledgement of the request numbered reference inside tx.
+func (ack *acknowledgement) store(ctx context.Context, tx filingStore, reference string) error {
+	if ack.mail == nil {
 		return nil
 	}
-	extra := map[string]string{}
-	var err error
-	if r.Status == StatusUnverified {
-		if extra["VerifyURL"], err = s.createLink(ctx, tx, r, linkVerify, VerificationWindow); err != nil {
-			return err
-		}
+	if err := tx.CreateSubjectLinks(ctx, ack.links); err != nil {
+		return fmt.Errorf("create the acknowledgement's links: %w", err)
 	}
-	if extra["WithdrawURL"], err = s.createLink(ctx, tx, r, linkWithdraw, withdrawLinkLife); err != nil {
-		return err
-	}
-	return s.enqueueSubjectMail(ctx, tx, r, mailAcknowledgement, extra)
+	m := *ack.mail
+	m.Subject = strings.ReplaceAll(m.Subject, referenceMark, reference)
+	m.Text = strings.ReplaceAll(m.Text, referenceMark, reference)
+	m.HTML = strings.ReplaceAll(m.HTML, referenceMark, reference)
+	_, err := tx.EnqueueMail(ctx, &m)
+	return err
 }
 
 // useLink checks and spends a link. ENOTFOUND for an unknown token or another purpose; ECONFLICT when used or

@@ -20,7 +20,7 @@ const maxGroup = 64
 const maxCachedStmts = 512
 
 // lockHeadFirst opens every PostgreSQL group (see committer).
-const lockHeadFirst = "SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE"
+const lockHeadFirst = "SELECT seq, hash, mac FROM audit_head WHERE id = 1 FOR UPDATE"
 
 // errClosed answers a transaction offered after Close.
 var errClosed = errors.New("store: closed")
@@ -206,8 +206,9 @@ func (c *committer) commit(group []*txCall) {
 		c.answer(live, fmt.Errorf("begin: %w", err))
 		return
 	}
+	audit := &groupAudit{}
 	if c.root.dialect == Postgres {
-		if _, err := tx.Exec(lockHeadFirst); err != nil {
+		if err := lockHead(tx, audit); err != nil {
 			_ = tx.Rollback()
 			c.answer(live, formatError(fmt.Errorf("lock audit head: %w", err)))
 			return
@@ -215,42 +216,52 @@ func (c *committer) commit(group []*txCall) {
 	}
 	pool := &txPool{tx: tx, c: c}
 	solo := len(live) == 1
-	for _, call := range live {
-		if !solo {
+	// Between two calls one round trip both releases the savepoint of the one and opens the next one's (a
+	// round trip is what a grouped call costs on PostgreSQL, where the group waits for each).
+	open := false // the savepoint of the next call is open already
+	for i, call := range live {
+		if !solo && !open {
 			if _, err := tx.Exec("SAVEPOINT grouped"); err != nil {
 				call.err = fmt.Errorf("savepoint: %w", err)
 				continue
 			}
 		}
-		c.runCall(pool, call)
-		switch {
-		case solo && (call.err != nil || call.panic != nil):
-			_ = tx.Rollback()
-			close(call.done)
-			return
-		case solo:
-		case call.err != nil || call.panic != nil:
-			if _, err := tx.Exec("ROLLBACK TO SAVEPOINT grouped"); err != nil {
-				// The transaction cannot go on: nothing of the group commits.
-				_ = tx.Rollback()
-				c.answer(live, fmt.Errorf("roll back to savepoint: %w", err))
-				return
-			}
-			if _, err := tx.Exec("RELEASE SAVEPOINT grouped"); err != nil {
-				_ = tx.Rollback()
-				c.answer(live, fmt.Errorf("release savepoint: %w", err))
-				return
-			}
-			// Answered after the COMMIT like the others: a caller that failed on a unique key the group's
-			// earlier calls inserted reads the winner next, and must find it committed.
-			continue
-		default:
-			if _, err := tx.Exec("RELEASE SAVEPOINT grouped"); err != nil {
-				_ = tx.Rollback()
-				c.answer(live, fmt.Errorf("release savepoint: %w", err))
-				return
-			}
+		open = false
+		mark := audit.mark()
+		c.runCall(pool, audit, call)
+		failed := call.err != nil || call.panic != nil
+		if failed {
+			audit.restore(mark)
 		}
+		if solo {
+			if failed {
+				_ = tx.Rollback()
+				close(call.done)
+				return
+			}
+			continue
+		}
+		end := "RELEASE SAVEPOINT grouped"
+		if failed {
+			end = "ROLLBACK TO SAVEPOINT grouped; RELEASE SAVEPOINT grouped"
+		}
+		if i < len(live)-1 {
+			end += "; SAVEPOINT grouped"
+			open = true
+		}
+		if _, err := tx.Exec(end); err != nil {
+			// The transaction cannot go on: nothing of the group commits.
+			_ = tx.Rollback()
+			c.answer(live, fmt.Errorf("%s: %w", end, err))
+			return
+		}
+		// A call that failed is answered after the COMMIT like the others: one that failed on a unique key the
+		// group's earlier calls inserted reads the winner next, and must find it committed.
+	}
+	if err := audit.flush(context.Background(), c.session(context.Background(), pool, nil)); err != nil {
+		_ = tx.Rollback()
+		c.answer(live, fmt.Errorf("append the group's audit events: %w", err))
+		return
 	}
 	if err := tx.Commit(); err != nil {
 		c.answer(live, formatError(fmt.Errorf("commit: %w", err)))
@@ -261,15 +272,21 @@ func (c *committer) commit(group []*txCall) {
 }
 
 // runCall runs one caller's function on the group's transaction, catching its panic for the caller.
-func (c *committer) runCall(pool *txPool, call *txCall) {
+func (c *committer) runCall(pool *txPool, audit *groupAudit, call *txCall) {
 	defer func() {
 		if p := recover(); p != nil {
 			call.panic = p
 		}
 	}()
-	gtx := c.gdb.Session(&gorm.Session{NewDB: true, SkipDefaultTransaction: true, Context: call.ctx})
+	call.err = formatError(call.fn(c.session(call.ctx, pool, audit)))
+}
+
+// session is a store on the group's transaction; audit is the group's chain, nil for a store that writes the
+// events it is given at once.
+func (c *committer) session(ctx context.Context, pool *txPool, audit *groupAudit) *Store {
+	gtx := c.gdb.Session(&gorm.Session{NewDB: true, SkipDefaultTransaction: true, Context: ctx})
 	gtx.Statement.ConnPool = pool
-	call.err = formatError(call.fn(&Store{dialect: c.root.dialect, w: gtx, r: gtx, inTx: true, sealer: c.root.sealer}))
+	return &Store{dialect: c.root.dialect, w: gtx, r: gtx, inTx: true, sealer: c.root.sealer, audit: audit}
 }
 
 // answer closes every call not answered yet; those that succeeded so far get err (nil after a commit).

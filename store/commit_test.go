@@ -302,3 +302,88 @@ func TestWithTxEachCommitsTogetherAndKeepsOutcomesApart(t *testing.T) {
 		})
 	}
 }
+
+// The transactions of one group append to the audit chain as if one after the other: each finds the head its
+// predecessors left and the events they appended to its request, one that rolls back takes its events and head
+// with it, and the group writes the events of those that commit in order, the head once, at its end.
+func TestGroupAppendsAuditEventsTogether(t *testing.T) {
+	for _, db := range storetest.Dialects(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			ctx := t.Context()
+			st := storetest.MustOpen(t, db, clock)
+			appendEvents(t, st, event(1, "r-1", nil))
+			release, held := holdWriter(t, st)
+
+			const n = 9
+			seen := make([]int, n) // events of r-1 each transaction found
+			fns := make([]func(service.Store) error, n)
+			for i := range n {
+				fns[i] = func(tx service.Store) error {
+					head, err := tx.LockAuditHead(ctx)
+					if err != nil {
+						return err
+					}
+					e := event(head.Seq+1, "r-1", map[string]string{"tx": string(rune('a' + i))})
+					e.ID = "e-tx-" + string(rune('a'+i))
+					e.PrevHash = head.Hash
+					if err := tx.AppendEvents(ctx, []*service.Event{e}, "mac-"+e.Hash); err != nil {
+						return err
+					}
+					evs, err := tx.RequestEvents(ctx, "r-1")
+					if err != nil {
+						return err
+					}
+					seen[i] = len(evs)
+					if i%3 == 1 {
+						return errRollback
+					}
+					return nil
+				}
+			}
+			answered := make(chan []error, 1)
+			go func() { answered <- st.WithTxEach(ctx, fns) }()
+			waitQueued(t, st, n)
+			release()
+			errs := <-answered
+			if err := <-held; err != nil {
+				t.Fatalf("held transaction: %v", err)
+			}
+			var wantSeen []int
+			committed := 0
+			for i, err := range errs {
+				wantSeen = append(wantSeen, 1+committed+1)
+				if i%3 == 1 {
+					if !errors.Is(err, errRollback) {
+						t.Errorf("transaction %d: %v, want its own error", i, err)
+					}
+					continue
+				}
+				if err != nil {
+					t.Errorf("transaction %d: %v, want it committed", i, err)
+				}
+				committed++
+			}
+			if diff := cmp.Diff(wantSeen, seen); diff != "" {
+				t.Errorf("events of r-1 each transaction saw (-want +got):\n%s", diff)
+			}
+			got, err := st.AuditEventsAfter(ctx, 0, 100)
+			if err != nil {
+				t.Fatalf("AuditEventsAfter: %v", err)
+			}
+			var txs []string
+			for i, e := range got {
+				if e.Seq != int64(i+1) || (i > 0 && e.PrevHash != got[i-1].Hash) {
+					t.Errorf("event %d: seq %d after %q, want seq %d after the previous hash", i, e.Seq, e.PrevHash, i+1)
+				}
+				txs = append(txs, e.Data["tx"])
+			}
+			if diff := cmp.Diff([]string{"", "a", "c", "d", "f", "g", "i"}, txs); diff != "" {
+				t.Errorf("events stored, by transaction (-want +got):\n%s", diff)
+			}
+			last := got[len(got)-1]
+			if diff := cmp.Diff(service.AuditHead{Seq: last.Seq, Hash: last.Hash, MAC: "mac-" + last.Hash}, lockedHead(t, st)); diff != "" {
+				t.Errorf("head after the group (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

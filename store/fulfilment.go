@@ -55,17 +55,34 @@ func (exportRow) TableName() string { return "exports" }
 
 // CreateExport inserts an export with its content. Its name is sealed too: file names often name the person.
 func (s *Store) CreateExport(ctx context.Context, e *service.Export) error {
-	name, err := s.seal(e.Name)
+	se, err := s.SealExport(e)
 	if err != nil {
 		return err
+	}
+	return s.CreateSealedExport(ctx, se)
+}
+
+// SealExport seals an export's name and content into the row CreateSealedExport inserts.
+func (s *Store) SealExport(e *service.Export) (*service.Sealed[*service.Export], error) {
+	name, err := s.seal(e.Name)
+	if err != nil {
+		return nil, err
 	}
 	sealed, err := s.sealer.Seal(e.Content)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	content := []byte(sealed)
-	return formatError(s.w.WithContext(ctx).Create(&exportRow{ID: e.ID, RequestID: e.RequestID, Name: name,
-		Size: e.Size, SHA256: e.SHA256, Content: content, CreatedAt: utc(e.CreatedAt), CreatedBy: e.CreatedBy}).Error)
+	return &service.Sealed[*service.Export]{Value: e, Row: &exportRow{ID: e.ID, RequestID: e.RequestID, Name: name,
+		Size: e.Size, SHA256: e.SHA256, Content: []byte(sealed), CreatedAt: utc(e.CreatedAt), CreatedBy: e.CreatedBy}}, nil
+}
+
+// CreateSealedExport inserts the row SealExport sealed.
+func (s *Store) CreateSealedExport(ctx context.Context, se *service.Sealed[*service.Export]) error {
+	row, ok := se.Row.(*exportRow)
+	if !ok {
+		return fmt.Errorf("export %s was not sealed by this store", se.Value.ID)
+	}
+	return formatError(s.w.WithContext(ctx).Create(row).Error)
 }
 
 // RequestExports returns a request's exports by name (sorted here: the stored names are sealed).

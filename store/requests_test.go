@@ -77,6 +77,45 @@ func TestRequestRoundTrip(t *testing.T) {
 	}
 }
 
+// A request sealed ahead of its transaction and numbered inside it reads back as filed, with that number; a
+// sealed row another store made is refused.
+func TestSealedRequestRoundTrip(t *testing.T) {
+	for _, db := range storetest.Dialects(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			ctx := t.Context()
+			st := storetest.MustOpen(t, db, clock)
+			for name, want := range requestsOfEachKind() {
+				t.Run(name, func(t *testing.T) {
+					in := *want
+					in.Reference = ""
+					sealed, err := st.SealRequest(&in)
+					if err != nil {
+						t.Fatalf("SealRequest: %v", err)
+					}
+					err = st.WithTx(ctx, func(tx service.Store) error {
+						in.Reference = want.Reference
+						return tx.CreateSealedRequest(ctx, sealed)
+					})
+					if err != nil {
+						t.Fatalf("CreateSealedRequest: %v", err)
+					}
+					got, err := st.FindRequest(ctx, want.ID)
+					if err != nil {
+						t.Fatalf("FindRequest: %v", err)
+					}
+					if diff := cmp.Diff(want, got); diff != "" {
+						t.Errorf("FindRequest (-want +got):\n%s", diff)
+					}
+				})
+			}
+			forged := &service.Sealed[*service.Request]{Value: minimalRequest("r-forged", "DSR-2026-999999"), Row: "clear"}
+			if err := st.CreateSealedRequest(ctx, forged); err == nil {
+				t.Errorf("CreateSealedRequest of a row the store did not seal succeeded")
+			}
+		})
+	}
+}
+
 func TestCreateRequestConflicts(t *testing.T) {
 	for _, db := range storetest.Dialects(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
@@ -371,6 +410,40 @@ func TestCalendarYears(t *testing.T) {
 			}
 			if diff := cmp.Diff([]calendar.Schedule{y2026, y2027b}, got); diff != "" {
 				t.Errorf("CalendarYears(cn) after a rolled-back save (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// Links inserted together read back one by one, each as given.
+func TestCreateSubjectLinks(t *testing.T) {
+	for _, db := range storetest.Dialects(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			ctx := t.Context()
+			st := storetest.MustOpen(t, db, clock)
+			if err := st.CreateRequest(ctx, minimalRequest("r-1", "DSR-2026-000001")); err != nil {
+				t.Fatalf("CreateRequest: %v", err)
+			}
+			used := testNow.Add(time.Hour)
+			want := []*service.SubjectLink{
+				{TokenHash: "h-verify", RequestID: "r-1", Purpose: "verify", ExpiresAt: testNow.Add(48 * time.Hour), CreatedAt: testNow},
+				{TokenHash: "h-withdraw", RequestID: "r-1", Purpose: "withdraw", ExpiresAt: testNow.Add(96 * time.Hour), CreatedAt: testNow},
+				{TokenHash: "h-status", RequestID: "r-1", Purpose: "status", ExpiresAt: testNow.Add(time.Hour), UsedAt: &used, CreatedAt: testNow},
+			}
+			if err := st.WithTx(ctx, func(tx service.Store) error { return tx.CreateSubjectLinks(ctx, want) }); err != nil {
+				t.Fatalf("CreateSubjectLinks: %v", err)
+			}
+			for _, w := range want {
+				got, err := st.FindSubjectLink(ctx, w.TokenHash)
+				if err != nil {
+					t.Fatalf("FindSubjectLink %s: %v", w.TokenHash, err)
+				}
+				if diff := cmp.Diff(w, got); diff != "" {
+					t.Errorf("link %s (-want +got):\n%s", w.Purpose, diff)
+				}
+			}
+			if err := st.CreateSubjectLinks(ctx, want[:1]); service.ErrorCode(err) != service.ECONFLICT {
+				t.Errorf("CreateSubjectLinks of a stored link = %v, want ECONFLICT", err)
 			}
 		})
 	}

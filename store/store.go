@@ -42,8 +42,9 @@ type Store struct {
 	r       *gorm.DB // reader pool, or the transaction
 	inTx    bool
 	closers []*sql.DB
-	sealer  Sealer     // seals personal data; never nil
-	commit  *committer // runs WithTx; nil inside a transaction
+	sealer  Sealer      // seals personal data; never nil
+	commit  *committer  // runs WithTx; nil inside a transaction
+	audit   *groupAudit // inside a group's transaction: the chain as the group sees it (see groupAudit)
 }
 
 var _ service.Store = (*Store)(nil)

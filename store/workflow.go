@@ -94,6 +94,19 @@ func (s *Store) CreateSubjectLink(ctx context.Context, l *service.SubjectLink) e
 		Purpose: l.Purpose, ExpiresAt: utc(l.ExpiresAt), UsedAt: utcPtr(l.UsedAt), CreatedAt: utc(l.CreatedAt)}).Error)
 }
 
+// CreateSubjectLinks inserts links with one multi-row statement.
+func (s *Store) CreateSubjectLinks(ctx context.Context, links []*service.SubjectLink) error {
+	if len(links) == 0 {
+		return nil
+	}
+	rows := make([]subjectLinkRow, len(links))
+	for i, l := range links {
+		rows[i] = subjectLinkRow{TokenHash: l.TokenHash, RequestID: l.RequestID, Purpose: l.Purpose,
+			ExpiresAt: utc(l.ExpiresAt), UsedAt: utcPtr(l.UsedAt), CreatedAt: utc(l.CreatedAt)}
+	}
+	return formatError(s.w.WithContext(ctx).Create(&rows).Error)
+}
+
 // FindSubjectLink returns a link by its token's hash.
 func (s *Store) FindSubjectLink(ctx context.Context, hash string) (*service.SubjectLink, error) {
 	var r subjectLinkRow
