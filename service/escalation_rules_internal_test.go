@@ -116,7 +116,7 @@ func TestEscalationLeavesPausedRequestsOnFake(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The sweep's own check, whatever the candidates: planEscalation refuses a paused request.
-	plan, err := w.esc.planEscalation(ctx, r, w.now)
+	plan, err := w.esc.planEscalation(ctx, r, w.now, &staffDirectory{db: w.st, users: map[string]*User{}, queues: map[string]*Queue{}})
 	if err != nil || plan != nil {
 		t.Errorf("plan for a paused request: %+v, %v; want none", plan, err)
 	}

@@ -259,19 +259,77 @@ func (s *Store) UpdateRequestParts(ctx context.Context, r *service.Request, part
 	return nil
 }
 
-// RaiseEscalationLevel updates escalation_level alone (no other column, no index entry but the row's) under
-// the conditions the escalation was decided on.
-func (s *Store) RaiseEscalationLevel(ctx context.Context, seen *service.Request, level string) (bool, error) {
-	q := s.w.WithContext(ctx).Model(&requestRow{}).
-		Where("id = ? AND escalation_level = ? AND closed_at IS NULL AND clock_paused IS NULL AND due_at = ?",
-			seen.ID, seen.EscalationLevel, utc(seen.Due.At))
-	q = whereNullable(q, "queue_id", seen.QueueID)
-	q = whereNullable(q, "assignee_id", seen.AssigneeID)
-	res := q.Update("escalation_level", level)
-	if res.Error != nil {
-		return false, formatError(res.Error)
+// RaiseEscalationLevels raises each request of raises whose row still stands as seen, in three statements
+// whatever their number: one read of the rows (locked on PostgreSQL), compared in Go, and one UPDATE ... WHERE id
+// IN (...) per level. Only escalation_level changes: no other column, no index entry but the row's.
+func (s *Store) RaiseEscalationLevels(ctx context.Context, raises []service.EscalationRaise) ([]bool, error) {
+	if !s.inTx {
+		return nil, fmt.Errorf("RaiseEscalationLevels outside a transaction")
 	}
-	return res.RowsAffected == 1, nil
+	raised := make([]bool, len(raises))
+	for start := 0; start < len(raises); start += maxInList {
+		part := raises[start:min(start+maxInList, len(raises))]
+		if err := s.raiseEscalationLevels(ctx, part, raised[start:]); err != nil {
+			return nil, err
+		}
+	}
+	return raised, nil
+}
+
+// maxInList bounds the IDs of one IN list, well under both databases' limits on bound parameters.
+const maxInList = 1000
+
+// escalationGuard is what RaiseEscalationLevels compares with the request as the escalation saw it.
+type escalationGuard struct {
+	ID              string
+	EscalationLevel string
+	ClosedAt        *time.Time
+	ClockPaused     *string
+	DueAt           time.Time
+	QueueID         *string
+	AssigneeID      *string
+}
+
+func (s *Store) raiseEscalationLevels(ctx context.Context, raises []service.EscalationRaise, raised []bool) error {
+	ids := make([]string, len(raises))
+	for i, r := range raises {
+		ids[i] = r.Seen.ID
+	}
+	q := s.w.WithContext(ctx).Model(&requestRow{}).
+		Select("id, escalation_level, closed_at, clock_paused, due_at, queue_id, assignee_id").Where("id IN ?", ids)
+	if s.dialect == Postgres {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	var rows []escalationGuard
+	if err := q.Find(&rows).Error; err != nil {
+		return formatError(err)
+	}
+	now := make(map[string]*escalationGuard, len(rows))
+	for i := range rows {
+		now[rows[i].ID] = &rows[i]
+	}
+	byLevel := map[string][]string{}
+	var levels []string
+	for i, r := range raises {
+		g := now[r.Seen.ID]
+		if g == nil || g.ClosedAt != nil || g.ClockPaused != nil || g.EscalationLevel != r.Seen.EscalationLevel ||
+			!g.DueAt.Equal(r.Seen.Due.At) || deref(g.QueueID) != r.Seen.QueueID || deref(g.AssigneeID) != r.Seen.AssigneeID {
+			continue
+		}
+		delete(now, r.Seen.ID) // a request named twice is raised once
+		if byLevel[r.Level] == nil {
+			levels = append(levels, r.Level)
+		}
+		byLevel[r.Level] = append(byLevel[r.Level], r.Seen.ID)
+		raised[i] = true
+	}
+	for _, level := range levels {
+		res := s.w.WithContext(ctx).Model(&requestRow{}).Where("id IN ?", byLevel[level]).Update("escalation_level", level)
+		if res.Error != nil {
+			return formatError(res.Error)
+		}
+	}
+	return nil
 }
 
 // whereNullable adds column = v, or column IS NULL when v is empty (how the store keeps an absent ID).
