@@ -19,7 +19,7 @@ func viewTx[T any](st Store, view func(Store) T) txRunner[T] {
 // eventAppender is what appending to the audit chain needs of a transaction.
 type eventAppender interface {
 	LockAuditHead(ctx context.Context) (AuditHead, error)
-	AppendEvent(ctx context.Context, e *Event, headMAC string) error
+	AppendEvents(ctx context.Context, events []*Event, headMAC string) error
 }
 
 // refusals carries the duty to audit every refusal of an actor's transaction: each request the actor named but

@@ -264,6 +264,21 @@ func (f *fakeStore) AppendEvent(_ context.Context, e *Event, headMAC string) err
 	return nil
 }
 
+func (f *fakeStore) AppendEvents(_ context.Context, events []*Event, headMAC string) error {
+	defer f.lock()()
+	for i, e := range events {
+		if e.Seq != f.head.Seq+int64(i)+1 {
+			return fmt.Errorf("event %d after head %d", e.Seq, f.head.Seq)
+		}
+	}
+	for _, e := range events {
+		f.events = append(f.events, *e)
+	}
+	last := events[len(events)-1]
+	f.head = AuditHead{Seq: last.Seq, Hash: last.Hash, MAC: headMAC}
+	return nil
+}
+
 func (f *fakeStore) RequestEvents(_ context.Context, requestID string) ([]*Event, error) {
 	defer f.lock()()
 	var out []*Event

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -69,23 +70,61 @@ func (s *Store) AppendEvent(ctx context.Context, e *service.Event, headMAC strin
 	if !s.inTx {
 		return fmt.Errorf("AppendEvent outside a transaction")
 	}
-	data, err := json.Marshal(e.Data)
-	if err != nil {
-		return fmt.Errorf("encode event data: %w", err)
+	return s.AppendEvents(ctx, []*service.Event{e}, headMAC)
+}
+
+// eventColumns are the columns of one event in appendEventsSQL, in the order its values follow.
+const eventColumns = "(seq, id, at, actor_id, action, request_id, data, prev_hash, hash)"
+
+// maxEventsPerInsert bounds the rows of one INSERT (9 values each: far below either database's limit on
+// parameters) and so the number of statement shapes the SQLite writer prepares.
+const maxEventsPerInsert = 64
+
+// AppendEvents inserts a run of chained events (consecutive Seqs after the head) with one multi-row INSERT per
+// maxEventsPerInsert of them, and advances the head to the last once, with headMAC. The head moves only if it is
+// still the event before the first: otherwise nothing is written and the transaction must roll back.
+func (s *Store) AppendEvents(ctx context.Context, events []*service.Event, headMAC string) error {
+	if !s.inTx {
+		return fmt.Errorf("AppendEvents outside a transaction")
 	}
-	row := &eventRow{Seq: e.Seq, ID: e.ID, At: utc(e.At), ActorID: e.ActorID, Action: e.Action,
-		RequestID: nullable(e.RequestID), Data: string(data), PrevHash: e.PrevHash, Hash: e.Hash}
+	if len(events) == 0 {
+		return nil
+	}
+	for i := 1; i < len(events); i++ {
+		if events[i].Seq != events[i-1].Seq+1 || events[i].PrevHash != events[i-1].Hash {
+			return fmt.Errorf("audit event %d does not follow event %d", events[i].Seq, events[i-1].Seq)
+		}
+	}
 	db := s.w.WithContext(ctx)
-	if err := db.Create(row).Error; err != nil {
-		return formatError(err)
+	for start := 0; start < len(events); start += maxEventsPerInsert {
+		chunk := events[start:min(start+maxEventsPerInsert, len(events))]
+		var q strings.Builder
+		q.WriteString("INSERT INTO audit_events " + eventColumns + " VALUES ")
+		args := make([]any, 0, 9*len(chunk))
+		for i, e := range chunk {
+			data, err := json.Marshal(e.Data)
+			if err != nil {
+				return fmt.Errorf("encode event data: %w", err)
+			}
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, e.Seq, e.ID, utc(e.At), e.ActorID, e.Action, nullable(e.RequestID), string(data),
+				e.PrevHash, e.Hash)
+		}
+		if err := db.Exec(q.String(), args...).Error; err != nil {
+			return formatError(err)
+		}
 	}
-	res := db.Model(&auditHeadRow{}).Where("id = 1 AND seq = ?", e.Seq-1).
-		Updates(map[string]any{"seq": e.Seq, "hash": e.Hash, "mac": headMAC})
+	first, last := events[0], events[len(events)-1]
+	res := db.Exec("UPDATE audit_head SET seq = ?, hash = ?, mac = ? WHERE id = 1 AND seq = ?",
+		last.Seq, last.Hash, headMAC, first.Seq-1)
 	if res.Error != nil {
 		return formatError(res.Error)
 	}
 	if res.RowsAffected != 1 {
-		return fmt.Errorf("audit head moved under event %d", e.Seq)
+		return fmt.Errorf("audit head moved under event %d", first.Seq)
 	}
 	return nil
 }

@@ -266,3 +266,74 @@ func TestAuditAppendsConcurrent(t *testing.T) {
 		})
 	}
 }
+
+// AppendEvents writes a run of events in multi-row inserts (more than one, past maxEventsPerInsert) and moves
+// the head once; a run that does not follow the head, or whose links break, writes nothing.
+func TestAppendEventsInGroups(t *testing.T) {
+	for _, db := range storetest.Dialects(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			ctx := t.Context()
+			st := storetest.MustOpen(t, db, clock)
+			appendEvents(t, st, event(1, "r-1", nil))
+
+			var run []*service.Event
+			for seq := int64(2); seq <= 151; seq++ {
+				requestID, data := "", map[string]string(nil)
+				if seq%3 == 0 {
+					requestID, data = "r-2", map[string]string{"reference": fmt.Sprintf("DSR-2026-%06d", seq)}
+				}
+				run = append(run, event(seq, requestID, data))
+			}
+			err := st.WithTx(ctx, func(tx service.Store) error {
+				if _, err := tx.LockAuditHead(ctx); err != nil {
+					return err
+				}
+				return tx.AppendEvents(ctx, run, "mac-151")
+			})
+			if err != nil {
+				t.Fatalf("AppendEvents of %d: %v", len(run), err)
+			}
+			if diff := cmp.Diff(service.AuditHead{Seq: 151, Hash: "h151", MAC: "mac-151"}, lockedHead(t, st)); diff != "" {
+				t.Errorf("head after the run (-want +got):\n%s", diff)
+			}
+			got, err := st.AuditEventsAfter(ctx, 0, 1000)
+			if err != nil {
+				t.Fatalf("AuditEventsAfter: %v", err)
+			}
+			if diff := cmp.Diff(append([]*service.Event{event(1, "r-1", nil)}, run...), got); diff != "" {
+				t.Errorf("events after the run (-want +got):\n%s", diff)
+			}
+
+			broken := []*service.Event{event(152, "", nil), event(153, "", nil)}
+			broken[1].PrevHash = "not-h152"
+			for _, tc := range []struct {
+				name string
+				run  []*service.Event
+			}{
+				{"stale", []*service.Event{event(151, "", nil), event(152, "", nil)}},
+				{"gap", []*service.Event{event(153, "", nil), event(154, "", nil)}},
+				{"broken link", broken},
+				{"seq skipped inside", []*service.Event{event(152, "", nil), event(154, "", nil)}},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					for _, e := range tc.run {
+						e.ID = "e-" + tc.name + e.ID // fresh IDs, so only the sequence can be at fault
+					}
+					err := st.WithTx(ctx, func(tx service.Store) error { return tx.AppendEvents(ctx, tc.run, "") })
+					if err == nil {
+						t.Fatalf("AppendEvents of %d..%d after head 151 succeeded", tc.run[0].Seq, tc.run[len(tc.run)-1].Seq)
+					}
+				})
+			}
+			if diff := cmp.Diff(service.AuditHead{Seq: 151, Hash: "h151", MAC: "mac-151"}, lockedHead(t, st)); diff != "" {
+				t.Errorf("head after rejected runs (-want +got):\n%s", diff)
+			}
+			if got, err := st.AuditEventsAfter(ctx, 151, 10); err != nil || len(got) != 0 {
+				t.Errorf("events after rejected runs = %d, %v; want none", len(got), err)
+			}
+			if err := st.AppendEvents(ctx, []*service.Event{event(152, "", nil)}, ""); err == nil {
+				t.Errorf("AppendEvents outside a transaction succeeded")
+			}
+		})
+	}
+}
