@@ -157,7 +157,7 @@ func (s *Escalation) recordEscalations(ctx context.Context, plans []*escalationP
 		if raised, err = tx.RaiseEscalationLevels(ctx, raises); err != nil {
 			return err
 		}
-		var mails []*Mail
+		var mails []*Mail // one insert for the page's e-mails and one for its events
 		for i, p := range plans {
 			if raised[i] {
 				mails = append(mails, p.mails...)
@@ -166,17 +166,16 @@ func (s *Escalation) recordEscalations(ctx context.Context, plans []*escalationP
 		if _, err := tx.EnqueueMails(ctx, mails); err != nil {
 			return err
 		}
+		var events []NewEvent
 		for i, p := range plans {
 			if !raised[i] {
 				continue
 			}
 			for _, ev := range p.events {
-				if err := s.appendEvent(ctx, tx, SystemActor, "request.escalated", p.r.ID, ev); err != nil {
-					return err
-				}
+				events = append(events, NewEvent{Actor: SystemActor, Action: "request.escalated", RequestID: p.r.ID, Data: ev})
 			}
 		}
-		return nil
+		return s.appendEvents(ctx, tx, events)
 	})
 	return raised, err
 }
