@@ -87,8 +87,9 @@ func (s *Escalation) Escalate(ctx context.Context) (EscalationResult, error) {
 }
 
 // escalationPage is how many candidates the sweep reads at a time; the decisions of a page are recorded in one
-// transaction.
-const escalationPage = 200
+// transaction. Measured on 10,000 due: 200 a page took 40% longer than 500 (twice as many commits), 1,000 saved
+// little more and held twice the heap.
+const escalationPage = 500
 
 // EscalationRaise is one decision of the sweep: raise Seen, as it was read, to Level.
 type EscalationRaise struct {
