@@ -100,7 +100,9 @@ func (Weekdays) IsWorkingDay(d Date) (working, provisional bool) {
 	return isWeekday(d.Weekday()), false
 }
 
-func (Weekdays) workingDaysBetween(from, to Date) (int, bool) { return weekdaysBetween(from, to), false }
+func (Weekdays) workingDaysBetween(from, to Date) (int, bool) {
+	return weekdaysBetween(from, to), false
+}
 
 func isWeekday(w time.Weekday) bool {
 	return w != time.Saturday && w != time.Sunday
