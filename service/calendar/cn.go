@@ -230,14 +230,8 @@ func NewCN(schedules ...Schedule) *CN {
 func (c *CN) workingDaysBetween(from, to Date) (n int, provisional bool) {
 	n = weekdaysBetween(from, to)
 	inRange := func(d Date) bool { return d.After(from) && !d.After(to) }
-	i, _ := slices.BinarySearchFunc(c.listed, from, Date.Compare)
-	listedIn := map[int]int{} // year: listed dates in the range
-	for ; i < len(c.listed) && !c.listed[i].After(to); i++ {
+	for i := c.firstListedAfter(from); i < len(c.listed) && !c.listed[i].After(to); i++ {
 		d := c.listed[i]
-		if !inRange(d) {
-			continue
-		}
-		listedIn[d.Year]++
 		if weekday, working := isWeekday(d.Weekday()), !c.offDay[d]; weekday && !working {
 			n--
 		} else if !weekday && working {
@@ -255,7 +249,7 @@ func (c *CN) workingDaysBetween(from, to Date) (n int, provisional bool) {
 		if last.After(to) {
 			last = to
 		}
-		if int64(listedIn[y]) < last.days()-first.days()+1 {
+		if listed := c.firstListedAfter(last) - c.firstListedAfter(first.AddDays(-1)); int64(listed) < last.days()-first.days()+1 {
 			provisional = true
 		}
 		for _, h := range []Date{NewDate(y, time.January, 1), NewDate(y, time.May, 1), NewDate(y, time.May, 2),
@@ -266,6 +260,15 @@ func (c *CN) workingDaysBetween(from, to Date) (n int, provisional bool) {
 		}
 	}
 	return n, provisional
+}
+
+// firstListedAfter is the index in c.listed of the first date after d.
+func (c *CN) firstListedAfter(d Date) int {
+	i, found := slices.BinarySearchFunc(c.listed, d, Date.Compare)
+	if found {
+		i++
+	}
+	return i
 }
 
 // Name returns "cn".
