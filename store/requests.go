@@ -57,7 +57,8 @@ type requestRow struct {
 
 func (requestRow) TableName() string { return "requests" }
 
-// summaryColumns are the columns of a listing: everything but the personal data.
+// summaryColumns are the columns of a listing: everything but the personal data; scanSummaries reads them in
+// this order.
 var summaryColumns = []string{"id", "reference", "type", "status", "channel", "policy", "external_id",
 	"received_at", "due_date", "due_at", "due_provisional", "clock_start", "clock_used", "clock_budget",
 	"clock_paused", "queue_id", "assignee_id", "escalation_level", "replied_at", "closed_at", "outcome", "denial_reason",
@@ -360,13 +361,38 @@ func (s *Store) ListRequests(ctx context.Context, f service.RequestFilter) ([]*s
 		// A row-value comparison lets both databases start the index range scan at the cursor.
 		q = q.Where("(due_at, id) > (?, ?)", utc(f.After.DueAt), f.After.ID)
 	}
-	var rows []requestRow
-	err := q.Order(clause.OrderBy{Columns: []clause.OrderByColumn{{Column: clause.Column{Name: "due_at"}},
-		{Column: clause.Column{Name: "id"}}}}).Limit(f.Limit).Find(&rows).Error
+	rows, err := scanSummaries(q.Order(clause.OrderBy{Columns: []clause.OrderByColumn{{Column: clause.Column{Name: "due_at"}},
+		{Column: clause.Column{Name: "id"}}}}).Limit(f.Limit))
+	if err != nil {
+		return nil, err
+	}
+	return s.toRequests(rows)
+}
+
+// scanSummaries runs q, which selects summaryColumns, and scans its rows field by field: a listing's page or the
+// sweep's candidates, read without GORM's reflection over every column of every row.
+func scanSummaries(q *gorm.DB) ([]requestRow, error) {
+	rs, err := q.Rows()
 	if err != nil {
 		return nil, formatError(err)
 	}
-	return s.toRequests(rows)
+	defer rs.Close()
+	var out []requestRow
+	for rs.Next() {
+		var r requestRow
+		if err := rs.Scan(&r.ID, &r.Reference, &r.Type, &r.Status, &r.Channel, &r.Policy, &r.ExternalID,
+			&r.ReceivedAt, &r.DueDate, &r.DueAt, &r.DueProvisional, &r.ClockStart, &r.ClockUsed, &r.ClockBudget,
+			&r.ClockPaused, &r.QueueID, &r.AssigneeID, &r.EscalationLevel, &r.RepliedAt, &r.ClosedAt, &r.Outcome,
+			&r.DenialReason, &r.DuplicateOf, &r.PossibleDuplicateOf, &r.VerifiedAt, &r.Locale, &r.LinkedRequestID,
+			&r.RedactedAt, &r.CreatedBy, &r.CreatedAt, &r.UpdatedAt); err != nil {
+			return nil, formatError(err)
+		}
+		out = append(out, r)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, formatError(err)
+	}
+	return out, nil
 }
 
 func applyRequestFilter(q *gorm.DB, f service.RequestFilter) *gorm.DB {

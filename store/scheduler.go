@@ -16,9 +16,9 @@ func (s *Store) EscalationCandidates(ctx context.Context, dueBefore time.Time, a
 	if after != nil {
 		q = q.Where("(due_at, id) > (?, ?)", utc(after.DueAt), after.ID)
 	}
-	var rows []requestRow
-	if err := q.Order("due_at, id").Limit(limit).Find(&rows).Error; err != nil {
-		return nil, formatError(err)
+	rows, err := scanSummaries(q.Model(&requestRow{}).Order("due_at, id").Limit(limit))
+	if err != nil {
+		return nil, err
 	}
 	return s.toRequests(rows)
 }
