@@ -333,14 +333,6 @@ func (s *Store) raiseEscalationLevels(ctx context.Context, raises []service.Esca
 	return nil
 }
 
-// whereNullable adds column = v, or column IS NULL when v is empty (how the store keeps an absent ID).
-func whereNullable(q *gorm.DB, column, v string) *gorm.DB {
-	if v == "" {
-		return q.Where(column + " IS NULL")
-	}
-	return q.Where(column+" = ?", v)
-}
-
 // FindRequest returns a whole request.
 func (s *Store) FindRequest(ctx context.Context, id string) (*service.Request, error) {
 	var row requestRow
