@@ -31,6 +31,8 @@ type fakeStore struct {
 	links      int
 	questions  []SubjectMessage
 	seq        int64
+
+	txs, userReads, queueReads int // transactions begun, FindUser and FindQueue calls
 }
 
 var (
@@ -64,6 +66,7 @@ type fakeSnapshot struct {
 func (f *fakeStore) begin(ctx context.Context, fn func(tx *fakeStore) error) error {
 	f.txMu.Lock()
 	defer f.txMu.Unlock()
+	f.txs++
 	f.mu.Lock()
 	snap := fakeSnapshot{maps.Clone(f.requests), slices.Clone(f.events), f.head, slices.Clone(f.mails),
 		slices.Clone(f.notes), slices.Clone(f.extensions), f.links, f.seq}
@@ -214,6 +217,7 @@ func (f *fakeStore) UserQueueIDs(_ context.Context, userID string) ([]string, er
 
 func (f *fakeStore) FindUser(_ context.Context, id string) (*User, error) {
 	defer f.lock()()
+	f.userReads++
 	u, ok := f.users[id]
 	if !ok {
 		return nil, Errorf(ENOTFOUND, "no user %s", id)
@@ -232,6 +236,7 @@ func (f *fakeStore) ListUsers(context.Context) ([]*User, error) {
 
 func (f *fakeStore) FindQueue(_ context.Context, id string) (*Queue, error) {
 	defer f.lock()()
+	f.queueReads++
 	q, ok := f.queues[id]
 	if !ok {
 		return nil, Errorf(ENOTFOUND, "no queue %s", id)
