@@ -187,8 +187,9 @@ func (s *Store) EnqueueMails(ctx context.Context, ms []*service.Mail) (int, erro
 	return inserted, nil
 }
 
-// mailsPerInsert bounds one INSERT of EnqueueMails (14 parameters a mail).
-const mailsPerInsert = 500
+// mailsPerInsert bounds one INSERT of EnqueueMails (14 parameters a mail). Measured on the sweep: 500 a statement
+// held twice the heap of 100 on PostgreSQL (the driver builds each statement's message whole) for no less CPU.
+const mailsPerInsert = 100
 
 // toOutboxRow seals m's recipient, bodies and last error into its row.
 func (s *Store) toOutboxRow(m *service.Mail) (*outboxRow, error) {
