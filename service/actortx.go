@@ -16,21 +16,6 @@ func viewTx[T any](st Store, view func(Store) T) txRunner[T] {
 	}
 }
 
-// txBatchRunner runs each fn in a transaction of its own, handed to the store at once so that it can commit
-// them together, and answers each one's error, in order.
-type txBatchRunner[T any] func(ctx context.Context, fns []func(tx T) error) []error
-
-// viewTxEach adapts st.WithTxEach as viewTx adapts st.WithTx.
-func viewTxEach[T any](st Store, view func(Store) T) txBatchRunner[T] {
-	return func(ctx context.Context, fns []func(tx T) error) []error {
-		wrapped := make([]func(Store) error, len(fns))
-		for i, fn := range fns {
-			wrapped[i] = func(tx Store) error { return fn(view(tx)) }
-		}
-		return st.WithTxEach(ctx, wrapped)
-	}
-}
-
 // eventAppender is what appending to the audit chain needs of a transaction.
 type eventAppender interface {
 	LockAuditHead(ctx context.Context) (AuditHead, error)

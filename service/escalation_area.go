@@ -10,14 +10,13 @@ import (
 type Escalation struct {
 	*core
 	// db is the store as Escalation uses it, begin its transactions: an in-memory fake can stand for both.
-	db        escalationStore
-	begin     txRunner[escalationStore]
-	beginEach txBatchRunner[escalationStore] // the sweep's decisions, committed together by the store
+	db    escalationStore
+	begin txRunner[escalationStore]
 }
 
 // newEscalation returns the Escalation area over st.
-func newEscalation(c *core, st escalationStore, begin txRunner[escalationStore], beginEach txBatchRunner[escalationStore]) *Escalation {
-	return &Escalation{core: c, db: st, begin: begin, beginEach: beginEach}
+func newEscalation(c *core, st escalationStore, begin txRunner[escalationStore]) *Escalation {
+	return &Escalation{core: c, db: st, begin: begin}
 }
 
 func asEscalationStore(st Store) escalationStore { return st }
@@ -27,7 +26,8 @@ type escalationStore interface {
 	eventAppender
 	mailEnqueuer
 	EscalationCandidates(ctx context.Context, dueBefore time.Time, after *RequestCursor, limit int) ([]*Request, error)
-	RaiseEscalationLevel(ctx context.Context, seen *Request, level string) (bool, error)
+	RaiseEscalationLevels(ctx context.Context, raises []EscalationRaise) ([]bool, error)
+	EnqueueMails(ctx context.Context, ms []*Mail) (int, error)
 	FindRequest(ctx context.Context, id string) (*Request, error)
 	FindUser(ctx context.Context, id string) (*User, error)
 	FindQueue(ctx context.Context, id string) (*Queue, error)

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -116,7 +117,7 @@ func TestEscalationLeavesPausedRequestsOnFake(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The sweep's own check, whatever the candidates: planEscalation refuses a paused request.
-	plan, err := w.esc.planEscalation(ctx, r, w.now)
+	plan, err := w.esc.planEscalation(ctx, r, w.now, &staffDirectory{db: w.st, users: map[string]*User{}, queues: map[string]*Queue{}})
 	if err != nil || plan != nil {
 		t.Errorf("plan for a paused request: %+v, %v; want none", plan, err)
 	}
@@ -125,5 +126,45 @@ func TestEscalationLeavesPausedRequestsOnFake(t *testing.T) {
 	}
 	if len(w.st.mails) != 0 || w.request(t, "r-1").EscalationLevel != "" {
 		t.Errorf("a paused request was escalated: %d mails, level %q", len(w.st.mails), w.request(t, "r-1").EscalationLevel)
+	}
+}
+
+// TestEscalationRecordsAPageAtOnceOnFake: the sweep records the decisions of a page of candidates in one
+// transaction, whatever their number, and reads each assignee and queue once a sweep; each request still gets
+// its own mails and event.
+func TestEscalationRecordsAPageAtOnceOnFake(t *testing.T) {
+	ctx := t.Context()
+	w := newFakeWorld(t, time.Date(2026, 10, 13, 10, 0, 0, 0, shanghaiZone)) // the 12 October due date has passed
+	officer := w.addUser("o-1", RoleOfficer)
+	w.addQueue("q-1", "queue@staff.example", officer.UserID)
+	n := escalationPage*2 + 7
+	for i := range n {
+		r := w.addRequest(t, fmt.Sprintf("r-%04d", i), TypeAccess, StatusInProgress, "q-1", received)
+		r.AssigneeID = officer.UserID
+		if err := w.st.UpdateRequestParts(ctx, r, PartAssignee); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.st.txs, w.st.userReads, w.st.queueReads = 0, 0, 0
+	res, err := w.esc.Escalate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (EscalationResult{Examined: n, Overdue: n}); res != want {
+		t.Errorf("got %+v, want %+v", res, want)
+	}
+	if w.st.txs != 3 {
+		t.Errorf("%d transactions for %d escalations, want 3 (one a page of %d)", w.st.txs, n, escalationPage)
+	}
+	if w.st.userReads != 1 || w.st.queueReads != 1 {
+		t.Errorf("%d user and %d queue reads, want 1 each", w.st.userReads, w.st.queueReads)
+	}
+	if got := len(w.st.mailsOf("escalation_overdue")); got != 2*n {
+		t.Errorf("%d overdue mails, want %d (the assignee and the queue of each)", got, 2*n)
+	}
+	for _, id := range []string{"r-0000", fmt.Sprintf("r-%04d", n-1)} {
+		if got := w.st.actions(id); !slices.Equal(got, []string{"request.escalated"}) {
+			t.Errorf("%s: events %v, want one", id, got)
+		}
 	}
 }

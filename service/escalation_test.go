@@ -248,8 +248,9 @@ func TestEscalationOnceAcrossReplicas(t *testing.T) {
 	}
 }
 
-// interleavingStore runs change once, after the sweep has decided on a request and before the transaction that
-// records the decision: the moment another replica or an officer may change the request.
+// interleavingStore runs change once, at the first transaction after change is set: set once the service is
+// built, that is the one recording the sweep's decisions, after the sweep has decided on a request; the moment
+// another replica or an officer may change the request.
 type interleavingStore struct {
 	service.Store
 	once   sync.Once
@@ -257,13 +258,10 @@ type interleavingStore struct {
 }
 
 func (s *interleavingStore) WithTx(ctx context.Context, fn func(tx service.Store) error) error {
-	s.once.Do(s.change)
+	if s.change != nil {
+		s.once.Do(s.change)
+	}
 	return s.Store.WithTx(ctx, fn)
-}
-
-func (s *interleavingStore) WithTxEach(ctx context.Context, fns []func(tx service.Store) error) []error {
-	s.once.Do(s.change)
-	return s.Store.WithTxEach(ctx, fns)
 }
 
 // TestEscalationDecidesAgainWhenTheRequestChanged: the sweep works out an escalation from the request as it read
@@ -302,12 +300,13 @@ func TestEscalationDecidesAgainWhenTheRequestChanged(t *testing.T) {
 				t.Run(d.Dialect, func(t *testing.T) {
 					e := mustEscalationEnv(t, d)
 					e.clock.Set(overdue)
-					st := &interleavingStore{Store: e.store, change: func() { tt.change(t, e) }}
+					st := &interleavingStore{Store: e.store}
 					sweeper, err := service.New(context.Background(), service.Config{Store: st, Now: e.clock.Now,
 						DPOEmail: dpoEmail, PublicURL: "https://privacy.example.com"})
 					if err != nil {
 						t.Fatal(err)
 					}
+					st.change = func() { tt.change(t, e) } // New's own transaction has run
 					res, err := sweeper.Escalate(context.Background())
 					if err != nil {
 						t.Fatalf("Escalate: %v", err)

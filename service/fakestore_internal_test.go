@@ -31,6 +31,8 @@ type fakeStore struct {
 	links      int
 	questions  []SubjectMessage
 	seq        int64
+
+	txs, userReads, queueReads int // transactions begun, FindUser and FindQueue calls
 }
 
 var (
@@ -64,6 +66,7 @@ type fakeSnapshot struct {
 func (f *fakeStore) begin(ctx context.Context, fn func(tx *fakeStore) error) error {
 	f.txMu.Lock()
 	defer f.txMu.Unlock()
+	f.txs++
 	f.mu.Lock()
 	snap := fakeSnapshot{maps.Clone(f.requests), slices.Clone(f.events), f.head, slices.Clone(f.mails),
 		slices.Clone(f.notes), slices.Clone(f.extensions), f.links, f.seq}
@@ -87,18 +90,6 @@ func (f *fakeStore) workflowTx() txRunner[workflowStore] {
 func (f *fakeStore) escalationTx() txRunner[escalationStore] {
 	return func(ctx context.Context, fn func(escalationStore) error) error {
 		return f.begin(ctx, func(tx *fakeStore) error { return fn(tx) })
-	}
-}
-
-// escalationTxEach runs each transaction in turn: the fake has no commits to group.
-func (f *fakeStore) escalationTxEach() txBatchRunner[escalationStore] {
-	run := f.escalationTx()
-	return func(ctx context.Context, fns []func(escalationStore) error) []error {
-		errs := make([]error, len(fns))
-		for i, fn := range fns {
-			errs[i] = run(ctx, fn)
-		}
-		return errs
 	}
 }
 
@@ -203,16 +194,21 @@ func (f *fakeStore) EscalationCandidates(_ context.Context, dueBefore time.Time,
 	return out[:min(len(out), limit)], nil
 }
 
-func (f *fakeStore) RaiseEscalationLevel(_ context.Context, seen *Request, level string) (bool, error) {
+func (f *fakeStore) RaiseEscalationLevels(_ context.Context, raises []EscalationRaise) ([]bool, error) {
 	defer f.lock()()
-	r, ok := f.requests[seen.ID]
-	if !ok || r.ClosedAt != nil || r.Clock.Paused != nil || r.EscalationLevel != seen.EscalationLevel ||
-		!r.Due.At.Equal(seen.Due.At) || r.QueueID != seen.QueueID || r.AssigneeID != seen.AssigneeID {
-		return false, nil
+	raised := make([]bool, len(raises))
+	for i, x := range raises {
+		seen := x.Seen
+		r, ok := f.requests[seen.ID]
+		if !ok || r.ClosedAt != nil || r.Clock.Paused != nil || r.EscalationLevel != seen.EscalationLevel ||
+			!r.Due.At.Equal(seen.Due.At) || r.QueueID != seen.QueueID || r.AssigneeID != seen.AssigneeID {
+			continue
+		}
+		r.EscalationLevel = x.Level
+		f.requests[r.ID] = r
+		raised[i] = true
 	}
-	r.EscalationLevel = level
-	f.requests[r.ID] = r
-	return true, nil
+	return raised, nil
 }
 
 func (f *fakeStore) UserQueueIDs(_ context.Context, userID string) ([]string, error) {
@@ -229,6 +225,7 @@ func (f *fakeStore) UserQueueIDs(_ context.Context, userID string) ([]string, er
 
 func (f *fakeStore) FindUser(_ context.Context, id string) (*User, error) {
 	defer f.lock()()
+	f.userReads++
 	u, ok := f.users[id]
 	if !ok {
 		return nil, Errorf(ENOTFOUND, "no user %s", id)
@@ -247,6 +244,7 @@ func (f *fakeStore) ListUsers(context.Context) ([]*User, error) {
 
 func (f *fakeStore) FindQueue(_ context.Context, id string) (*Queue, error) {
 	defer f.lock()()
+	f.queueReads++
 	q, ok := f.queues[id]
 	if !ok {
 		return nil, Errorf(ENOTFOUND, "no queue %s", id)
@@ -314,6 +312,20 @@ func (f *fakeStore) EnqueueMail(_ context.Context, m *Mail) (bool, error) {
 	}
 	f.mails = append(f.mails, *m)
 	return true, nil
+}
+
+func (f *fakeStore) EnqueueMails(ctx context.Context, ms []*Mail) (int, error) {
+	n := 0
+	for _, m := range ms {
+		ok, err := f.EnqueueMail(ctx, m)
+		if err != nil {
+			return n, err
+		}
+		if ok {
+			n++
+		}
+	}
+	return n, nil
 }
 
 func (f *fakeStore) mailsOf(kind string) []Mail {
@@ -499,7 +511,7 @@ func newFakeWorld(t *testing.T, now time.Time) *fakeWorld {
 	w.c.newID = func() string { w.ids++; return fmt.Sprintf("00000000-0000-4000-8000-%012d", w.ids) }
 	w.c.cals.Store(&calendarSet{cn: calendar.NewCN(calendar.ShippedSchedules()...)})
 	w.wf = newWorkflow(w.c, w.st, w.st.workflowTx(), &Intake{core: w.c})
-	w.esc = newEscalation(w.c, w.st, w.st.escalationTx(), w.st.escalationTxEach())
+	w.esc = newEscalation(w.c, w.st, w.st.escalationTx())
 	return w
 }
 

@@ -46,6 +46,9 @@ const (
 type OutboxStore interface {
 	// EnqueueMail inserts m; false, nil when a mail with its DedupeKey exists (the decision was made before).
 	EnqueueMail(ctx context.Context, m *Mail) (bool, error)
+	// EnqueueMails inserts each of ms as EnqueueMail would, in as few statements as it can, and answers how many
+	// it inserted.
+	EnqueueMails(ctx context.Context, ms []*Mail) (int, error)
 	// ListMail returns up to limit mails, newest first, of one status (all when status is "").
 	ListMail(ctx context.Context, status MailStatus, limit int) ([]*Mail, error)
 }

@@ -101,7 +101,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	intake := &Intake{core: s, db: s.store, begin: viewTx(s.store, asIntakeStore)}
 	svc := &Service{core: s, Intake: intake, Workflow: newWorkflow(s, s.store, viewTx(s.store, asWorkflowStore), intake), Fulfilment: &Fulfilment{core: s, db: s.store, begin: viewTx(s.store, asFulfilmentStore)},
-		Escalation: newEscalation(s, s.store, viewTx(s.store, asEscalationStore), viewTxEach(s.store, asEscalationStore)), Admin: &Admin{core: s, db: s.store, begin: viewTx(s.store, asAdminStore)}, Reporting: &Reporting{core: s, db: s.store, begin: viewTx(s.store, asReportingStore)}}
+		Escalation: newEscalation(s, s.store, viewTx(s.store, asEscalationStore)), Admin: &Admin{core: s, db: s.store, begin: viewTx(s.store, asAdminStore)}, Reporting: &Reporting{core: s, db: s.store, begin: viewTx(s.store, asReportingStore)}}
 	svc.Sessions = &Sessions{core: s, db: s.store, begin: viewTx(s.store, asSessionStore), idle: cfg.SessionIdle,
 		max: cfg.SessionMax}
 	svc.Accounts = &Accounts{core: s, db: s.store, begin: viewTx(s.store, asAccountsStore),

@@ -64,10 +64,10 @@ type RequestStore interface {
 	// UpdateRequestParts saves only the named parts of r, and its UpdatedAt: the subject and the details are
 	// neither opened nor sealed again. ENOTFOUND if it does not exist.
 	UpdateRequestParts(ctx context.Context, r *Request, parts ...RequestPart) error
-	// RaiseEscalationLevel sets the escalation level of the request seen to level, and only that, if the request
-	// still stands as seen: open, its clock running, at seen's escalation level, due at seen's time, with seen's
-	// queue and assignee. It reports whether it did.
-	RaiseEscalationLevel(ctx context.Context, seen *Request, level string) (bool, error)
+	// RaiseEscalationLevels sets the escalation level of each request seen to its Level, and only that, if the
+	// request still stands as seen: open, its clock running, at seen's escalation level, due at seen's time,
+	// with seen's queue and assignee. It reports, for each, whether it did. Only inside WithTx.
+	RaiseEscalationLevels(ctx context.Context, raises []EscalationRaise) ([]bool, error)
 	// FindRequest returns a request with its subject and details. ENOTFOUND if none.
 	FindRequest(ctx context.Context, id string) (*Request, error)
 	// ListRequests returns up to f.Limit requests matching f, ordered by due time then ID, without their subject

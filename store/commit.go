@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -18,6 +19,10 @@ const maxGroup = 64
 
 // maxCachedStmts bounds the SQLite writer's statement cache; queries past it are prepared each time.
 const maxCachedStmts = 512
+
+// maxCachedParams keeps batches out of the statement cache: a multi-row INSERT or an IN list has a text of its
+// own for every size, and would fill the cache with statements seldom run again.
+const maxCachedParams = 100
 
 // lockHeadFirst opens every PostgreSQL group (see committer).
 const lockHeadFirst = "SELECT seq, hash, mac FROM audit_head WHERE id = 1 FOR UPDATE"
@@ -310,7 +315,7 @@ func (c *committer) stmt(query string) *sql.Stmt {
 		return nil
 	}
 	st := c.stmts[query]
-	if st == nil && len(c.stmts)+len(c.wanted) < maxCachedStmts {
+	if st == nil && len(c.stmts)+len(c.wanted) < maxCachedStmts && strings.Count(query, "?") <= maxCachedParams {
 		c.wanted[query] = true
 	}
 	return st

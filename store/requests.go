@@ -57,7 +57,8 @@ type requestRow struct {
 
 func (requestRow) TableName() string { return "requests" }
 
-// summaryColumns are the columns of a listing: everything but the personal data.
+// summaryColumns are the columns of a listing: everything but the personal data; scanSummaries reads them in
+// this order.
 var summaryColumns = []string{"id", "reference", "type", "status", "channel", "policy", "external_id",
 	"received_at", "due_date", "due_at", "due_provisional", "clock_start", "clock_used", "clock_budget",
 	"clock_paused", "queue_id", "assignee_id", "escalation_level", "replied_at", "closed_at", "outcome", "denial_reason",
@@ -284,27 +285,77 @@ func (s *Store) UpdateRequestParts(ctx context.Context, r *service.Request, part
 	return nil
 }
 
-// RaiseEscalationLevel updates escalation_level alone (no other column, no index entry but the row's) under
-// the conditions the escalation was decided on.
-func (s *Store) RaiseEscalationLevel(ctx context.Context, seen *service.Request, level string) (bool, error) {
-	q := s.w.WithContext(ctx).Model(&requestRow{}).
-		Where("id = ? AND escalation_level = ? AND closed_at IS NULL AND clock_paused IS NULL AND due_at = ?",
-			seen.ID, seen.EscalationLevel, utc(seen.Due.At))
-	q = whereNullable(q, "queue_id", seen.QueueID)
-	q = whereNullable(q, "assignee_id", seen.AssigneeID)
-	res := q.Update("escalation_level", level)
-	if res.Error != nil {
-		return false, formatError(res.Error)
+// RaiseEscalationLevels raises each request of raises whose row still stands as seen, in three statements
+// whatever their number: one read of the rows (locked on PostgreSQL), compared in Go, and one UPDATE ... WHERE id
+// IN (...) per level. Only escalation_level changes: no other column, no index entry but the row's.
+func (s *Store) RaiseEscalationLevels(ctx context.Context, raises []service.EscalationRaise) ([]bool, error) {
+	if !s.inTx {
+		return nil, fmt.Errorf("RaiseEscalationLevels outside a transaction")
 	}
-	return res.RowsAffected == 1, nil
+	raised := make([]bool, len(raises))
+	for start := 0; start < len(raises); start += maxInList {
+		part := raises[start:min(start+maxInList, len(raises))]
+		if err := s.raiseEscalationLevels(ctx, part, raised[start:]); err != nil {
+			return nil, err
+		}
+	}
+	return raised, nil
 }
 
-// whereNullable adds column = v, or column IS NULL when v is empty (how the store keeps an absent ID).
-func whereNullable(q *gorm.DB, column, v string) *gorm.DB {
-	if v == "" {
-		return q.Where(column + " IS NULL")
+// maxInList bounds the IDs of one IN list, well under both databases' limits on bound parameters.
+const maxInList = 1000
+
+// escalationGuard is what RaiseEscalationLevels compares with the request as the escalation saw it.
+type escalationGuard struct {
+	ID              string
+	EscalationLevel string
+	ClosedAt        *time.Time
+	ClockPaused     *string
+	DueAt           time.Time
+	QueueID         *string
+	AssigneeID      *string
+}
+
+func (s *Store) raiseEscalationLevels(ctx context.Context, raises []service.EscalationRaise, raised []bool) error {
+	ids := make([]string, len(raises))
+	for i, r := range raises {
+		ids[i] = r.Seen.ID
 	}
-	return q.Where(column+" = ?", v)
+	q := s.w.WithContext(ctx).Model(&requestRow{}).
+		Select("id, escalation_level, closed_at, clock_paused, due_at, queue_id, assignee_id").Where("id IN ?", ids)
+	if s.dialect == Postgres {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	var rows []escalationGuard
+	if err := q.Find(&rows).Error; err != nil {
+		return formatError(err)
+	}
+	now := make(map[string]*escalationGuard, len(rows))
+	for i := range rows {
+		now[rows[i].ID] = &rows[i]
+	}
+	byLevel := map[string][]string{}
+	var levels []string
+	for i, r := range raises {
+		g := now[r.Seen.ID]
+		if g == nil || g.ClosedAt != nil || g.ClockPaused != nil || g.EscalationLevel != r.Seen.EscalationLevel ||
+			!g.DueAt.Equal(r.Seen.Due.At) || deref(g.QueueID) != r.Seen.QueueID || deref(g.AssigneeID) != r.Seen.AssigneeID {
+			continue
+		}
+		delete(now, r.Seen.ID) // a request named twice is raised once
+		if byLevel[r.Level] == nil {
+			levels = append(levels, r.Level)
+		}
+		byLevel[r.Level] = append(byLevel[r.Level], r.Seen.ID)
+		raised[i] = true
+	}
+	for _, level := range levels {
+		res := s.w.WithContext(ctx).Model(&requestRow{}).Where("id IN ?", byLevel[level]).Update("escalation_level", level)
+		if res.Error != nil {
+			return formatError(res.Error)
+		}
+	}
+	return nil
 }
 
 // FindRequest returns a whole request.
@@ -327,13 +378,38 @@ func (s *Store) ListRequests(ctx context.Context, f service.RequestFilter) ([]*s
 		// A row-value comparison lets both databases start the index range scan at the cursor.
 		q = q.Where("(due_at, id) > (?, ?)", utc(f.After.DueAt), f.After.ID)
 	}
-	var rows []requestRow
-	err := q.Order(clause.OrderBy{Columns: []clause.OrderByColumn{{Column: clause.Column{Name: "due_at"}},
-		{Column: clause.Column{Name: "id"}}}}).Limit(f.Limit).Find(&rows).Error
+	rows, err := scanSummaries(q.Order(clause.OrderBy{Columns: []clause.OrderByColumn{{Column: clause.Column{Name: "due_at"}},
+		{Column: clause.Column{Name: "id"}}}}).Limit(f.Limit))
+	if err != nil {
+		return nil, err
+	}
+	return s.toRequests(rows)
+}
+
+// scanSummaries runs q, which selects summaryColumns, and scans its rows field by field: a listing's page or the
+// sweep's candidates, read without GORM's reflection over every column of every row.
+func scanSummaries(q *gorm.DB) ([]requestRow, error) {
+	rs, err := q.Rows()
 	if err != nil {
 		return nil, formatError(err)
 	}
-	return s.toRequests(rows)
+	defer rs.Close()
+	var out []requestRow
+	for rs.Next() {
+		var r requestRow
+		if err := rs.Scan(&r.ID, &r.Reference, &r.Type, &r.Status, &r.Channel, &r.Policy, &r.ExternalID,
+			&r.ReceivedAt, &r.DueDate, &r.DueAt, &r.DueProvisional, &r.ClockStart, &r.ClockUsed, &r.ClockBudget,
+			&r.ClockPaused, &r.QueueID, &r.AssigneeID, &r.EscalationLevel, &r.RepliedAt, &r.ClosedAt, &r.Outcome,
+			&r.DenialReason, &r.DuplicateOf, &r.PossibleDuplicateOf, &r.VerifiedAt, &r.Locale, &r.LinkedRequestID,
+			&r.RedactedAt, &r.CreatedBy, &r.CreatedAt, &r.UpdatedAt); err != nil {
+			return nil, formatError(err)
+		}
+		out = append(out, r)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, formatError(err)
+	}
+	return out, nil
 }
 
 func applyRequestFilter(q *gorm.DB, f service.RequestFilter) *gorm.DB {

@@ -9,16 +9,16 @@ import (
 )
 
 // EscalationCandidates reads open, running requests near or past their due time through the partial index
-// requests_escalation, whose size is the number of open requests, not of all requests.
+// requests_open_due, whose size is the number of open requests, not of all requests.
 func (s *Store) EscalationCandidates(ctx context.Context, dueBefore time.Time, after *service.RequestCursor, limit int) ([]*service.Request, error) {
 	q := s.r.WithContext(ctx).Select(summaryColumns).
 		Where("closed_at IS NULL AND clock_paused IS NULL AND escalation_level <> ? AND due_at < ?", service.LevelDPO, utc(dueBefore))
 	if after != nil {
 		q = q.Where("(due_at, id) > (?, ?)", utc(after.DueAt), after.ID)
 	}
-	var rows []requestRow
-	if err := q.Order("due_at, id").Limit(limit).Find(&rows).Error; err != nil {
-		return nil, formatError(err)
+	rows, err := scanSummaries(q.Model(&requestRow{}).Order("due_at, id").Limit(limit))
+	if err != nil {
+		return nil, err
 	}
 	return s.toRequests(rows)
 }

@@ -158,7 +158,8 @@ func IsPostgres(dsn string) bool {
 
 // sqliteDSN sets the pragmas every connection needs: WAL (readers never block the writer), IMMEDIATE
 // transactions (a writer takes the lock at BEGIN, so no transaction fails on upgrade), a busy timeout for other
-// processes, foreign keys, and synchronous=FULL (a 201 survives power loss; see docs/operations.md).
+// processes, foreign keys, and synchronous=FULL (a 201 survives power loss; see docs/operations.md); and a
+// larger page cache for the readers.
 func sqliteDSN(path string, readOnly bool) string {
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
@@ -167,6 +168,9 @@ func sqliteDSN(path string, readOnly bool) string {
 	q.Set("_synchronous", "FULL")
 	if readOnly {
 		q.Set("_query_only", "1")
+		// 16 MiB of page cache for each reader instead of SQLite's 2: a listing's rows lie on pages all over a
+		// large table, and re-reading them from the OS cost a tenth of a page's CPU (docs/performance.md).
+		q.Set("_cache_size", "-16384")
 	} else {
 		q.Set("_txlock", "immediate")
 	}

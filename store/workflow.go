@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rightsdesk/rightsdesk/service"
@@ -162,35 +163,60 @@ func (outboxRow) TableName() string { return "outbox" }
 
 // EnqueueMail inserts a mail unless one with its dedupe key exists.
 func (s *Store) EnqueueMail(ctx context.Context, m *service.Mail) (bool, error) {
-	to, err := s.seal(m.To)
-	if err != nil {
-		return false, err
+	n, err := s.EnqueueMails(ctx, []*service.Mail{m})
+	return n == 1, err
+}
+
+// EnqueueMails inserts every mail whose dedupe key is not taken yet, up to mailsPerInsert in one statement,
+// and answers how many it inserted.
+func (s *Store) EnqueueMails(ctx context.Context, ms []*service.Mail) (int, error) {
+	inserted := 0
+	for start := 0; start < len(ms); start += mailsPerInsert {
+		part := ms[start:min(start+mailsPerInsert, len(ms))]
+		var sql strings.Builder
+		sql.WriteString(`INSERT INTO outbox (id, dedupe_key, kind, request_id, to_address, subject, body_text,
+			body_html, status, attempts, next_attempt_at, last_error, created_at, sent_at) VALUES `)
+		args := make([]any, 0, len(part)*14)
+		for i, m := range part {
+			row, err := s.toOutboxRow(m)
+			if err != nil {
+				return inserted, err
+			}
+			if i > 0 {
+				sql.WriteString(", ")
+			}
+			sql.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, row.ID, row.DedupeKey, row.Kind, row.RequestID, row.ToAddress, row.Subject,
+				row.BodyText, row.BodyHTML, row.Status, row.Attempts, row.NextAttemptAt, row.LastError, row.CreatedAt,
+				row.SentAt)
+		}
+		sql.WriteString(" ON CONFLICT (dedupe_key) DO NOTHING")
+		res := s.w.WithContext(ctx).Exec(sql.String(), args...)
+		if res.Error != nil {
+			return inserted, formatError(res.Error)
+		}
+		inserted += int(res.RowsAffected)
 	}
-	text, err := s.seal(m.Text)
-	if err != nil {
-		return false, err
+	return inserted, nil
+}
+
+// mailsPerInsert bounds one INSERT of EnqueueMails (14 parameters a mail). Measured on the sweep: 500 a statement
+// held twice the heap of 100 on PostgreSQL (the driver builds each statement's message whole) for no less CPU.
+const mailsPerInsert = 100
+
+// toOutboxRow seals m's recipient, bodies and last error into its row.
+func (s *Store) toOutboxRow(m *service.Mail) (*outboxRow, error) {
+	var sealed [4]string
+	for i, plain := range []string{m.To, m.Text, m.HTML, m.LastError} {
+		var err error
+		if sealed[i], err = s.seal(plain); err != nil {
+			return nil, err
+		}
 	}
-	html, err := s.seal(m.HTML)
-	if err != nil {
-		return false, err
-	}
-	lastError, err := s.seal(m.LastError)
-	if err != nil {
-		return false, err
-	}
-	row := &outboxRow{ID: m.ID, DedupeKey: m.DedupeKey, Kind: m.Kind, RequestID: nullable(m.RequestID),
-		ToAddress: to, Subject: m.Subject, BodyText: text, BodyHTML: html, Status: string(m.Status),
-		Attempts: m.Attempts, NextAttemptAt: utc(m.NextAttemptAt), LastError: lastError,
-		CreatedAt: utc(m.CreatedAt), SentAt: utcPtr(m.SentAt)}
-	res := s.w.WithContext(ctx).Exec(`INSERT INTO outbox (id, dedupe_key, kind, request_id, to_address, subject,
-		body_text, body_html, status, attempts, next_attempt_at, last_error, created_at, sent_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`,
-		row.ID, row.DedupeKey, row.Kind, row.RequestID, row.ToAddress, row.Subject, row.BodyText, row.BodyHTML,
-		row.Status, row.Attempts, row.NextAttemptAt, row.LastError, row.CreatedAt, row.SentAt)
-	if res.Error != nil {
-		return false, formatError(res.Error)
-	}
-	return res.RowsAffected == 1, nil
+	return &outboxRow{ID: m.ID, DedupeKey: m.DedupeKey, Kind: m.Kind, RequestID: nullable(m.RequestID),
+		ToAddress: sealed[0], Subject: m.Subject, BodyText: sealed[1], BodyHTML: sealed[2], Status: string(m.Status),
+		Attempts: m.Attempts, NextAttemptAt: utc(m.NextAttemptAt), LastError: sealed[3],
+		CreatedAt: utc(m.CreatedAt), SentAt: utcPtr(m.SentAt)}, nil
 }
 
 // ListMail returns mails newest first.

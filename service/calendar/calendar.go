@@ -52,6 +52,12 @@ func AddWorkingDays(c Calendar, from Date, n int) (due Date, provisional bool) {
 // provisional is true if any day counted over was provisional.
 func WorkingDaysBetween(c Calendar, from, to Date) (n int, provisional bool) {
 	from, to = from.normalized(), to.normalized()
+	if rc, ok := c.(rangeCounter); ok {
+		if !to.After(from) {
+			return 0, false
+		}
+		return rc.workingDaysBetween(from, to)
+	}
 	for d := from.AddDays(1); !d.After(to); d = d.AddDays(1) {
 		working, p := c.IsWorkingDay(d)
 		provisional = provisional || p
@@ -60,6 +66,26 @@ func WorkingDaysBetween(c Calendar, from, to Date) (n int, provisional bool) {
 		}
 	}
 	return n, provisional
+}
+
+// rangeCounter is a Calendar that counts the working days of a range without asking day by day (a request's
+// clock is counted on every read, over weeks or months). Its answer equals WorkingDaysBetween's day by day; the
+// tests compare the two. from < to, both normalised.
+type rangeCounter interface {
+	workingDaysBetween(from, to Date) (n int, provisional bool)
+}
+
+// weekdaysBetween counts the days Monday to Friday d with from < d <= to; from < to.
+func weekdaysBetween(from, to Date) int {
+	first, last := from.days()+1, to.days()
+	span := last - first + 1
+	n := span / 7 * 5 // every 7 consecutive days hold 5 weekdays
+	for d := first + span/7*7; d <= last; d++ {
+		if isWeekday(time.Weekday(floorMod64(d+int64(time.Thursday), 7))) {
+			n++
+		}
+	}
+	return int(n)
 }
 
 // Weekdays is the Monday-to-Friday calendar, for deadlines set in plain
@@ -72,6 +98,10 @@ func (Weekdays) Name() string { return "weekdays" }
 // IsWorkingDay reports whether d falls Monday to Friday; never provisional.
 func (Weekdays) IsWorkingDay(d Date) (working, provisional bool) {
 	return isWeekday(d.Weekday()), false
+}
+
+func (Weekdays) workingDaysBetween(from, to Date) (int, bool) {
+	return weekdaysBetween(from, to), false
 }
 
 func isWeekday(w time.Weekday) bool {

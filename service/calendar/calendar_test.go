@@ -243,6 +243,36 @@ func TestWorkingDaysBetweenInvertsAdd(t *testing.T) {
 	}
 }
 
+// dayByDay hides a calendar's range count, so that WorkingDaysBetween asks it day by day.
+type dayByDay struct{ Calendar }
+
+// TestWorkingDaysBetweenCountsAsDayByDay: the calendars' range counts (weekdays of the range, corrected by the
+// listed dates and the fixed holidays of unpublished years) answer exactly what asking each day answers, for
+// every range of up to 200 days starting from 2019 (no schedule published) through 2028 (none either), with and
+// without a year published late, and for long ranges across every year.
+func TestWorkingDaysBetweenCountsAsDayByDay(t *testing.T) {
+	for _, c := range []Calendar{shippedCN(), shippedCN().With(synthetic2027()), Weekdays{}, &CN{}} {
+		if _, ok := c.(rangeCounter); !ok {
+			t.Fatalf("%s counts day by day", c.Name())
+		}
+		check := func(from, to Date) {
+			got, gotProv := WorkingDaysBetween(c, from, to)
+			want, wantProv := WorkingDaysBetween(dayByDay{c}, from, to)
+			if got != want || gotProv != wantProv {
+				t.Fatalf("%s: WorkingDaysBetween(%v, %v) = %d, %v; day by day %d, %v", c.Name(), from, to, got, gotProv, want, wantProv)
+			}
+		}
+		for from := mustDate("2019-12-01"); from.Year <= 2028; from = from.AddDays(3) {
+			for n := -1; n <= 200; n += 1 + n/20 {
+				check(from, from.AddDays(n))
+			}
+		}
+		for from := mustDate("2015-06-30"); from.Year <= 2030; from = from.AddDays(97) {
+			check(from, mustDate("2031-01-02"))
+		}
+	}
+}
+
 // neverWorks is a broken calendar used to prove AddWorkingDays terminates.
 type neverWorks struct{}
 

@@ -195,6 +195,7 @@ func (s Schedule) clone() Schedule {
 type CN struct {
 	schedules []Schedule    // one per year, ascending, private copies
 	offDay    map[Date]bool // listed dates: true holiday, false adjusted working day
+	listed    []Date        // the keys of offDay, in order
 	published map[int]bool
 }
 
@@ -219,7 +220,55 @@ func NewCN(schedules ...Schedule) *CN {
 			c.offDay[d.Date.normalized()] = d.OffDay
 		}
 	}
+	c.listed = slices.SortedFunc(maps.Keys(c.offDay), Date.Compare)
 	return c
+}
+
+// workingDaysBetween counts as IsWorkingDay day by day would, from the weekdays of the range: each listed date
+// corrects its weekday's answer, and in a year not published the fixed holidays not listed come off, and any
+// date not listed makes the count provisional.
+func (c *CN) workingDaysBetween(from, to Date) (n int, provisional bool) {
+	n = weekdaysBetween(from, to)
+	inRange := func(d Date) bool { return d.After(from) && !d.After(to) }
+	for i := c.firstListedAfter(from); i < len(c.listed) && !c.listed[i].After(to); i++ {
+		d := c.listed[i]
+		if weekday, working := isWeekday(d.Weekday()), !c.offDay[d]; weekday && !working {
+			n--
+		} else if !weekday && working {
+			n++
+		}
+	}
+	for y := from.Year; y <= to.Year; y++ {
+		if c.published[y] {
+			continue
+		}
+		first, last := NewDate(y, time.January, 1), NewDate(y, time.December, 31)
+		if first.Compare(from) <= 0 {
+			first = from.AddDays(1)
+		}
+		if last.After(to) {
+			last = to
+		}
+		if listed := c.firstListedAfter(last) - c.firstListedAfter(first.AddDays(-1)); int64(listed) < last.days()-first.days()+1 {
+			provisional = true
+		}
+		for _, h := range []Date{NewDate(y, time.January, 1), NewDate(y, time.May, 1), NewDate(y, time.May, 2),
+			NewDate(y, time.October, 1), NewDate(y, time.October, 2), NewDate(y, time.October, 3)} {
+			if _, isListed := c.offDay[h]; inRange(h) && !isListed && isWeekday(h.Weekday()) {
+				n--
+			}
+		}
+	}
+	return n, provisional
+}
+
+// firstListedAfter is the index in c.listed of the first date after d.
+func (c *CN) firstListedAfter(d Date) int {
+	i, found := slices.BinarySearchFunc(c.listed, d, Date.Compare)
+	if found {
+		i++
+	}
+	return i
 }
 
 // Name returns "cn".
