@@ -15,6 +15,7 @@ type Store interface {
 	AuditEventStore
 	CalendarStore
 	ReportStore
+	DashboardStore
 	QueueStore
 	NoteStore
 	ExtensionStore
