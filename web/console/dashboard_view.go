@@ -211,4 +211,3 @@ func overdueBySystem(ps []service.OverduePurge) map[string]int {
 	}
 	return out
 }
-
