@@ -21,19 +21,22 @@ type queueLoadRow struct {
 	OverdueCount int
 }
 
-// OpenCountsByQueue groups the open requests by queue. Only open requests have no closing time, so the scan
-// stays on the partial index of open requests however many are closed.
+// OpenCountsByQueue groups the open requests by queue. A request is open until it is closed (a reply, a
+// withdrawal, expiry or a merge sets closed_at with its terminal status), so the count reads only the partial
+// index of open requests by queue, not the rows, however many there are; the queues' names join the groups.
 func (s *Store) OpenCountsByQueue(ctx context.Context, now time.Time, visibleTo *string) ([]service.QueueLoad, error) {
-	var rows []queueLoadRow
-	q := s.r.WithContext(ctx).Table("requests AS r").
-		Select(`r.queue_id AS queue_id, q.name AS queue_name, COUNT(*) AS open_count,
-			SUM(CASE WHEN r.due_at < ? THEN 1 ELSE 0 END) AS overdue_count`, utc(now)).
-		Joins("LEFT JOIN queues AS q ON q.id = r.queue_id").
-		Where("r.closed_at IS NULL AND r.replied_at IS NULL AND r.status NOT IN ?", terminalStatuses())
+	where, args := "closed_at IS NULL", []any{utc(now)}
 	if visibleTo != nil {
-		q = q.Where("r.queue_id IN (SELECT queue_id FROM queue_members WHERE user_id = ?)", *visibleTo)
+		where += " AND " + visibleToOfficer
+		args = append(args, *visibleTo)
 	}
-	if err := q.Group("r.queue_id, q.name").Scan(&rows).Error; err != nil {
+	var rows []queueLoadRow
+	err := s.r.WithContext(ctx).Raw(`SELECT g.queue_id AS queue_id, q.name AS queue_name, g.open_count AS open_count,
+		g.overdue_count AS overdue_count
+		FROM (SELECT queue_id, COUNT(*) AS open_count, SUM(CASE WHEN due_at < ? THEN 1 ELSE 0 END) AS overdue_count
+			FROM requests WHERE `+where+` GROUP BY queue_id) AS g
+		LEFT JOIN queues AS q ON q.id = g.queue_id`, args...).Scan(&rows).Error
+	if err != nil {
 		return nil, formatError(err)
 	}
 	var named, unrouted []service.QueueLoad
@@ -57,16 +60,6 @@ func sortQueueLoads(ls []service.QueueLoad) {
 	slices.SortFunc(ls, func(a, b service.QueueLoad) int {
 		return cmp.Or(strings.Compare(a.QueueName, b.QueueName), strings.Compare(a.QueueID, b.QueueID))
 	})
-}
-
-func terminalStatuses() []string {
-	var out []string
-	for _, st := range service.Statuses {
-		if st.Terminal() {
-			out = append(out, string(st))
-		}
-	}
-	return out
 }
 
 // momentColumns are the columns of the moments CountInPeriods counts; each has an index.
