@@ -285,3 +285,16 @@ func dayBuckets(loc *time.Location, from, to time.Time) (b DayBucket, toDate fun
 		return calendar.DateOf(time.Unix(b*quarter, 0).In(loc))
 	}
 }
+
+// PendingPurges counts, per backup system, the erased requests whose data it still holds: an officer's only of
+// her queues' requests; admins, auditors and the backup integrations see all (as OverduePurges).
+func (s *Reporting) PendingPurges(ctx context.Context, a Actor) ([]PurgeLoad, error) {
+	if err := authorize(a, permReadBackups); err != nil {
+		return nil, err
+	}
+	var visibleTo *string
+	if a.Role == RoleOfficer {
+		visibleTo = &a.UserID
+	}
+	return s.db.PendingPurgeCounts(ctx, visibleTo)
+}

@@ -1,0 +1,82 @@
+package console
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/rightsdesk/rightsdesk/service"
+)
+
+// adminPage is what every admin page carries besides its lists: whether the reader may act (the forms are left
+// out otherwise), the notice of the action just done (PRG: ?done=...), and a failed form's values and errors.
+type adminPage struct {
+	Page
+	Can    bool
+	Done   string            // a message key, "" for none
+	Errors map[string]string // field -> the service's words, or a message key
+	Form   map[string]string // the failed form's values, by field
+}
+
+// adminNotices are the notices a redirect may ask for: nothing else from the query reaches the page.
+var adminNotices = []string{"user_created", "token_revoked", "queue_created", "queue_updated", "queue_deleted",
+	"backup_created", "calendar_loaded", "job_ran", "mail_retried", "host_added", "host_removed"}
+
+// newAdminPage starts an admin page's view model.
+func newAdminPage(c echo.Context, a service.Actor, may service.Capability) adminPage {
+	p := adminPage{Can: a.Can(may), Errors: map[string]string{}, Form: map[string]string{}}
+	if d := c.QueryParam("done"); slices.Contains(adminNotices, d) {
+		p.Done = "admin.done." + d
+	}
+	return p
+}
+
+// formFailed fills a page's errors and values from a refused form; it reports false (nothing filled) for an
+// error that is not a broken rule, which the caller answers with s.fail.
+func (p *adminPage) formFailed(err error, form url.Values, fields ...string) bool {
+	fe := fieldMessages(err)
+	if fe == nil {
+		return false
+	}
+	p.Errors = fe
+	for _, f := range fields {
+		p.Form[f] = form.Get(f)
+	}
+	return true
+}
+
+// done redirects to a page with its notice (POST-redirect-GET).
+func (s *Server) done(c echo.Context, path, notice string) error {
+	return s.redirect(c, path+"?done="+notice)
+}
+
+// adminIndexPage lists the admin pages.
+type adminIndexPage struct {
+	Page
+	Links []string // the pages under /console/admin/, each with its title and one line from the catalogue
+}
+
+// adminIndex is the start of the admin pages.
+func (s *Server) adminIndex(c echo.Context) error {
+	if a := s.actor(c); !a.Can(service.CanManageUsers) {
+		return s.fail(c, service.Forbidden(a.Role, []service.Role{service.RoleAdmin}))
+	}
+	return s.render(c, http.StatusOK, "admin_index", &adminIndexPage{Links: []string{"users", "tokens", "queues",
+		"backups", "calendars", "jobs", "outbox", "allowed-hosts", "settings"}})
+}
+
+// adminSettingsPage shows the settings that exist, read-only: they come from the configuration.
+type adminSettingsPage struct {
+	Page
+	TLS bool
+}
+
+// adminSettings shows the organisation's branding as configured (RIGHTSDESK_ORG_NAME and the rest).
+func (s *Server) adminSettings(c echo.Context) error {
+	if a := s.actor(c); !a.Can(service.CanManageUsers) {
+		return s.fail(c, service.Forbidden(a.Role, []service.Role{service.RoleAdmin}))
+	}
+	return s.render(c, http.StatusOK, "admin_settings", &adminSettingsPage{TLS: s.tls})
+}
