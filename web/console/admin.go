@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -33,14 +34,29 @@ func newAdminPage(c echo.Context, a service.Actor, may service.Capability) admin
 	return p
 }
 
-// formFailed fills a page's errors and values from a refused form; it reports false (nothing filled) for an
-// error that is not a broken rule, which the caller answers with s.fail.
+// formFailed fills a page's errors and values from a refused form: each field error beside its field when the
+// form has that field, the others (and a rule that names no field) together above the form. It reports false,
+// filling nothing, for an error that is not a broken rule, which the caller answers with s.fail.
 func (p *adminPage) formFailed(err error, form url.Values, fields ...string) bool {
 	fe := fieldMessages(err)
 	if fe == nil {
 		return false
 	}
-	p.Errors = fe
+	var general []string
+	for f, msg := range fe {
+		if f != "" && slices.Contains(fields, f) {
+			p.Errors[f] = msg
+			continue
+		}
+		if f != "" {
+			msg = f + ": " + msg
+		}
+		general = append(general, msg)
+	}
+	if len(general) > 0 {
+		slices.Sort(general)
+		p.Errors[""] = strings.Join(general, "; ")
+	}
 	for _, f := range fields {
 		p.Form[f] = form.Get(f)
 	}

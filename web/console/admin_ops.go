@@ -21,7 +21,7 @@ type adminJobsPage struct {
 }
 
 type jobView struct {
-	Name, Started, Outcome, Detail, Error string
+	Name, Description, Started, Outcome, Detail, Error string
 }
 
 // adminJobs lists the jobs (service.JobStatuses).
@@ -32,8 +32,12 @@ func (s *Server) adminJobs(c echo.Context) error {
 		return s.fail(c, err)
 	}
 	p := &adminJobsPage{adminPage: newAdminPage(c, a, service.CanRunJobs)}
+	about := map[string]string{}
+	for _, j := range service.JobTable {
+		about[j.Name] = j.Description
+	}
 	for _, j := range jobs {
-		v := jobView{Name: j.Name}
+		v := jobView{Name: j.Name, Description: about[j.Name]}
 		if r := j.LastRun; r != nil {
 			v.Started, v.Outcome, v.Detail, v.Error = s.when(c, r.StartedAt), r.Outcome, r.Detail, r.Error
 		}
@@ -300,7 +304,12 @@ func (s *Server) adminLoadCalendarYear(c echo.Context) error {
 		return fail("file", "admin.calendars.too_large")
 	}
 	if _, err := s.svc.LoadCalendarYear(c.Request().Context(), a, c.Param("name"), year, doc); err != nil {
-		if p.formFailed(err, nil) {
+		// The document's own fields (days, year inside it) are the file's errors.
+		if p.formFailed(err, nil, "year") {
+			if msg, ok := p.Errors[""]; ok {
+				p.Errors["file"] = msg
+				delete(p.Errors, "")
+			}
 			p.Form["year"] = c.FormValue("year")
 			return s.calendarsPage(c, p, http.StatusUnprocessableEntity)
 		}
