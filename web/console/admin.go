@@ -22,7 +22,7 @@ type adminPage struct {
 }
 
 // adminNotices are the notices a redirect may ask for: nothing else from the query reaches the page.
-var adminNotices = []string{"user_created", "token_revoked", "queue_created", "queue_updated", "queue_deleted",
+var adminNotices = []string{"user_created", "user_invited", "user_deactivated", "user_reactivated", "settings_saved", "token_revoked", "queue_created", "queue_updated", "queue_deleted",
 	"backup_created", "calendar_loaded", "job_ran", "mail_retried", "host_added", "host_removed"}
 
 // newAdminPage starts an admin page's view model.
@@ -85,14 +85,31 @@ func (s *Server) adminIndex(c echo.Context) error {
 
 // adminSettingsPage shows the settings that exist, read-only: they come from the configuration.
 type adminSettingsPage struct {
-	Page
-	TLS bool
+	adminPage
+	TLS                       bool
+	AdminSecondFactorRequired bool
 }
 
-// adminSettings shows the organisation's branding as configured (RIGHTSDESK_ORG_NAME and the rest).
+// adminSettings shows the organisation's branding as configured (RIGHTSDESK_ORG_NAME and the rest), and the
+// one setting stored in the database: whether admins must sign in with a second factor.
 func (s *Server) adminSettings(c echo.Context) error {
-	if a := s.actor(c); !a.Can(service.CanManageUsers) {
+	a := s.actor(c)
+	if !a.Can(service.CanManageUsers) {
 		return s.fail(c, service.Forbidden(a.Role, []service.Role{service.RoleAdmin}))
 	}
-	return s.render(c, http.StatusOK, "admin_settings", &adminSettingsPage{TLS: s.tls})
+	required, err := s.svc.AdminSecondFactorRequired(c.Request().Context())
+	if err != nil {
+		return s.fail(c, err)
+	}
+	return s.render(c, http.StatusOK, "admin_settings", &adminSettingsPage{
+		adminPage: newAdminPage(c, a, service.CanManageUsers), TLS: s.tls, AdminSecondFactorRequired: required})
+}
+
+// adminSetSecondFactor requires a second factor of admins, or stops requiring it
+// (service.SetAdminSecondFactorRequired; field required: true or false).
+func (s *Server) adminSetSecondFactor(c echo.Context) error {
+	if err := s.svc.SetAdminSecondFactorRequired(c.Request().Context(), s.actor(c), c.FormValue("required") == "true"); err != nil {
+		return s.fail(c, err)
+	}
+	return s.done(c, "/console/admin/settings", "settings_saved")
 }

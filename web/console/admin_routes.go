@@ -17,6 +17,9 @@ func (s *Server) adminRoutes(g *echo.Group) {
 	g.GET("/admin/", s.adminIndex)
 	g.GET("/admin/users", s.adminUsers)
 	g.POST("/admin/users", s.adminCreateUser)
+	g.POST("/admin/users/:id/invitations", s.adminInviteUser)
+	g.POST("/admin/users/:id/deactivate", s.adminDeactivateUser)
+	g.POST("/admin/users/:id/reactivate", s.adminReactivateUser)
 	g.GET("/admin/tokens", s.adminTokens)
 	g.POST("/admin/tokens", s.adminIssueToken)
 	g.POST("/admin/tokens/:id/revoke", s.adminRevokeToken)
@@ -36,4 +39,5 @@ func (s *Server) adminRoutes(g *echo.Group) {
 	g.POST("/admin/allowed-hosts", s.adminAddHost)
 	g.POST("/admin/allowed-hosts/:host/delete", s.adminRemoveHost)
 	g.GET("/admin/settings", s.adminSettings)
+	g.POST("/admin/settings/admin-second-factor", s.adminSetSecondFactor)
 }

@@ -66,6 +66,9 @@ func TestAuditorSeesNoActionAndForgedPostsAreRefused(t *testing.T) {
 			"refresh_schedule": {"0 3 * * *"}, "generations": {"2"}}},
 		{"/console/admin/tokens/whatever/revoke", url.Values{}},
 		{"/console/admin/queues/whatever/delete", url.Values{}},
+		{"/console/admin/users/system/deactivate", url.Values{}},
+		{"/console/admin/users/system/invitations", url.Values{}},
+		{"/console/admin/settings/admin-second-factor", url.Values{"required": {"true"}}},
 	} {
 		status, _ := tc.post(t, auditor, "/console/dashboard", tt.path, tt.form)
 		if status != http.StatusForbidden {
@@ -341,5 +344,62 @@ func TestAdminLoadsACalendarYear(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("2030 not published after the load: %+v", cals)
+	}
+}
+
+// Users: added by the form (an officer without an address comes back with the error beside the field),
+// invited by e-mail, deactivated and reactivated, each through the service, each ending in a redirect.
+func TestAdminManagesUsers(t *testing.T) {
+	tc := newTestConsole(t, nil)
+	admin, me := tc.client(t, service.RoleAdmin)
+	status, body := tc.post(t, admin, "/console/admin/users", "/console/admin/users",
+		url.Values{"name": {"Olivia Chen"}, "email": {""}, "role": {"officer"}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-email-error"`) ||
+		!strings.Contains(body, `value="Olivia Chen"`) {
+		t.Fatalf("officer without an address: %d\n%s", status, body)
+	}
+	status, loc := tc.post(t, admin, "/console/admin/users", "/console/admin/users",
+		url.Values{"name": {"Olivia Chen"}, "email": {"olivia.chen@example.com"}, "role": {"officer"}})
+	if status != http.StatusSeeOther || loc != "/console/admin/users?done=user_created" {
+		t.Fatalf("create: %d %s", status, loc)
+	}
+	var olivia *service.User
+	users, _ := tc.svc.Users(context.Background(), adminActor)
+	for _, u := range users {
+		if u.Email == "olivia.chen@example.com" {
+			olivia = u
+		}
+	}
+	if olivia == nil || olivia.Role != service.RoleOfficer {
+		t.Fatalf("created: %+v", olivia)
+	}
+	_, page := tc.get(t, admin, "/console/admin/users")
+	if !strings.Contains(page, "/console/admin/users/"+olivia.ID+"/invitations") ||
+		strings.Contains(page, "/console/admin/users/"+me.ID+"/deactivate") {
+		t.Errorf("the users page offers an invitation to Olivia %v, deactivation of the admin herself %v",
+			strings.Contains(page, olivia.ID+"/invitations"), strings.Contains(page, me.ID+"/deactivate"))
+	}
+	for _, step := range []struct{ path, done string }{
+		{"/invitations", "user_invited"}, {"/deactivate", "user_deactivated"}, {"/reactivate", "user_reactivated"},
+	} {
+		status, loc := tc.post(t, admin, "/console/admin/users", "/console/admin/users/"+olivia.ID+step.path, url.Values{})
+		if status != http.StatusSeeOther || loc != "/console/admin/users?done="+step.done {
+			t.Fatalf("%s: %d %s", step.path, status, loc)
+		}
+		if step.done == "user_deactivated" {
+			if _, page := tc.get(t, admin, loc); !strings.Contains(page, "/console/admin/users/"+olivia.ID+"/reactivate") {
+				t.Error("a deactivated user is not offered reactivation")
+			}
+		}
+	}
+	pending, err := tc.svc.OutboxMail(context.Background(), adminActor, service.MailPending, 10)
+	if err != nil || len(pending) != 1 {
+		t.Errorf("the invitation's mail: %d mails, %v", len(pending), err)
+	}
+	// Settings: the second factor for admins, on.
+	status, loc = tc.post(t, admin, "/console/admin/settings", "/console/admin/settings/admin-second-factor",
+		url.Values{"required": {"true"}})
+	if on, _ := tc.svc.AdminSecondFactorRequired(context.Background()); status != http.StatusSeeOther || !on {
+		t.Errorf("second factor: %d %s, required %v", status, loc, on)
 	}
 }

@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/labstack/echo/v4"
 
@@ -11,8 +12,14 @@ import (
 // adminUsersPage lists the users and adds one.
 type adminUsersPage struct {
 	adminPage
-	Users []*service.User
+	Users []userView
 	Roles []service.Role
+}
+
+type userView struct {
+	*service.User
+	SignsIn     bool   // of a role that signs in to the console: may be invited
+	Deactivated string // when, "" while active
 }
 
 var consoleRoles = []service.Role{service.RoleOfficer, service.RoleAuditor, service.RoleAdmin, service.RoleIntake,
@@ -23,7 +30,14 @@ func (s *Server) usersPage(c echo.Context, p adminUsersPage, status int) error {
 	if err != nil {
 		return s.fail(c, err)
 	}
-	p.Users, p.Roles = users, consoleRoles
+	p.Roles = consoleRoles
+	for _, u := range users {
+		v := userView{User: u, SignsIn: slices.Contains(service.ConsoleRoles, u.Role)}
+		if u.DeactivatedAt != nil {
+			v.Deactivated = s.when(c, *u.DeactivatedAt)
+		}
+		p.Users = append(p.Users, v)
+	}
 	return s.render(c, status, "admin_users", &p)
 }
 
@@ -46,6 +60,31 @@ func (s *Server) adminCreateUser(c echo.Context) error {
 		return s.fail(c, err)
 	}
 	return s.done(c, "/console/admin/users", "user_created")
+}
+
+// adminInviteUser e-mails a person a link to set her password (service.InviteUser, as POST
+// /api/v1/users/{id}/invitations). The link goes only by e-mail: the admin never sees it.
+func (s *Server) adminInviteUser(c echo.Context) error {
+	if _, err := s.svc.InviteUser(c.Request().Context(), s.actor(c), c.Param("id")); err != nil {
+		return s.fail(c, err)
+	}
+	return s.done(c, "/console/admin/users", "user_invited")
+}
+
+// adminDeactivateUser stops a user from signing in and using her tokens (service.DeactivateUser).
+func (s *Server) adminDeactivateUser(c echo.Context) error {
+	if _, err := s.svc.DeactivateUser(c.Request().Context(), s.actor(c), c.Param("id")); err != nil {
+		return s.fail(c, err)
+	}
+	return s.done(c, "/console/admin/users", "user_deactivated")
+}
+
+// adminReactivateUser lets a deactivated user back in (service.ReactivateUser).
+func (s *Server) adminReactivateUser(c echo.Context) error {
+	if _, err := s.svc.ReactivateUser(c.Request().Context(), s.actor(c), c.Param("id")); err != nil {
+		return s.fail(c, err)
+	}
+	return s.done(c, "/console/admin/users", "user_reactivated")
 }
 
 // adminTokensPage lists the tokens and issues one.
