@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/rightsdesk/rightsdesk/service"
 	"github.com/rightsdesk/rightsdesk/service/calendar"
@@ -135,16 +136,21 @@ func monthChart(l *web.Localizer, months []service.MonthOnTime) (template.HTML, 
 	rows := make([]monthRow, 0, len(months))
 	var cats []string
 	var rates []float64
-	for _, m := range months {
-		label := l.T("dashboard.month", "Year", m.Year, "Month", int(m.Month),
-			"Mon", l.T("dashboard.mon."+strconv.Itoa(int(m.Month))))
+	for i, m := range months {
+		mon := l.T("dashboard.mon." + strconv.Itoa(int(m.Month)))
+		label := l.T("dashboard.month", "Year", m.Year, "Month", int(m.Month), "Mon", mon)
+		// On the axis the year only where it starts (and at the first month), so that twelve labels fit.
+		short := l.T("dashboard.month_short", "Month", int(m.Month), "Mon", mon)
+		if i == 0 || m.Month == time.January {
+			short += "\n" + l.T("dashboard.year", "Year", m.Year)
+		}
 		r := monthRow{Label: label, Replied: m.Replied, OnTime: m.OnTime, Running: !m.Complete}
 		rate := math.NaN()
 		if m.Rate != nil {
 			r.Rate, rate = percent(*m.Rate), *m.Rate
 		}
 		rows = append(rows, r)
-		cats, rates = append(cats, label), append(rates, rate)
+		cats, rates = append(cats, short), append(rates, rate)
 	}
 	svg, err := chart.Chart{ID: "chart-months", Kind: chart.Line, Title: l.T("dashboard.months.title"),
 		Desc: l.T("dashboard.months.desc", "N", len(months)), Categories: cats, Max: 1, Format: percent,

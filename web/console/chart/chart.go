@@ -13,6 +13,7 @@ import (
 	"math"
 	"regexp"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -39,7 +40,7 @@ type Chart struct {
 	Kind       Kind
 	Title      string // shown above the chart and read first by screen readers
 	Desc       string // read by screen readers after the title: what the chart shows, in one or two sentences
-	Categories []string
+	Categories []string // a newline splits a label in two lines
 	Series     []Series
 	// Max is the top of the value axis; 0 rounds the largest value up to a tidy number.
 	Max float64
@@ -51,7 +52,7 @@ type Chart struct {
 const (
 	maxCategories = 60
 	maxSeries     = 6
-	maxLabelRunes = 14 // longer category labels are shortened, in full in the tooltip
+	fontSize      = 12.0 // of the category labels, in user units (admin.css says the same)
 )
 
 var idPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,63}$`)
@@ -139,8 +140,9 @@ type tick struct {
 }
 
 type label struct {
-	X           float64
-	Text, Title string
+	X     float64
+	Lines []string // a category's label may take two lines ("Jan\n2027")
+	Title string
 }
 
 type bar struct {
@@ -186,8 +188,15 @@ func (c Chart) layout() view {
 	n := float64(len(c.Categories))
 	slot := plotW / n
 	for i, cat := range c.Categories {
-		v.Labels = append(v.Labels, label{X: round2(marginLeft + slot*(float64(i)+0.5)), Text: shorten(cat),
-			Title: cat})
+		lb := label{X: round2(marginLeft + slot*(float64(i)+0.5)), Title: strings.ReplaceAll(cat, "\n", " ")}
+		lines := strings.SplitN(cat, "\n", 2)
+		if len(lines) == 1 {
+			lines = wrap(cat, slot-4)
+		}
+		for _, line := range lines {
+			lb.Lines = append(lb.Lines, shorten(line, slot-4))
+		}
+		v.Labels = append(v.Labels, lb)
 	}
 	for si, s := range c.Series {
 		class := "s" + strconv.Itoa(si)
@@ -266,12 +275,57 @@ func niceMax(m float64) float64 {
 	return math.Ceil(step) * ticks
 }
 
-func shorten(s string) string {
-	if utf8.RuneCountInString(s) <= maxLabelRunes {
-		return s
+// shorten cuts a label to what fits in width user units, with an ellipsis; the full label is its tooltip. Latin
+// letters and digits are taken as 0.6 of the font size wide, Chinese characters as a full one.
+func shorten(s string, width float64) string {
+	w, cut := 0.0, -1
+	ellipsis := 0.6 * fontSize
+	for i, r := range s {
+		cw := runeWidth(r)
+		if w+cw > width-ellipsis && cut < 0 {
+			cut = i
+		}
+		w += cw
+		if w > width {
+			return s[:cut] + "…"
+		}
 	}
-	r := []rune(s)
-	return string(r[:maxLabelRunes-1]) + "…"
+	return s
+}
+
+// runeWidth is how wide a character is drawn, in user units: Latin letters and digits 0.6 of the font size,
+// Chinese characters (and anything from U+2E80 on) a full one.
+func runeWidth(r rune) float64 {
+	if r >= 0x2E80 {
+		return fontSize
+	}
+	return 0.6 * fontSize
+}
+
+// wrap breaks a label too wide for width into two lines: after the last space or Chinese enumeration comma
+// that keeps the first line within width, else between two Chinese characters; a label that fits, or has no
+// place to break, stays one line.
+func wrap(s string, width float64) []string {
+	w, lastBreak := 0.0, -1
+	for i, r := range s {
+		if w+runeWidth(r) > width {
+			switch {
+			case lastBreak > 0:
+				return []string{strings.TrimRight(s[:lastBreak], " "), strings.TrimLeft(s[lastBreak:], " ")}
+			case r >= 0x2E80 && i > 0:
+				return []string{s[:i], s[i:]}
+			}
+			return []string{s}
+		}
+		w += runeWidth(r)
+		switch r {
+		case ' ':
+			lastBreak = i
+		case '、', '，', '/':
+			lastBreak = i + utf8.RuneLen(r)
+		}
+	}
+	return []string{s}
 }
 
 func round2(x float64) float64 { return math.Round(x*100) / 100 }

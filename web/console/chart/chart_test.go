@@ -105,8 +105,8 @@ func TestTextIsEscaped(t *testing.T) {
 		t.Errorf("the title does not read back as given: %q", text)
 	}
 	// A long label is shortened on the axis, whole in its tooltip.
-	if !contains(text, `<script>alert…`) {
-		t.Errorf("the axis label is not shortened: %q", text)
+	if !contains(text, `<script>alert("x")</script> & "q" 'a'`) {
+		t.Errorf("the axis label is not whole in its tooltip: %q", text)
 	}
 }
 
@@ -175,6 +175,57 @@ func TestNiceMax(t *testing.T) {
 		{99, 100}, {101, 120}, {1234, 1600}, {0.5, 4}} {
 		if got := niceMax(tt.in); got != tt.want {
 			t.Errorf("niceMax(%v) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestShorten(t *testing.T) {
+	for _, tt := range []struct {
+		in    string
+		width float64
+		want  string
+	}{
+		{"Deletions", 200, "Deletions"},
+		{"Access and copies", 100, "Access and c…"},
+		{"查阅、复制个人信息", 60, "查阅、复…"},
+		{"Apr", 22, "Apr"}, {"April", 20, "A…"},
+	} {
+		if got := shorten(tt.in, tt.width); got != tt.want {
+			t.Errorf("shorten(%q, %v) = %q, want %q", tt.in, tt.width, got, tt.want)
+		}
+	}
+}
+
+// A label with a newline is drawn on two lines; its tooltip reads it on one.
+func TestTwoLineLabels(t *testing.T) {
+	svg := mustSVG(t, Chart{ID: "m", Kind: Line, Title: "t", Desc: "d", Categories: []string{"Dec\n2026", "Jan\n2027"},
+		Series: []Series{{Name: "s", Values: []float64{1, 2}}}})
+	elements, text := parse(t, svg)
+	if got := count(elements, "tspan"); got != 4 {
+		t.Errorf("%d tspans, want 4", got)
+	}
+	for _, want := range []string{"Dec", "2026", "Jan 2027"} {
+		if !contains(text, want) {
+			t.Errorf("text lacks %q: %q", want, text)
+		}
+	}
+}
+
+func TestWrap(t *testing.T) {
+	for _, tt := range []struct {
+		in    string
+		width float64
+		want  []string
+	}{
+		{"Deletions", 200, []string{"Deletions"}},
+		{"withdraw consent", 80, []string{"withdraw", "consent"}},
+		{"查阅、复制个人信息", 100, []string{"查阅、", "复制个人信息"}},
+		{"删除个人信息数据处理者", 100, []string{"删除个人信息数据", "处理者"}},
+		{"Supercalifragilistic", 50, []string{"Supercalifragilistic"}},
+	} {
+		got := wrap(tt.in, tt.width)
+		if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+			t.Errorf("wrap(%q, %v) = %q, want %q", tt.in, tt.width, got, tt.want)
 		}
 	}
 }
