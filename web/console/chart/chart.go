@@ -38,8 +38,8 @@ type Chart struct {
 	// unique in the page and made of letters, digits and hyphens.
 	ID         string
 	Kind       Kind
-	Title      string // shown above the chart and read first by screen readers
-	Desc       string // read by screen readers after the title: what the chart shows, in one or two sentences
+	Title      string   // shown above the chart and read first by screen readers
+	Desc       string   // read by screen readers after the title: what the chart shows, in one or two sentences
 	Categories []string // a newline splits a label in two lines
 	Series     []Series
 	// Max is the top of the value axis; 0 rounds the largest value up to a tidy number.
