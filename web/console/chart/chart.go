@@ -38,7 +38,7 @@ type Chart struct {
 	// unique in the page and made of letters, digits and hyphens.
 	ID         string
 	Kind       Kind
-	Title      string   // shown above the chart and read first by screen readers
+	Title      string   // the chart's accessible name, read first by screen readers (the page shows its own heading)
 	Desc       string   // read by screen readers after the title: what the chart shows, in one or two sentences
 	Categories []string // a newline splits a label in two lines
 	Series     []Series
