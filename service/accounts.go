@@ -511,3 +511,52 @@ func (s *Accounts) InviteFirstAdmin(ctx context.Context, address string) (*Issue
 	})
 	return out, err
 }
+
+// InvitePerson invites a person to the console by her address (admin; `rightsdesk users invite`): the user who
+// has the address, who must have role, or a new user with name and role. ECONFLICT when the address is another
+// role's.
+func (s *Accounts) InvitePerson(ctx context.Context, a Actor, in NewUser) (*IssuedInvitation, error) {
+	if err := authorize(a, permManageUsers); err != nil {
+		return nil, err
+	}
+	var f fieldErrors
+	validName(&f, "name", in.Name)
+	if !slices.Contains(ConsoleRoles, in.Role) {
+		f.add("role", "must be one of admin, officer, auditor (the roles that sign in to the console)")
+	}
+	if strings.TrimSpace(in.Email) == "" {
+		f.add("email", "is required: the invitation is sent there")
+	} else {
+		email(&f, "email", in.Email)
+	}
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	var out *IssuedInvitation
+	err := s.begin(ctx, func(tx accountsStore) error {
+		u, err := tx.FindUserByEmail(ctx, in.Email)
+		switch ErrorCode(err) {
+		case "":
+			if u.Role != in.Role {
+				return Errorf(ECONFLICT, "user %s has this e-mail address already, with role %s, not %s", u.ID, u.Role, in.Role)
+			}
+			if u.DeactivatedAt != nil {
+				return Errorf(ECONFLICT, "user %s is deactivated; reactivate the user first", u.ID)
+			}
+		case ENOTFOUND:
+			u = &User{ID: s.newID(), Name: in.Name, Email: in.Email, Role: in.Role, CreatedAt: s.now()}
+			if err := tx.CreateUser(ctx, u); err != nil {
+				return err
+			}
+			if err := s.appendEvent(ctx, tx, a, "user.created", "", map[string]string{"user_id": u.ID,
+				"role": string(u.Role)}); err != nil {
+				return err
+			}
+		default:
+			return err
+		}
+		out, err = s.issue(ctx, tx, a, u, InvitationPurposeInvite)
+		return err
+	})
+	return out, err
+}
