@@ -52,6 +52,7 @@ func TestAuditorSeesNoActionAndForgedPostsAreRefused(t *testing.T) {
 		}
 	}
 	before := tc.mustCount(t)
+	eventsBefore := tc.mustEvents(t)
 	for _, tt := range []struct {
 		path string
 		form url.Values
@@ -92,6 +93,28 @@ func TestAuditorSeesNoActionAndForgedPostsAreRefused(t *testing.T) {
 	}
 	if after := tc.mustCount(t); after != before {
 		t.Errorf("forged posts changed the state: %+v, then %+v", before, after)
+	}
+	// A refusal by role is audited as the API audits it: the API answers 403 and writes no event (only a
+	// request refused to its reader is an access.denied event), so neither does the console.
+	if after := tc.mustEvents(t); after != eventsBefore {
+		t.Errorf("the forged posts wrote %d events", after-eventsBefore)
+	}
+}
+
+// mustEvents counts the events that concern no request.
+func (tc *testConsole) mustEvents(t *testing.T) int {
+	t.Helper()
+	n := 0
+	for after := int64(0); ; {
+		page, err := tc.svc.AuditEvents(context.Background(), adminActor, after, service.MaxPageSize)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(page.Items)
+		if page.NextAfter == 0 {
+			return n
+		}
+		after = page.NextAfter
 	}
 }
 
