@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -19,17 +20,19 @@ type adminPage struct {
 	Done   string            // a message key, "" for none
 	Errors map[string]string // field -> the service's words, or a message key
 	Form   map[string]string // the failed form's values, by field
+	N      int               // the count the notice tells, when it tells one (?n=)
 }
 
 // adminNotices are the notices a redirect may ask for: nothing else from the query reaches the page.
 var adminNotices = []string{"user_created", "user_invited", "user_deactivated", "user_reactivated", "settings_saved", "token_revoked", "queue_created", "queue_updated", "queue_deleted",
-	"backup_created", "calendar_loaded", "job_ran", "mail_retried", "host_added", "host_removed"}
+	"backup_created", "restore_recorded", "calendar_loaded", "job_ran", "mail_retried", "host_added", "host_removed"}
 
 // newAdminPage starts an admin page's view model.
 func newAdminPage(c echo.Context, a service.Actor, may service.Capability) adminPage {
 	p := adminPage{Can: a.Can(may), Errors: map[string]string{}, Form: map[string]string{}}
 	if d := c.QueryParam("done"); slices.Contains(adminNotices, d) {
 		p.Done = "admin.done." + d
+		p.N, _ = strconv.Atoi(c.QueryParam("n"))
 	}
 	return p
 }

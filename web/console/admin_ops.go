@@ -1,9 +1,11 @@
 package console
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -140,6 +142,7 @@ type adminBackupsPage struct {
 	adminPage
 	Systems []backupView
 	Overdue []overdueView
+	Zone    string // of the restore form's date and time: the default policy's
 }
 
 type backupView struct {
@@ -182,6 +185,7 @@ func (s *Server) backupsPage(c echo.Context, p adminBackupsPage, status int) err
 		p.Overdue = append(p.Overdue, overdueView{Reference: o.Reference, System: o.Purge.BackupName,
 			Deadline: s.when(c, o.Deadline)})
 	}
+	p.Zone = s.svc.Location(service.DefaultPolicy).String()
 	return s.render(c, status, "admin_backups", &p)
 }
 
@@ -224,6 +228,39 @@ func (s *Server) adminCreateBackup(c echo.Context) error {
 		return s.fail(c, err)
 	}
 	return s.done(c, "/console/admin/backups", "backup_created")
+}
+
+// restoreTimeLayout is the form of an <input type="datetime-local">.
+const restoreTimeLayout = "2006-01-02T15:04"
+
+// adminRecordRestore records that a backup's snapshot was restored into the live systems (service.RecordRestore;
+// snapshot_taken_at as POST /api/v1/backup-systems/{id}/restores, here a date and time in the default policy's
+// zone). The deletions executed after the snapshot must be applied again: the notice says how many, and each
+// such request's page says so.
+func (s *Server) adminRecordRestore(c echo.Context) error {
+	a := s.actor(c)
+	p := adminBackupsPage{adminPage: newAdminPage(c, a, service.CanManageBackups)}
+	form, _ := c.FormParams()
+	var taken time.Time
+	if v := form.Get("snapshot_taken_at"); v != "" {
+		t, err := time.ParseInLocation(restoreTimeLayout, v, s.svc.Location(service.DefaultPolicy))
+		if err != nil && a.Can(service.CanManageBackups) {
+			p.Errors["restore-"+c.Param("id")] = "admin.backups.bad_time"
+			return s.backupsPage(c, p, http.StatusUnprocessableEntity)
+		}
+		taken = t
+	}
+	restored, err := s.svc.RecordRestore(c.Request().Context(), a, c.Param("id"), taken)
+	if err != nil {
+		if fe := fieldMessages(err); fe != nil {
+			for _, msg := range fe {
+				p.Errors["restore-"+c.Param("id")] = msg
+			}
+			return s.backupsPage(c, p, http.StatusUnprocessableEntity)
+		}
+		return s.fail(c, err)
+	}
+	return s.redirect(c, fmt.Sprintf("/console/admin/backups?done=restore_recorded&n=%d", len(restored)))
 }
 
 // adminCalendarsPage lists the calendars, their published years and the provisional requests.

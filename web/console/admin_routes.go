@@ -29,6 +29,7 @@ func (s *Server) adminRoutes(g *echo.Group) {
 	g.POST("/admin/queues/:id/delete", s.adminDeleteQueue)
 	g.GET("/admin/backups", s.adminBackups)
 	g.POST("/admin/backups", s.adminCreateBackup)
+	g.POST("/admin/backups/:id/restores", s.adminRecordRestore)
 	g.GET("/admin/calendars", s.adminCalendars)
 	g.POST("/admin/calendars/:name/years", s.adminLoadCalendarYear)
 	g.GET("/admin/jobs", s.adminJobs)

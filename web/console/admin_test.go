@@ -426,3 +426,31 @@ func TestAdminManagesUsers(t *testing.T) {
 		t.Errorf("second factor: %d %s, required %v", status, loc, on)
 	}
 }
+
+// A restore is recorded from the backups page: a bad time comes back beside its field; a good one redirects
+// with the number of deletions it undid.
+func TestAdminRecordsARestore(t *testing.T) {
+	tc := newTestConsole(t, nil)
+	admin, _ := tc.client(t, service.RoleAdmin)
+	b, err := tc.svc.CreateBackupSystem(context.Background(), adminActor, service.NewBackupSystem{Name: "tape",
+		OwnerEmail: "backups@example.com", RefreshSchedule: "0 3 * * 0", Generations: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/console/admin/backups/" + b.ID + "/restores"
+	status, body := tc.post(t, admin, "/console/admin/backups", path, url.Values{"snapshot_taken_at": {"yesterday"}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-snapshot-taken-at-`+b.ID+`-error"`) {
+		t.Fatalf("bad time: %d\n%s", status, body)
+	}
+	status, body = tc.post(t, admin, "/console/admin/backups", path, url.Values{"snapshot_taken_at": {"2027-03-05T09:00"}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-snapshot-taken-at-`+b.ID+`-error"`) {
+		t.Fatalf("a snapshot in the future: %d\n%s", status, body)
+	}
+	status, loc := tc.post(t, admin, "/console/admin/backups", path, url.Values{"snapshot_taken_at": {"2027-02-20T03:00"}})
+	if status != http.StatusSeeOther || loc != "/console/admin/backups?done=restore_recorded&n=0" {
+		t.Fatalf("restore: %d %s", status, loc)
+	}
+	if _, page := tc.get(t, admin, loc); !strings.Contains(page, "0 deleted requests came back") {
+		t.Errorf("no notice after the restore")
+	}
+}
