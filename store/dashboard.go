@@ -69,18 +69,13 @@ var momentColumns = map[service.Moment]string{
 	service.MomentReplied:  "replied_at",
 }
 
-// maxPeriods bounds CountInPeriods' CASE expression.
+// maxPeriods bounds CountInPeriods' query.
 const maxPeriods = 60
 
-// periodRow is one group of CountInPeriods.
-type periodRow struct {
-	Period int
-	N      int
-	OnTime int
-}
-
-// CountInPeriods scans the moment's index over the whole range once and groups the rows by period with a CASE
-// of the bounds, which every dialect runs alike.
+// CountInPeriods counts each period with a COUNT(*) of its own over the moment's index range, all in one
+// query of scalar subqueries: a count over an index range is the cheapest read a database has (SQLite steps
+// through the index without decoding its rows), where one scan grouped by a CASE of the bounds evaluates the
+// CASE on every row, many times slower at a million.
 func (s *Store) CountInPeriods(ctx context.Context, moment service.Moment, bounds []time.Time, visibleTo *string) ([]service.PeriodCount, error) {
 	col, ok := momentColumns[moment]
 	if !ok {
@@ -89,39 +84,51 @@ func (s *Store) CountInPeriods(ctx context.Context, moment service.Moment, bound
 	if len(bounds) < 2 || len(bounds) > maxPeriods+1 {
 		return nil, fmt.Errorf("count in periods: %d bounds, want 2 to %d", len(bounds), maxPeriods+1)
 	}
+	where := col + " >= ? AND " + col + " < ?"
+	if visibleTo != nil {
+		where += " AND " + visibleToOfficer
+	}
+	per := 1 // counts per period: the replies' also counts those on time
+	if moment == service.MomentReplied {
+		per = 2
+	}
 	var (
-		period strings.Builder
-		args   []any
+		q    strings.Builder
+		args []any
 	)
-	period.WriteString("CASE")
-	for i := 1; i < len(bounds)-1; i++ {
+	q.WriteString("SELECT ")
+	for i := 1; i < len(bounds); i++ {
 		if !bounds[i].After(bounds[i-1]) {
 			return nil, fmt.Errorf("count in periods: bound %d does not ascend", i)
 		}
-		fmt.Fprintf(&period, " WHEN %s < ? THEN %d", col, i-1)
-		args = append(args, utc(bounds[i]))
+		periodArgs := []any{utc(bounds[i-1]), utc(bounds[i])}
+		if visibleTo != nil {
+			periodArgs = append(periodArgs, *visibleTo)
+		}
+		if i > 1 {
+			q.WriteString(", ")
+		}
+		fmt.Fprintf(&q, "(SELECT COUNT(*) FROM requests WHERE %s)", where)
+		args = append(args, periodArgs...)
+		if per == 2 {
+			fmt.Fprintf(&q, ", (SELECT COUNT(*) FROM requests WHERE %s AND replied_at <= due_at)", where)
+			args = append(args, periodArgs...)
+		}
 	}
-	fmt.Fprintf(&period, " ELSE %d END", len(bounds)-2)
-	onTime := "0"
-	if moment == service.MomentReplied {
-		onTime = "SUM(CASE WHEN replied_at <= due_at THEN 1 ELSE 0 END)"
+	vals := make([]int64, (len(bounds)-1)*per)
+	dest := make([]any, len(vals))
+	for i := range vals {
+		dest[i] = &vals[i]
 	}
-	q := s.r.WithContext(ctx).Model(&requestRow{}).
-		Select(fmt.Sprintf("%s AS period, COUNT(*) AS n, %s AS on_time", period.String(), onTime), args...).
-		Where(col+" >= ? AND "+col+" < ?", utc(bounds[0]), utc(bounds[len(bounds)-1]))
-	if visibleTo != nil {
-		q = q.Where(visibleToOfficer, *visibleTo)
-	}
-	var rows []periodRow
-	if err := q.Group("period").Scan(&rows).Error; err != nil {
+	if err := s.r.WithContext(ctx).Raw(q.String(), args...).Row().Scan(dest...); err != nil {
 		return nil, formatError(err)
 	}
 	out := make([]service.PeriodCount, len(bounds)-1)
-	for _, r := range rows {
-		if r.Period < 0 || r.Period >= len(out) {
-			return nil, fmt.Errorf("count in periods: period %d out of range", r.Period)
+	for i := range out {
+		out[i].Count = int(vals[i*per])
+		if per == 2 {
+			out[i].OnTime = int(vals[i*per+1])
 		}
-		out[r.Period] = service.PeriodCount{Count: r.N, OnTime: r.OnTime}
 	}
 	return out, nil
 }
