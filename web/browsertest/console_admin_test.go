@@ -132,14 +132,14 @@ func TestConsoleAuditor(t *testing.T) {
 	}
 	assertNoActions(t, ctx, "the dashboard")
 	audit(t, ctx, "console dashboard")
-	consoleShot(t, ctx, "dashboard-en")
+	adminShot(t, ctx, "dashboard-en")
 
 	run(t, ctx, chromedp.Click("button.lang", chromedp.ByQuery), chromedp.WaitReady(`html[lang="zh-CN"]`, chromedp.ByQuery))
 	if got := text(t, ctx, "main"); !strings.Contains(got, "各队列未办结及逾期的申请") || !strings.Contains(got, "删除个人信息") {
 		t.Errorf("the zh-CN dashboard: %q", got)
 	}
 	audit(t, ctx, "console dashboard zh-CN")
-	consoleShot(t, ctx, "dashboard-zh-CN")
+	adminShot(t, ctx, "dashboard-zh-CN")
 
 	e.console(t, ctx, "/console/audit/verify")
 	if got := text(t, ctx, "#verdict"); !strings.Contains(got, "审计记录完整") {
@@ -195,9 +195,9 @@ func assertNoActions(t *testing.T, ctx context.Context, page string) {
 	}
 }
 
-// consoleShot saves the tab's page, 1280 wide, as console-NAME.png when RIGHTSDESK_SCREENSHOTS names a folder
+// adminShot saves the tab's page, 1280 wide, as console-NAME.png when RIGHTSDESK_SCREENSHOTS names a folder
 // (relative to the repository's root).
-func consoleShot(t *testing.T, ctx context.Context, name string) {
+func adminShot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	dir := os.Getenv("RIGHTSDESK_SCREENSHOTS")
 	if dir == "" {

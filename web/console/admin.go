@@ -41,7 +41,7 @@ func newAdminPage(c echo.Context, a service.Actor, may service.Capability) admin
 // form has that field, the others (and a rule that names no field) together above the form. It reports false,
 // filling nothing, for an error that is not a broken rule, which the caller answers with s.fail.
 func (p *adminPage) formFailed(err error, form url.Values, fields ...string) bool {
-	fe := fieldMessages(err)
+	fe := adminFieldErrors(err)
 	if fe == nil {
 		return false
 	}
@@ -66,8 +66,8 @@ func (p *adminPage) formFailed(err error, form url.Values, fields ...string) boo
 	return true
 }
 
-// done redirects to a page with its notice (POST-redirect-GET).
-func (s *Server) done(c echo.Context, path, notice string) error {
+// adminDone redirects to a page with its notice (POST-redirect-GET).
+func (s *Server) adminDone(c echo.Context, path, notice string) error {
 	return s.redirect(c, path+"?done="+notice)
 }
 
@@ -114,5 +114,5 @@ func (s *Server) adminSetSecondFactor(c echo.Context) error {
 	if err := s.svc.SetAdminSecondFactorRequired(c.Request().Context(), s.actor(c), c.FormValue("required") == "true"); err != nil {
 		return s.fail(c, err)
 	}
-	return s.done(c, "/console/admin/settings", "settings_saved")
+	return s.adminDone(c, "/console/admin/settings", "settings_saved")
 }

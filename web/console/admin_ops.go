@@ -53,7 +53,7 @@ func (s *Server) adminRunJob(c echo.Context) error {
 	if _, err := s.svc.RunJob(c.Request().Context(), s.actor(c), c.Param("name"), consoleHolder); err != nil {
 		return s.fail(c, err)
 	}
-	return s.done(c, "/console/admin/jobs", "job_ran")
+	return s.adminDone(c, "/console/admin/jobs", "job_ran")
 }
 
 // adminOutboxPage lists the mail that failed.
@@ -90,7 +90,7 @@ func (s *Server) adminRetryMail(c echo.Context) error {
 	if _, err := s.svc.RetryMail(c.Request().Context(), s.actor(c), c.Param("id")); err != nil {
 		return s.fail(c, err)
 	}
-	return s.done(c, "/console/admin/outbox", "mail_retried")
+	return s.adminDone(c, "/console/admin/outbox", "mail_retried")
 }
 
 // adminHostsPage lists the transmit allow-list.
@@ -126,7 +126,7 @@ func (s *Server) adminAddHost(c echo.Context) error {
 		}
 		return s.fail(c, err)
 	}
-	return s.done(c, "/console/admin/allowed-hosts", "host_added")
+	return s.adminDone(c, "/console/admin/allowed-hosts", "host_added")
 }
 
 // adminRemoveHost removes an admin's entry (service.RemoveAllowedHost).
@@ -134,7 +134,7 @@ func (s *Server) adminRemoveHost(c echo.Context) error {
 	if err := s.svc.RemoveAllowedHost(c.Request().Context(), s.actor(c), c.Param("host")); err != nil {
 		return s.fail(c, err)
 	}
-	return s.done(c, "/console/admin/allowed-hosts", "host_removed")
+	return s.adminDone(c, "/console/admin/allowed-hosts", "host_removed")
 }
 
 // adminBackupsPage lists the backup systems with what they still hold of erased requests.
@@ -227,7 +227,7 @@ func (s *Server) adminCreateBackup(c echo.Context) error {
 		}
 		return s.fail(c, err)
 	}
-	return s.done(c, "/console/admin/backups", "backup_created")
+	return s.adminDone(c, "/console/admin/backups", "backup_created")
 }
 
 // restoreTimeLayout is the form of an <input type="datetime-local">.
@@ -252,7 +252,7 @@ func (s *Server) adminRecordRestore(c echo.Context) error {
 	}
 	restored, err := s.svc.RecordRestore(c.Request().Context(), a, c.Param("id"), taken)
 	if err != nil {
-		if fe := fieldMessages(err); fe != nil {
+		if fe := adminFieldErrors(err); fe != nil {
 			for _, msg := range fe {
 				p.Errors["restore-"+c.Param("id")] = msg
 			}
@@ -292,7 +292,7 @@ func (s *Server) calendarsPage(c echo.Context, p adminCalendarsPage, status int)
 		l := s.cat.Localizer(s.lang(c))
 		for _, r := range prov {
 			p.Provisional = append(p.Provisional, provisionalView{ID: r.ID, Reference: r.Reference,
-				Type: l.T("dashboard.type." + string(r.Type)), Due: dateOf(l, r.DueDate)})
+				Type: l.T("dashboard.type." + string(r.Type)), Due: dashDate(l, r.DueDate)})
 		}
 	}
 	return s.render(c, status, "admin_calendars", &p)
@@ -352,5 +352,5 @@ func (s *Server) adminLoadCalendarYear(c echo.Context) error {
 		}
 		return s.fail(c, err)
 	}
-	return s.done(c, "/console/admin/calendars", "calendar_loaded")
+	return s.adminDone(c, "/console/admin/calendars", "calendar_loaded")
 }

@@ -111,7 +111,7 @@ func (s *Server) adminCreateQueue(c echo.Context) error {
 		}
 		return s.fail(c, err)
 	}
-	return s.done(c, "/console/admin/queues", "queue_created")
+	return s.adminDone(c, "/console/admin/queues", "queue_created")
 }
 
 // adminUpdateQueue changes what the form carries of a queue (service.UpdateQueue, as PATCH /api/v1/queues/{id}).
@@ -125,7 +125,7 @@ func (s *Server) adminUpdateQueue(c echo.Context) error {
 		}
 		return s.fail(c, err)
 	}
-	return s.done(c, "/console/admin/queues", "queue_updated")
+	return s.adminDone(c, "/console/admin/queues", "queue_updated")
 }
 
 // adminDeleteQueue deletes a queue (service.DeleteQueue; refused while it holds open requests).
@@ -133,5 +133,5 @@ func (s *Server) adminDeleteQueue(c echo.Context) error {
 	if err := s.svc.DeleteQueue(c.Request().Context(), s.actor(c), c.Param("id")); err != nil {
 		return s.fail(c, err)
 	}
-	return s.done(c, "/console/admin/queues", "queue_deleted")
+	return s.adminDone(c, "/console/admin/queues", "queue_deleted")
 }

@@ -78,7 +78,7 @@ func TestAuditorSeesNoActionAndForgedPostsAreRefused(t *testing.T) {
 	}
 	// An officer's action on a request the auditor may read: refused (404 until the request pages exist, 403 by
 	// the service after), never done.
-	id := tc.mustFile(t)
+	id := tc.adminFile(t)
 	for _, path := range []string{"/console/requests/" + id + "/transitions", "/console/requests/" + id + "/notes"} {
 		status, _ := tc.post(t, auditor, "/console/dashboard", path, url.Values{"to": {"in_progress"}, "body": {"x"}})
 		if status != http.StatusForbidden && status != http.StatusNotFound {
@@ -147,8 +147,8 @@ func (tc *testConsole) mustCount(t *testing.T) counts {
 	return counts{len(users), len(tokens), len(queues), len(hosts), len(backups)}
 }
 
-// mustFile files a deletion request through the service, as the web form would, and answers its ID.
-func (tc *testConsole) mustFile(t *testing.T) string {
+// adminFile files a deletion request through the service, as the web form would, and answers its ID.
+func (tc *testConsole) adminFile(t *testing.T) string {
 	t.Helper()
 	r, _, err := tc.svc.FileRequest(context.Background(), service.Actor{UserID: "web", Name: "web form",
 		Role: service.RoleIntake}, service.FileRequestCommand{Type: service.TypeDeletion,

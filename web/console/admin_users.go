@@ -59,7 +59,7 @@ func (s *Server) adminCreateUser(c echo.Context) error {
 		}
 		return s.fail(c, err)
 	}
-	return s.done(c, "/console/admin/users", "user_created")
+	return s.adminDone(c, "/console/admin/users", "user_created")
 }
 
 // adminInviteUser e-mails a person a link to set her password (service.InviteUser, as POST
@@ -68,7 +68,7 @@ func (s *Server) adminInviteUser(c echo.Context) error {
 	if _, err := s.svc.InviteUser(c.Request().Context(), s.actor(c), c.Param("id")); err != nil {
 		return s.fail(c, err)
 	}
-	return s.done(c, "/console/admin/users", "user_invited")
+	return s.adminDone(c, "/console/admin/users", "user_invited")
 }
 
 // adminDeactivateUser stops a user from signing in and using her tokens (service.DeactivateUser).
@@ -76,7 +76,7 @@ func (s *Server) adminDeactivateUser(c echo.Context) error {
 	if _, err := s.svc.DeactivateUser(c.Request().Context(), s.actor(c), c.Param("id")); err != nil {
 		return s.fail(c, err)
 	}
-	return s.done(c, "/console/admin/users", "user_deactivated")
+	return s.adminDone(c, "/console/admin/users", "user_deactivated")
 }
 
 // adminReactivateUser lets a deactivated user back in (service.ReactivateUser).
@@ -84,7 +84,7 @@ func (s *Server) adminReactivateUser(c echo.Context) error {
 	if _, err := s.svc.ReactivateUser(c.Request().Context(), s.actor(c), c.Param("id")); err != nil {
 		return s.fail(c, err)
 	}
-	return s.done(c, "/console/admin/users", "user_reactivated")
+	return s.adminDone(c, "/console/admin/users", "user_reactivated")
 }
 
 // adminTokensPage lists the tokens and issues one.
@@ -186,5 +186,5 @@ func (s *Server) adminRevokeToken(c echo.Context) error {
 	if err := s.svc.RevokeToken(c.Request().Context(), s.actor(c), c.Param("id")); err != nil {
 		return s.fail(c, err)
 	}
-	return s.done(c, "/console/admin/tokens", "token_revoked")
+	return s.adminDone(c, "/console/admin/tokens", "token_revoked")
 }

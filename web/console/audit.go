@@ -151,7 +151,7 @@ func (s *Server) auditReport(c echo.Context) error {
 	}
 	sum, err := s.svc.Summary(c.Request().Context(), s.actor(c), q)
 	if err != nil {
-		if fe := fieldMessages(err); fe != nil {
+		if fe := adminFieldErrors(err); fe != nil {
 			p.Errors = fe
 			return s.render(c, http.StatusUnprocessableEntity, "audit_report", p)
 		}
@@ -202,8 +202,8 @@ func (s *Server) when(c echo.Context, t time.Time) string {
 	return l.Date(t.Year(), t.Month(), t.Day()) + " " + t.Format("15:04")
 }
 
-// fieldMessages is a broken rule's field errors as field -> the service's words; nil for any other error.
-func fieldMessages(err error) map[string]string {
+// adminFieldErrors is a broken rule's field errors as field -> the service's words; nil for any other error.
+func adminFieldErrors(err error) map[string]string {
 	if service.ErrorCode(err) != service.EINVALID {
 		return nil
 	}

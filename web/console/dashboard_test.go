@@ -23,7 +23,7 @@ func TestDashboardPage(t *testing.T) {
 	tc := newTestConsole(t, nil)
 	auditor, _ := tc.client(t, service.RoleAuditor)
 	for range 3 {
-		tc.mustFile(t)
+		tc.adminFile(t)
 	}
 	for _, tt := range []struct{ lang, title, open string }{
 		{"en", "Open and overdue requests per queue", "Not in a queue"},
@@ -132,7 +132,7 @@ func TestAuditViews(t *testing.T) {
 	if !strings.Contains(body, "Added a user") {
 		t.Errorf("events page lacks the user's creation in words:\n%s", body)
 	}
-	tc.mustFile(t)
+	tc.adminFile(t)
 	status, body := tc.get(t, auditor, "/console/audit/report?from=2027-01-01&to=2027-03-01")
 	if status != http.StatusOK || !strings.Contains(body, `id="summary"`) || !strings.Contains(body, "delete my data") {
 		t.Fatalf("report: %d\n%s", status, body)

@@ -65,7 +65,7 @@ func buildDashboard(l *web.Localizer, d *service.Dashboard, overdue map[string]i
 	out := dashboardData{
 		GeneratedAt: l.T("dashboard.generated_at", "Date", l.Date(at.Year(), at.Month(), at.Day()),
 			"Time", at.Format("15:04"), "Zone", d.Location.String()),
-		DaysFrom: dateOf(l, d.ReplyDaysFrom),
+		DaysFrom: dashDate(l, d.ReplyDaysFrom),
 	}
 	var err error
 	if out.QueueChart, out.Queues, err = queueChart(l, d.Queues); err != nil {
@@ -86,7 +86,7 @@ func buildDashboard(l *web.Localizer, d *service.Dashboard, overdue map[string]i
 	return out, nil
 }
 
-func dateOf(l *web.Localizer, d calendar.Date) string { return l.Date(d.Year, d.Month, d.Day) }
+func dashDate(l *web.Localizer, d calendar.Date) string { return l.Date(d.Year, d.Month, d.Day) }
 
 func queueChart(l *web.Localizer, loads []service.QueueLoad) (template.HTML, []queueLoadRow, error) {
 	rows := make([]queueLoadRow, 0, len(loads))
@@ -119,7 +119,7 @@ func weekChart(l *web.Localizer, weeks []service.WeekFlow) (template.HTML, []wee
 	for _, w := range weeks {
 		label := l.T("dashboard.week", "Day", w.Start.Day, "Month", int(w.Start.Month),
 			"Mon", l.T("dashboard.mon."+strconv.Itoa(int(w.Start.Month))))
-		rows = append(rows, weekRow{Label: dateOf(l, w.Start), Received: w.Received, Closed: w.Closed})
+		rows = append(rows, weekRow{Label: dashDate(l, w.Start), Received: w.Received, Closed: w.Closed})
 		cats = append(cats, label)
 		received, closed = append(received, float64(w.Received)), append(closed, float64(w.Closed))
 	}
