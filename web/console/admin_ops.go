@@ -1,6 +1,7 @@
 package console
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -308,15 +309,25 @@ func (s *Server) adminCalendars(c echo.Context) error {
 func (s *Server) adminLoadCalendarYear(c echo.Context) error {
 	a := s.actor(c)
 	p := adminCalendarsPage{adminPage: newAdminPage(c, a, service.CanLoadCalendar)}
-	p.Form["year"] = c.FormValue("year")
 	fail := func(field, key string) error {
 		p.Errors[field] = key
 		return s.calendarsPage(c, p, http.StatusUnprocessableEntity)
 	}
+	// The right to load is checked before a byte of the body is read (the form's CSRF token is in its URL).
 	if !a.Can(service.CanLoadCalendar) {
 		_, err := s.svc.LoadCalendarYear(c.Request().Context(), a, c.Param("name"), 0, nil)
 		return s.fail(c, err)
 	}
+	req := c.Request()
+	req.Body = http.MaxBytesReader(c.Response(), req.Body, maxCalendarUpload+64<<10)
+	if err := req.ParseMultipartForm(maxCalendarUpload + 64<<10); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return fail("file", "admin.calendars.too_large")
+		}
+		return fail("file", "admin.calendars.no_file")
+	}
+	p.Form["year"] = c.FormValue("year")
 	year, err := strconv.Atoi(c.FormValue("year"))
 	if err != nil {
 		return fail("year", "admin.whole_number")

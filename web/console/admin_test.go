@@ -326,14 +326,15 @@ func TestAdminLoadsACalendarYear(t *testing.T) {
 	upload := func(year, doc string) (int, string) {
 		var b bytes.Buffer
 		w := multipart.NewWriter(&b)
-		_ = w.WriteField("csrf", tc.csrf(t, admin, "/console/admin/calendars"))
 		_ = w.WriteField("year", year)
 		if doc != "" {
 			f, _ := w.CreateFormFile("file", "cn-2030.json")
 			_, _ = f.Write([]byte(doc))
 		}
 		w.Close()
-		res, err := admin.Post(tc.URL+"/console/admin/calendars/cn/years", w.FormDataContentType(), &b)
+		// An upload carries its CSRF token in its URL, so that its body is read only once it is authorised.
+		res, err := admin.Post(tc.URL+"/console/admin/calendars/cn/years?csrf="+url.QueryEscape(tc.csrf(t, admin, "/console/admin/calendars")),
+			w.FormDataContentType(), &b)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -367,6 +368,10 @@ func TestAdminLoadsACalendarYear(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("2030 not published after the load: %+v", cals)
+	}
+	// A file over the limit is refused beside its field.
+	if status, body := upload("2031", `{"year": 2031, "days": [], "pad": "`+strings.Repeat("x", maxCalendarUpload)+`"}`); status != http.StatusUnprocessableEntity && status != http.StatusRequestEntityTooLarge {
+		t.Errorf("a file over the limit: %d\n%.300s", status, body)
 	}
 }
 
