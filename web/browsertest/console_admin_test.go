@@ -76,6 +76,7 @@ func TestConsoleAdmin(t *testing.T) {
 	if got := text(t, ctx, "main"); !strings.Contains(got, "Portability") {
 		t.Errorf("the new queue is not listed")
 	}
+	adminShot(t, ctx, "admin-queues")
 
 	m := &service.Mail{ID: "mail-failed", DedupeKey: "test:mail-failed", Kind: "subject.reply", To: "li.wei@example.com",
 		Subject: "Your request", Text: "text", Status: service.MailPending, NextAttemptAt: testNow, CreatedAt: testNow}
@@ -106,6 +107,7 @@ func TestConsoleAdmin(t *testing.T) {
 	if got := text(t, ctx, "#jobs"); !strings.Contains(got, "done") {
 		t.Errorf("the jobs table after the run: %q", got)
 	}
+	adminShot(t, ctx, "admin-jobs")
 
 	for _, page := range []string{"users", "backups", "calendars", "allowed-hosts", "settings"} {
 		e.console(t, ctx, "/console/admin/"+page)
