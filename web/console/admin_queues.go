@@ -15,6 +15,8 @@ type adminQueuesPage struct {
 	Queues   []queueView
 	Officers []*service.User
 	Locales  []string
+	Types    []service.RequestType
+	Channels []service.Channel
 }
 
 type queueView struct {
@@ -23,6 +25,7 @@ type queueView struct {
 	Types       []string
 	Channels    []string
 	IsMember    map[string]bool
+	Routes      map[string]bool // "type:access", "channel:letter": the routes the queue has
 }
 
 func (s *Server) queuesPage(c echo.Context, p adminQueuesPage, status int) error {
@@ -43,20 +46,23 @@ func (s *Server) queuesPage(c echo.Context, p adminQueuesPage, status int) error
 		}
 	}
 	for _, q := range queues {
-		v := queueView{Queue: q, IsMember: map[string]bool{}}
+		v := queueView{Queue: q, IsMember: map[string]bool{}, Routes: map[string]bool{}}
 		for _, m := range q.Members {
 			v.MemberNames = append(v.MemberNames, names[m])
 			v.IsMember[m] = true
 		}
 		for _, t := range q.Routes.Types {
 			v.Types = append(v.Types, string(t))
+			v.Routes["type:"+string(t)] = true
 		}
 		for _, ch := range q.Routes.Channels {
 			v.Channels = append(v.Channels, string(ch))
+			v.Routes["channel:"+string(ch)] = true
 		}
 		p.Queues = append(p.Queues, v)
 	}
 	p.Locales = []string{"en", "zh-CN"}
+	p.Types, p.Channels = service.RequestTypes, service.Channels
 	return s.render(c, status, "admin_queues", &p)
 }
 

@@ -230,13 +230,21 @@ func TestAdminManagesQueues(t *testing.T) {
 		t.Fatalf("queue without a name: %d\n%s", status, body)
 	}
 	status, loc := tc.post(t, admin, "/console/admin/queues", "/console/admin/queues", url.Values{"name": {"Deletions"},
-		"escalation_email": {"dpo@acme.example"}, "locale": {"zh-CN"}, "members_set": {"1"}, "members": {olivia.ID}})
+		"escalation_email": {"dpo@acme.example"}, "locale": {"zh-CN"}, "members_set": {"1"}, "members": {olivia.ID},
+		"routes_set": {"1"}, "routes.types": {"deletion", "account_cancellation"}, "routes.channels": {"letter"}})
 	if status != http.StatusSeeOther || loc != "/console/admin/queues?done=queue_created" {
 		t.Fatalf("create: %d %s", status, loc)
 	}
 	q := tc.mustQueue(t, "Deletions")
-	if len(q.Members) != 1 || q.Members[0] != olivia.ID || q.Locale != "zh-CN" || q.Default {
+	if len(q.Members) != 1 || q.Members[0] != olivia.ID || q.Locale != "zh-CN" || q.Default ||
+		len(q.Routes.Types) != 2 || len(q.Routes.Channels) != 1 || q.Routes.Channels[0] != service.ChannelLetter {
 		t.Fatalf("created %+v", q)
+	}
+	// An unknown type in the routes is the service's refusal, beside no field of the form: above it.
+	status, body = tc.post(t, admin, "/console/admin/queues", "/console/admin/queues/"+q.ID,
+		url.Values{"routes_set": {"1"}, "routes.types": {"fax"}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, `class="alert"`) {
+		t.Fatalf("a route of no type: %d\n%s", status, body)
 	}
 	// Default; then no members, which a default queue may not have: the rule, in the service's words, above
 	// the forms.
