@@ -113,6 +113,16 @@ func TestConsoleAdmin(t *testing.T) {
 		e.console(t, ctx, "/console/admin/"+page)
 		audit(t, ctx, "console admin "+page)
 	}
+	// In Chinese too.
+	run(t, ctx, chromedp.Click("button.lang", chromedp.ByQuery), chromedp.WaitReady(`html[lang="zh-CN"]`, chromedp.ByQuery))
+	for _, page := range []string{"", "users", "tokens", "queues", "backups", "calendars", "jobs", "outbox",
+		"allowed-hosts", "settings"} {
+		e.console(t, ctx, "/console/admin/"+page)
+		if got := text(t, ctx, "h1"); strings.ContainsAny(got, "abcdefghijklmnopqrstuvwxyz") {
+			t.Errorf("/console/admin/%s in Chinese: heading %q", page, got)
+		}
+		audit(t, ctx, "console admin "+page+" zh-CN")
+	}
 }
 
 // TestConsoleAuditor: the auditor sees the dashboard (in English and Chinese) and the audit verification in
