@@ -27,6 +27,7 @@ type adminStore interface {
 	FindUserByEmail(ctx context.Context, email string) (*User, error)
 	ListAllowedHosts(ctx context.Context) ([]*AllowedHost, error)
 	ListQueues(ctx context.Context) ([]*Queue, error)
+	ListTokens(ctx context.Context) ([]*Token, error)
 	ListUsers(ctx context.Context) ([]*User, error)
 	LockAuditHead(ctx context.Context) (AuditHead, error)
 	ProvisionalRequests(ctx context.Context) ([]*Request, error)

@@ -224,3 +224,28 @@ type calendarGap struct {
 	// requests filed late in the year before.
 	Current bool
 }
+
+// ProvisionalRequest is an open request whose due date counts into a year whose holidays are not published yet.
+type ProvisionalRequest struct {
+	ID        string
+	Reference string
+	Type      RequestType
+	DueDate   calendar.Date
+}
+
+// ProvisionalRequests lists the open requests with a provisional due date (admin): those that loading next
+// year's calendar will recompute.
+func (s *Admin) ProvisionalRequests(ctx context.Context, a Actor) ([]ProvisionalRequest, error) {
+	if err := authorize(a, permLoadCalendar); err != nil {
+		return nil, err
+	}
+	rs, err := s.db.ProvisionalRequests(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ProvisionalRequest, len(rs))
+	for i, r := range rs {
+		out[i] = ProvisionalRequest{ID: r.ID, Reference: r.Reference, Type: r.Type, DueDate: r.Due.Date}
+	}
+	return out, nil
+}

@@ -209,3 +209,23 @@ func authorize(a Actor, p permission) error {
 	}
 	return Forbidden(a.Role, grants[p])
 }
+
+// Capability is something a page may offer a person: each is the permission its use case checks, so that a
+// page shows an action exactly when the service would allow it (and the service still checks the action).
+type Capability permission
+
+// The capabilities the console asks about.
+const (
+	CanManageUsers   = Capability(permManageUsers)
+	CanManageQueues  = Capability(permManageQueues)
+	CanRunJobs       = Capability(permRunJobs)
+	CanManageOutbox  = Capability(permManageOutbox)
+	CanManageBackups = Capability(permManageBackups)
+	CanEditAllowList = Capability(permEditAllowList)
+	CanLoadCalendar  = Capability(permLoadCalendar)
+	CanReadAudit     = Capability(permReadAudit)
+	CanReadReports   = Capability(permReadReports)
+)
+
+// Can reports whether the actor's role grants c.
+func (a Actor) Can(c Capability) bool { return authorize(a, permission(c)) == nil }

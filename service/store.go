@@ -17,6 +17,7 @@ type Store interface {
 	AuditEventStore
 	CalendarStore
 	ReportStore
+	DashboardStore
 	QueueStore
 	NoteStore
 	ExtensionStore

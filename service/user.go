@@ -111,6 +111,8 @@ type UserStore interface {
 	FindToken(ctx context.Context, id string) (*Token, error)
 	// RevokeToken marks a token revoked at t.
 	RevokeToken(ctx context.Context, id string, t time.Time) error
+	// ListTokens returns every token, unrevoked first, then newest first, without SecretHash.
+	ListTokens(ctx context.Context) ([]*Token, error)
 }
 
 // validName checks a user or token name: printable, 1-100 characters.

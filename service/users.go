@@ -58,6 +58,14 @@ func (s *Admin) Users(ctx context.Context, a Actor) ([]*User, error) {
 	return s.db.ListUsers(ctx)
 }
 
+// Tokens lists every token, without its secret's hash (admin, auditor): who holds access, and since when.
+func (s *Admin) Tokens(ctx context.Context, a Actor) ([]*Token, error) {
+	if err := authorize(a, permReadUsers); err != nil {
+		return nil, err
+	}
+	return s.db.ListTokens(ctx)
+}
+
 // IssuedToken is a new token and its secret, shown once.
 type IssuedToken struct {
 	Token  *Token

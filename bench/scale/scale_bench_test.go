@@ -315,3 +315,69 @@ func (w *heapWatch) stop() {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func ptr[T any](v T) *T { return &v }
+
+// BenchmarkDashboard aggregates the dashboard (service.Dashboard) over every seeded size, as the auditor (every
+// request) and as an officer (her queues), on a copy of the seeded database: opening it migrates it, and the
+// seeded original stays as the other benchmarks expect it. The seeded requests are all open and received in the
+// last twenty days, the dashboard's worst case: every one is in the backlog and in the weeks' counts. It reports
+// the p50 and p99 of one dashboard.
+func BenchmarkDashboard(b *testing.B) {
+	for _, t := range targets(b) {
+		done := map[int]bool{}
+		for _, tb := range tables(b) {
+			if done[tb.rows] {
+				continue
+			}
+			done[tb.rows] = true
+			b.Run(fmt.Sprintf("%s/stored=%d", t.name, tb.rows), func(b *testing.B) {
+				ctx := context.Background()
+				fx := prepare(b, t.tg, tb.rows, tb.due)
+				copied, drop, err := seed.Copy(ctx, t.tg, fx, t.tg.Dir)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(func() {
+					if err := drop(); err != nil {
+						b.Error(err)
+					}
+				})
+				_, svc := openStack(b, copied.DSN)
+				actors := []service.Actor{
+					{UserID: "bench-auditor", Name: "auditor", Role: service.RoleAuditor},
+					{UserID: fx.OfficerID, Name: "officer", Role: service.RoleOfficer},
+				}
+				for _, a := range actors {
+					b.Run(string(a.Role), func(b *testing.B) { dashboards(b, svc, a) })
+				}
+			})
+		}
+	}
+}
+
+func dashboards(b *testing.B, svc *service.Service, a service.Actor) {
+	ctx := context.Background()
+	lat := make([]time.Duration, 0, b.N)
+	var open int
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		d, err := svc.Dashboard(ctx, a)
+		lat = append(lat, time.Since(start))
+		if err != nil {
+			b.Fatal(err)
+		}
+		open = 0
+		for _, q := range d.Queues {
+			open += q.Open
+		}
+	}
+	b.StopTimer()
+	if open == 0 {
+		b.Fatal("the dashboard counts no open request")
+	}
+	slices.Sort(lat)
+	b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
+	b.ReportMetric(ms(lat[min(len(lat)-1, len(lat)*99/100)]), "p99-ms")
+	b.ReportMetric(float64(open), "open")
+}
