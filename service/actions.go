@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/rightsdesk/rightsdesk/service/calendar"
@@ -229,4 +231,54 @@ func withoutPersonalData(r *Request) *Request {
 	c := *r
 	c.Subject, c.Details, c.ReplyMessage, c.CorrectionOutcomes = Subject{}, Details{}, "", nil
 	return &c
+}
+
+// Colleague is an officer a request may be handed to: her ID, name and the queues she works in, nothing more.
+type Colleague struct {
+	ID       string
+	Name     string
+	QueueIDs []string
+}
+
+// Colleagues lists, by name, the officers of the queues a sees (every queue for admins and auditors): those a
+// request may be assigned to, and whose requests a listing may select.
+func (s *Workflow) Colleagues(ctx context.Context, a Actor) ([]Colleague, error) {
+	if err := authorize(a, permReadRequests); err != nil {
+		return nil, err
+	}
+	queues, err := s.db.ListQueues(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]*Colleague{}
+	var out []*Colleague
+	for _, q := range queues {
+		if a.Role == RoleOfficer && !oneOf(a.UserID, q.Members) {
+			continue
+		}
+		for _, id := range q.Members {
+			c := byID[id]
+			if c == nil {
+				u, err := s.db.FindUser(ctx, id)
+				if ErrorCode(err) == ENOTFOUND {
+					continue
+				} else if err != nil {
+					return nil, err
+				}
+				if u.Role != RoleOfficer {
+					continue
+				}
+				c = &Colleague{ID: u.ID, Name: u.Name}
+				byID[id] = c
+				out = append(out, c)
+			}
+			c.QueueIDs = append(c.QueueIDs, q.ID)
+		}
+	}
+	slices.SortFunc(out, func(x, y *Colleague) int { return strings.Compare(x.Name, y.Name) })
+	list := make([]Colleague, len(out))
+	for i, c := range out {
+		list[i] = *c
+	}
+	return list, nil
 }

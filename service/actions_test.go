@@ -244,3 +244,27 @@ func TestListUnassigned(t *testing.T) {
 		wantError(t, err, service.EINVALID, "assignee")
 	})
 }
+
+// TestColleagues: an officer sees the officers of her own queues, by name; an officer of no queue, none.
+func TestColleagues(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		team := e.mustQueueOfficers(t, "Zhang San", "Li Si")
+		got, err := e.svc.Colleagues(ctx, team[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, c := range got {
+			names = append(names, c.Name)
+		}
+		if want := []string{"Li Si", "Zhang San"}; !cmp.Equal(names, want) {
+			t.Errorf("colleagues = %v, want %v", names, want)
+		}
+		if got, err := e.svc.Colleagues(ctx, officer); err != nil || len(got) != 0 {
+			t.Errorf("an officer of no queue: %v, %v; want none", got, err)
+		}
+		_, err = e.svc.Colleagues(ctx, intake)
+		wantError(t, err, service.EFORBIDDEN)
+	})
+}
