@@ -22,6 +22,7 @@ type Service struct {
 	*Escalation
 	*Admin
 	*Reporting
+	*Sessions
 }
 
 // Config is what New needs.
@@ -55,6 +56,9 @@ type Config struct {
 	Retention time.Duration
 	// SubjectDailyCap bounds web-form filings per subject per 24 hours; default 5.
 	SubjectDailyCap int
+	// SessionIdle ends a console session unused this long; default DefaultSessionIdle. SessionMax ends one this long
+	// after sign-in, used or not; default DefaultSessionMax.
+	SessionIdle, SessionMax time.Duration
 }
 
 // DefaultOrgName signs mails when no organisation is configured.
@@ -97,6 +101,14 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	intake := &Intake{core: s, db: s.store, begin: viewTx(s.store, asIntakeStore)}
 	svc := &Service{core: s, Intake: intake, Workflow: newWorkflow(s, s.store, viewTx(s.store, asWorkflowStore), intake), Fulfilment: &Fulfilment{core: s, db: s.store, begin: viewTx(s.store, asFulfilmentStore)},
 		Escalation: newEscalation(s, s.store, viewTx(s.store, asEscalationStore), viewTxEach(s.store, asEscalationStore)), Admin: &Admin{core: s, db: s.store, begin: viewTx(s.store, asAdminStore)}, Reporting: &Reporting{core: s, db: s.store, begin: viewTx(s.store, asReportingStore)}}
+	svc.Sessions = &Sessions{core: s, db: s.store, begin: viewTx(s.store, asSessionStore), idle: cfg.SessionIdle,
+		max: cfg.SessionMax}
+	if svc.Sessions.idle <= 0 {
+		svc.Sessions.idle = DefaultSessionIdle
+	}
+	if svc.Sessions.max <= 0 {
+		svc.Sessions.max = DefaultSessionMax
+	}
 	if err := svc.RefreshCalendars(ctx); err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 // returns *Error codes as documented, never a driver error.
 type Store interface {
 	UserStore
+	SessionStore
 	RequestStore
 	AuditStore
 	AuditChainStore

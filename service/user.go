@@ -42,6 +42,8 @@ type User struct {
 	Email     string // staff address for escalations; empty for systems
 	Role      Role
 	CreatedAt time.Time
+	// Language is the language the person reads the console in (one of Locales); "" for her browser's.
+	Language string
 }
 
 // Token is an API credential. Only the SHA-256 of its secret is stored; the secret is shown once.
@@ -60,6 +62,8 @@ type Actor struct {
 	Name    string
 	Role    Role
 	TokenID string
+	// SessionID is the console session the actor signed in with; "" for API calls.
+	SessionID string
 }
 
 // SystemActor is the actor of the scheduler's jobs and of start-up tasks.

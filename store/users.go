@@ -15,6 +15,7 @@ type userRow struct {
 	EmailKey  *string // the lowercased e-mail address, unique; nil without one
 	Role      string
 	CreatedAt time.Time `gorm:"autoCreateTime:false"`
+	Language  string
 }
 
 func (userRow) TableName() string { return "users" }
@@ -28,7 +29,8 @@ func emailKey(email string) *string {
 }
 
 func toUser(r *userRow) *service.User {
-	return &service.User{ID: r.ID, Name: r.Name, Email: r.Email, Role: service.Role(r.Role), CreatedAt: r.CreatedAt.UTC()}
+	return &service.User{ID: r.ID, Name: r.Name, Email: r.Email, Role: service.Role(r.Role), CreatedAt: r.CreatedAt.UTC(),
+		Language: r.Language}
 }
 
 type tokenRow struct {
@@ -45,7 +47,7 @@ func (tokenRow) TableName() string { return "tokens" }
 // CreateUser inserts a user. A second user with the same e-mail address (in any case) is a conflict.
 func (s *Store) CreateUser(ctx context.Context, u *service.User) error {
 	err := formatError(s.w.WithContext(ctx).Create(&userRow{ID: u.ID, Name: u.Name, Email: u.Email,
-		EmailKey: emailKey(u.Email), Role: string(u.Role), CreatedAt: utc(u.CreatedAt)}).Error)
+		EmailKey: emailKey(u.Email), Role: string(u.Role), CreatedAt: utc(u.CreatedAt), Language: u.Language}).Error)
 	if service.ErrorCode(err) == service.ECONFLICT && u.Email != "" {
 		if other, ferr := s.FindUserByEmail(ctx, u.Email); ferr == nil {
 			return service.Errorf(service.ECONFLICT, "user %s has this e-mail address already", other.ID)

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"strconv"
 	"strings"
@@ -26,29 +27,63 @@ type Catalogue struct {
 
 // LoadCatalogue parses the embedded messages and checks that every language has every key.
 func LoadCatalogue() (*Catalogue, error) {
-	c := &Catalogue{messages: map[string]map[string]*template.Template{}}
+	files := map[string][]string{}
 	for _, lang := range Languages {
-		raw, err := messageFS.ReadFile("messages/" + lang + ".json")
+		files[lang] = []string{"messages/" + lang + ".json"}
+	}
+	return loadCatalogue(messageFS, files)
+}
+
+// LoadCatalogueDir parses a catalogue kept as one folder per language, each holding one JSON file per area of
+// the pages ({lang}/*.json), merged: a key two files define is an error, and so is a key one language lacks.
+func LoadCatalogueDir(fsys fs.FS) (*Catalogue, error) {
+	files := map[string][]string{}
+	for _, lang := range Languages {
+		names, err := fs.Glob(fsys, lang+"/*.json")
 		if err != nil {
 			return nil, err
 		}
-		var m map[string]string
-		if err := json.Unmarshal(raw, &m); err != nil {
-			return nil, fmt.Errorf("messages/%s.json: %w", lang, err)
+		if len(names) == 0 {
+			return nil, fmt.Errorf("messages: no %s/*.json", lang)
 		}
+		files[lang] = names
+	}
+	return loadCatalogue(fsys, files)
+}
+
+func loadCatalogue(fsys fs.FS, files map[string][]string) (*Catalogue, error) {
+	c := &Catalogue{messages: map[string]map[string]*template.Template{}}
+	for _, lang := range Languages {
 		c.messages[lang] = map[string]*template.Template{}
-		for k, v := range m {
-			t, err := template.New(k).Option("missingkey=error").Parse(v)
+		defined := map[string]string{} // key -> file
+		for _, name := range files[lang] {
+			raw, err := fs.ReadFile(fsys, name)
 			if err != nil {
-				return nil, fmt.Errorf("messages/%s.json %s: %w", lang, k, err)
+				return nil, err
 			}
-			c.messages[lang][k] = t
+			var m map[string]string
+			if err := json.Unmarshal(raw, &m); err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			for k, v := range m {
+				if other, dup := defined[k]; dup {
+					return nil, fmt.Errorf("%s and %s both define %q", other, name, k)
+				}
+				defined[k] = name
+				t, err := template.New(k).Option("missingkey=error").Parse(v)
+				if err != nil {
+					return nil, fmt.Errorf("%s %s: %w", name, k, err)
+				}
+				c.messages[lang][k] = t
+			}
 		}
 	}
-	for k := range c.messages[Languages[0]] {
-		for _, lang := range Languages[1:] {
-			if c.messages[lang][k] == nil {
-				return nil, fmt.Errorf("messages/%s.json lacks %q", lang, k)
+	for _, lang := range Languages {
+		for _, other := range Languages {
+			for k := range c.messages[lang] {
+				if c.messages[other][k] == nil {
+					return nil, fmt.Errorf("messages: %s lacks %q, which %s has", other, k, lang)
+				}
 			}
 		}
 	}
@@ -115,8 +150,14 @@ func negotiateLanguage(r *http.Request) string {
 			}
 		}
 	}
+	return AcceptLanguage(r.Header.Get("Accept-Language"))
+}
+
+// AcceptLanguage answers the best of Languages for an Accept-Language header; the first of Languages when none
+// fits.
+func AcceptLanguage(header string) string {
 	best, bestQ := Languages[0], 0.0
-	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+	for _, part := range strings.Split(header, ",") {
 		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 		q := 1.0
 		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {

@@ -133,8 +133,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Brand.AccentColor == "" {
 		cfg.Brand.AccentColor = "#1a56db"
 	}
-	if !colorRe.MatchString(cfg.Brand.AccentColor) {
-		return nil, fmt.Errorf("RIGHTSDESK_ACCENT_COLOR: %q is not a colour such as #1a56db", cfg.Brand.AccentColor)
+	brandCSS, err := BrandCSS(cfg.Brand.AccentColor)
+	if err != nil {
+		return nil, err
 	}
 	imgSrc := "'self'"
 	var logoType string
@@ -145,7 +146,7 @@ func New(cfg Config) (*Server, error) {
 		if logoType = logoContentType(cfg.Brand.Logo); logoType == "" {
 			return nil, fmt.Errorf("RIGHTSDESK_LOGO_FILE: a logo must be a PNG, JPEG, GIF or WebP image of at most %d KiB", MaxLogoSize>>10)
 		}
-		cfg.Brand.LogoURL = logoPath
+		cfg.Brand.LogoURL = LogoPath
 	}
 	if cfg.Brand.LogoURL != "" {
 		u, err := url.Parse(cfg.Brand.LogoURL)
@@ -179,14 +180,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	realIP := echo.ExtractIPDirect()
-	if len(cfg.TrustedProxies) > 0 {
-		opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
-		for _, n := range cfg.TrustedProxies {
-			opts = append(opts, echo.TrustIPRange(n))
-		}
-		realIP = echo.ExtractIPFromXFFHeader(opts...)
-	}
+	realIP := ClientAddress(cfg.TrustedProxies)
 	s := &Server{svc: cfg.Service, log: cfg.Logger, brand: cfg.Brand, cat: cat, pages: pages, now: cfg.Now,
 		minFill: cfg.MinFillTime, realIP: realIP,
 		tokens: &formTokens{secret: cfg.Service.PageSecret(), now: cfg.Now, secure: cfg.TLS,
@@ -195,11 +189,42 @@ func New(cfg Config) (*Server, error) {
 		links:   newLimiter(rate.Every(6*time.Second), 10, cfg.Now),
 		csp: "default-src 'self'; script-src 'self'; style-src 'self'; img-src " + imgSrc +
 			"; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors " + frame,
-		brandCSS: []byte(":root { --accent: " + cfg.Brand.AccentColor + "; }\n"),
+		brandCSS: brandCSS,
 		logo:     cfg.Brand.Logo, logoType: logoType,
 	}
 	s.routes()
 	return s, nil
+}
+
+// ClientAddress answers how to tell a request's client address: the connection's peer, or the address in
+// X-Forwarded-For that the trusted reverse proxies name, as for the API.
+func ClientAddress(trustedProxies []*net.IPNet) func(*http.Request) string {
+	if len(trustedProxies) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trustedProxies {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// SiteCSS is the pages' style sheet, which the console shares so that both look the same.
+func SiteCSS() []byte {
+	b, err := staticFS.ReadFile("static/site.css")
+	if err != nil {
+		panic("web: the embedded site.css is missing: " + err.Error())
+	}
+	return b
+}
+
+// BrandCSS is the style sheet that gives the pages the organisation's accent colour; an error names the
+// variable when the colour is not #rgb or #rrggbb.
+func BrandCSS(accent string) ([]byte, error) {
+	if !colorRe.MatchString(accent) {
+		return nil, fmt.Errorf("RIGHTSDESK_ACCENT_COLOR: %q is not a colour such as #1a56db", accent)
+	}
+	return []byte(":root { --accent: " + accent + "; }\n"), nil
 }
 
 func (s *Server) routes() {
@@ -215,7 +240,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /privacy/lang", s.switchLanguage)
 	m.HandleFunc("GET /privacy/static/brand.css", s.serveBrandCSS)
 	if s.logo != nil {
-		m.HandleFunc("GET "+logoPath, s.serveLogo)
+		m.HandleFunc("GET "+LogoPath, s.serveLogo)
 	}
 	static, _ := fs.Sub(staticFS, "static")
 	m.Handle("GET /privacy/static/", s.cacheStatic(http.StripPrefix("/privacy/static/", http.FileServerFS(static))))
@@ -281,8 +306,8 @@ func (s *Server) serveBrandCSS(w http.ResponseWriter, r *http.Request) {
 // MaxLogoSize bounds the logo file the pages serve.
 const MaxLogoSize = 256 << 10
 
-// logoPath is where the pages serve the logo file.
-const logoPath = "/privacy/static/logo"
+// LogoPath is where the privacy center serves the logo file (the console shows it from there too).
+const LogoPath = "/privacy/static/logo"
 
 // logoContentType is the type of a logo image, by its content; "" for anything else or a file too large. SVG
 // is not taken: it can carry script.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/rightsdesk/rightsdesk/service"
@@ -47,6 +48,9 @@ type config struct {
 	ContactEmail     string
 	ConsentPurposes  string
 	FrameAncestors   []string
+	// The console's sessions (/console/).
+	SessionIdle time.Duration
+	SessionMax  time.Duration
 }
 
 // parseConfig reads the environment, then the flags of args.
@@ -92,6 +96,8 @@ func parseConfig(name string, args []string, getenv func(string) string) (config
 	fs.StringVar(&cfg.ConsentPurposes, "consent-purposes", env("RIGHTSDESK_CONSENT_PURPOSES", ""), "consent purposes a subject may withdraw: code|English label|中文标签, comma-separated (RIGHTSDESK_CONSENT_PURPOSES)")
 	var frames string
 	fs.StringVar(&frames, "frame-ancestors", env("RIGHTSDESK_FRAME_ANCESTORS", ""), "space- or comma-separated origins that may show the privacy center in an iframe (RIGHTSDESK_FRAME_ANCESTORS)")
+	fs.DurationVar(&cfg.SessionIdle, "session-idle", envDuration(getenv, "RIGHTSDESK_SESSION_IDLE", service.DefaultSessionIdle), "a console session unused this long ends, e.g. 30m (RIGHTSDESK_SESSION_IDLE)")
+	fs.DurationVar(&cfg.SessionMax, "session-max", envDuration(getenv, "RIGHTSDESK_SESSION_MAX", service.DefaultSessionMax), "a console session ends this long after sign-in, used or not, e.g. 12h (RIGHTSDESK_SESSION_MAX)")
 	// Secrets: never flags, which ps would show.
 	cfg.SMTPURL = getenv("RIGHTSDESK_SMTP_URL")
 	cfg.TransmitSecret = getenv("RIGHTSDESK_TRANSMIT_SECRET")
@@ -138,6 +144,9 @@ func parseConfig(name string, args []string, getenv func(string) string) (config
 		strings.ContainsFunc(cfg.OrgName, unicode.IsControl) {
 		return cfg, fs, fmt.Errorf("RIGHTSDESK_ORG_NAME must be the organisation's name: 1 to 200 characters on one line")
 	}
+	if cfg.SessionIdle < time.Minute || cfg.SessionMax < cfg.SessionIdle {
+		return cfg, fs, fmt.Errorf("RIGHTSDESK_SESSION_IDLE must be at least 1m, and RIGHTSDESK_SESSION_MAX at least as long")
+	}
 	if cfg.RetentionDays < 1 {
 		return cfg, fs, fmt.Errorf("RIGHTSDESK_RETENTION_DAYS must be a positive number of days")
 	}
@@ -170,4 +179,17 @@ func envInt(getenv func(string) string, key string, def int) int {
 		return -1
 	}
 	return n
+}
+
+// envDuration reads a duration variable such as 30m; a malformed value becomes -1, which validation refuses.
+func envDuration(getenv func(string) string, key string, def time.Duration) time.Duration {
+	v := getenv(key)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return -1
+	}
+	return d
 }

@@ -7,9 +7,10 @@ import (
 	"os"
 
 	"github.com/rightsdesk/rightsdesk/web"
+	"github.com/rightsdesk/rightsdesk/web/console"
 )
 
-// withPages serves the privacy center at /privacy/ beside the API. The pages are their own handler, not routes
+// withPages serves the privacy center at /privacy/ and the console at /console/ beside the API. The pages are their own handler, not routes
 // of the API's Echo server: the API's middleware (bearer tokens, validation against openapi.yaml, its CSP and
 // 64 KiB body limit) is for JSON callers, and the pages have their own (form tokens, a CSP that allows their
 // style sheet, uploads of an answer's files).
@@ -31,8 +32,19 @@ func withPages(a *app, apiHandler http.Handler) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	brand := web.Brand{OrgName: a.cfg.OrgName, LogoURL: a.cfg.LogoURL, AccentColor: a.cfg.AccentColor}
+	if logo != nil {
+		brand.LogoURL = web.LogoPath
+	}
+	con, err := console.New(console.Config{Service: a.svc, Logger: a.log, Brand: brand,
+		TrustedProxies: a.cfg.TrustedProxies, TLS: a.cfg.TLSCert != ""})
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/privacy/", pages)
+	mux.Handle("/console/", con)
+	mux.Handle("/console", http.RedirectHandler("/console/", http.StatusFound))
 	// A person who opens the service's address in a browser lands on the privacy center, not on a JSON 404.
 	mux.Handle("GET /{$}", http.RedirectHandler("/privacy/", http.StatusFound))
 	mux.Handle("/", apiHandler)

@@ -131,7 +131,8 @@ func open(ctx context.Context, name string, args []string, getenv func(string) s
 	svc, err := service.New(ctx, service.Config{Store: st, Now: time.Now, Keys: keys, PublicURL: cfg.PublicURL,
 		OrgName: cfg.OrgName, Mailer: mailer, DPOEmail: cfg.DPOEmail, Transmitter: transmitter, TransmitAllowHosts: cfg.TransmitAllow,
 		Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour, SubjectDailyCap: cfg.SubjectCap,
-		Connector: datasys.New(log.With().Str("component", "datasys").Logger())})
+		Connector:   datasys.New(log.With().Str("component", "datasys").Logger()),
+		SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax})
 	if err != nil {
 		st.Close()
 		return nil, fs, err

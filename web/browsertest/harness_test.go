@@ -27,6 +27,7 @@ import (
 	"github.com/rightsdesk/rightsdesk/store"
 	"github.com/rightsdesk/rightsdesk/store/storetest"
 	"github.com/rightsdesk/rightsdesk/web"
+	"github.com/rightsdesk/rightsdesk/web/console"
 )
 
 // browserCtx is the one Chromium of the package; each test opens tabs in it.
@@ -106,6 +107,7 @@ type env struct {
 	clock   *storetest.Clock
 	smtp    *smtptest.Server
 	officer service.Actor
+	people  int // users signIn has made
 }
 
 var adminActor = service.Actor{UserID: "u-admin", Name: "admin", Role: service.RoleAdmin}
@@ -149,8 +151,14 @@ func newEnv(t *testing.T, mutate func(*web.Config, *api.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	con, err := console.New(console.Config{Service: e.svc, Logger: zerolog.Nop(), Now: e.clock.Now,
+		Brand: web.Brand{OrgName: wcfg.Brand.OrgName, AccentColor: wcfg.Brand.AccentColor}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/privacy/", pages)
+	mux.Handle("/console/", con)
 	mux.Handle("/", apiHandler)
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: mux}}
 	srv.Start()
