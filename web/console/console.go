@@ -31,6 +31,9 @@ type Config struct {
 	TLS bool
 	// Now is the clock of the console's own limits; default time.Now. Sessions follow the service's clock.
 	Now func() time.Time
+	// MaxConcurrentUploads bounds the export uploads read at once (each up to service.MaxExportSize in
+	// memory), as the API's own bound does; default 4.
+	MaxConcurrentUploads int
 }
 
 //go:embed templates/*.html
@@ -55,6 +58,7 @@ type Server struct {
 	csp      string
 	brandCSS []byte
 	e        *echo.Echo
+	uploads  chan struct{} // the export uploads being read
 }
 
 // New returns the console's handler, its routes registered.
@@ -95,6 +99,10 @@ func New(cfg Config) (*Server, error) {
 		tls: cfg.TLS, secret: consoleSecret(cfg.Service.PageSecret()), brandCSS: brandCSS,
 		csp: "default-src 'self'; script-src 'self'; style-src 'self'; img-src " + imgSrc +
 			"; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"}
+	if cfg.MaxConcurrentUploads <= 0 {
+		cfg.MaxConcurrentUploads = 4
+	}
+	s.uploads = make(chan struct{}, cfg.MaxConcurrentUploads)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	clientAddress := web.ClientAddress(cfg.TrustedProxies)
