@@ -25,6 +25,7 @@ type workListPage struct {
 	Statuses, Types, Queues, Assignees          []option
 	Rows                                        []workRow
 	Next                                        string // the next page's URL; "" on the last
+	AnyProvisional                              bool   // a row's due date is provisional: the footnote says why
 	Errors                                      map[string]string
 }
 
@@ -170,6 +171,7 @@ func (s *Server) workList(c echo.Context) error {
 			row.Assignee = l.T("work.assignee.other")
 		}
 		p.Rows = append(p.Rows, row)
+		p.AnyProvisional = p.AnyProvisional || row.Provisional
 	}
 	if page.NextCursor != "" {
 		next := c.QueryParams()

@@ -94,7 +94,11 @@ func (s *Server) showRequest(c echo.Context, status int, full *service.Request, 
 		if to == service.StatusOnHold {
 			continue // its own form, with the coded reason
 		}
-		p.Transitions = append(p.Transitions, transitionView{To: string(to), Label: l.T("work.move." + string(to)),
+		label := "work.move." + string(to)
+		if r.Status == service.StatusOnHold && to == service.StatusInProgress {
+			label = "work.move.resume"
+		}
+		p.Transitions = append(p.Transitions, transitionView{To: string(to), Label: l.T(label),
 			NeedsReason: r.Status == service.StatusUnverified})
 	}
 	for _, reason := range service.HoldReasons {
@@ -125,8 +129,12 @@ func (s *Server) showRequest(c echo.Context, status int, full *service.Request, 
 	names := map[string]string{}
 	for _, u := range people {
 		names[u.ID] = u.Name
-		if slices.Contains(u.QueueIDs, r.QueueID) && u.ID != r.AssigneeID {
-			p.Colleagues = append(p.Colleagues, option{Value: u.ID, Label: u.Name, Selected: p.Values["assignee_id"] == u.ID})
+		if slices.Contains(u.QueueIDs, r.QueueID) {
+			chosen := u.ID == r.AssigneeID
+			if v, sent := p.Values["assignee_id"]; sent && p.Form == "assignment" {
+				chosen = v == u.ID
+			}
+			p.Colleagues = append(p.Colleagues, option{Value: u.ID, Label: u.Name, Selected: chosen})
 		}
 	}
 	who := func(id string) string {
