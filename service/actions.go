@@ -191,6 +191,12 @@ type RequestView struct {
 	Standing Standing
 	Actions  Actions
 	Location *time.Location // the policy's time zone, in which its dates are shown
+	// DaysUsed of the clock's Budget; WorkingDays tells whether they are working days of the policy's calendar
+	// or calendar days.
+	DaysUsed, Budget int
+	WorkingDays      bool
+	// Corrections is how many corrections a rectification asks for: the reply gives each an outcome.
+	Corrections int
 }
 
 // RequestView reads a request without its subject's personal data, with where it stands and what a may do to
@@ -214,7 +220,9 @@ func (s *Workflow) RequestView(ctx context.Context, a Actor, id string) (*Reques
 			return err
 		}
 		now := s.now()
-		v = &RequestView{Request: withoutPersonalData(r), Actions: allowedActions(a, r, p, granted, now), Location: p.Location}
+		v = &RequestView{Request: withoutPersonalData(r), Actions: allowedActions(a, r, p, granted, now), Location: p.Location,
+			DaysUsed: p.daysUsed(s.cals.Load(), r.Clock, now), Budget: r.Clock.Budget,
+			WorkingDays: p.Period.Unit == UnitWorkingDays, Corrections: len(r.Details.Corrections)}
 		if r.ClosedAt == nil && !r.Status.Terminal() {
 			v.Standing, err = s.standing(p, r, now)
 		}

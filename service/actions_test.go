@@ -107,6 +107,10 @@ func TestActionsOfAnOfficer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if v.Budget != 15 || !v.WorkingDays || v.DaysUsed != 0 || v.Corrections != 0 {
+			t.Errorf("clock of a new request under the default policy: %d of %d used (working days %v), %d corrections",
+				v.DaysUsed, v.Budget, v.WorkingDays, v.Corrections)
+		}
 		if !v.Actions.Claim || v.Actions.Export || v.Actions.Erasure {
 			t.Errorf("open access request: actions %+v, want claim and no export nor erasure", v.Actions)
 		}

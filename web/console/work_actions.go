@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -25,7 +26,7 @@ func (s *Server) done(c echo.Context, form string, err error) error {
 		return s.redirect(c, "/console/requests/"+id)
 	case service.EINVALID:
 		l := s.cat.Localizer(s.lang(c))
-		fs := formState{Form: form, Values: valuesOf(c.Request().PostForm), Errors: fieldMessages(l, s.cat, err, nil)}
+		fs := formState{Form: form, Values: valuesOf(c.Request().PostForm), Errors: fieldMessages(l, s.cat, err, replyField)}
 		return s.showRequest(c, http.StatusUnprocessableEntity, nil, fs)
 	case service.ECONFLICT:
 		l := s.cat.Localizer(s.lang(c))
@@ -56,13 +57,27 @@ func (s *Server) postAssignment(c echo.Context) error {
 	return s.done(c, "assignment", err)
 }
 
-// postReply records the reply: outcome, denial_reason (coded), message.
+// postReply records the reply: outcome, denial_reason (coded), message, follow_up_deletion (a fulfilled
+// account cancellation), and for a rectification each correction's outcome and reason (corrections.N.outcome,
+// corrections.N.reason: the API's corrections[N] with index N).
 func (s *Server) postReply(c echo.Context) error {
-	_, err := s.svc.Reply(c.Request().Context(), s.actor(c), c.Param("id"), service.ReplyCommand{
-		Outcome: service.Status(c.FormValue("outcome")), DenialReason: service.DenialReason(c.FormValue("denial_reason")),
-		Message: strings.TrimSpace(c.FormValue("message"))})
+	cmd := service.ReplyCommand{Outcome: service.Status(c.FormValue("outcome")),
+		DenialReason: service.DenialReason(c.FormValue("denial_reason")), Message: strings.TrimSpace(c.FormValue("message")),
+		FollowUpDeletion: c.FormValue("follow_up_deletion") == "true"}
+	for i := 0; i < maxCorrectionRows; i++ {
+		p := "corrections." + strconv.Itoa(i) + "."
+		outcome, reason := c.FormValue(p+"outcome"), strings.TrimSpace(c.FormValue(p+"reason"))
+		if outcome == "" && reason == "" {
+			continue
+		}
+		cmd.Corrections = append(cmd.Corrections, service.CorrectionOutcome{Index: i, Outcome: outcome, Reason: reason})
+	}
+	_, err := s.svc.Reply(c.Request().Context(), s.actor(c), c.Param("id"), cmd)
 	return s.done(c, "reply", err)
 }
+
+// maxCorrectionRows bounds the correction outcomes a reply form is read for.
+const maxCorrectionRows = 50
 
 // postNote adds an internal note: body.
 func (s *Server) postNote(c echo.Context) error {
@@ -181,4 +196,21 @@ func (s *Server) postExport(c echo.Context) error {
 		_, err = s.svc.AttachExport(ctx, a, id, part.FileName(), content)
 		return s.done(c, "exports", err)
 	}
+}
+
+// correctionRe finds a correction's index in a service field path.
+var correctionRe = regexp.MustCompile(`^corrections\[(\d+)\](\.(outcome|reason|index))?$`)
+
+// replyField turns a reply's service field path (corrections[1].reason) into the form's name
+// (corrections.1.reason); a correction without an outcome is said beside its outcome.
+func replyField(field string) string {
+	m := correctionRe.FindStringSubmatch(field)
+	if m == nil {
+		return field
+	}
+	switch m[3] {
+	case "", "index":
+		return "corrections." + m[1] + ".outcome"
+	}
+	return "corrections." + m[1] + "." + m[3]
 }

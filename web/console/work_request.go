@@ -24,15 +24,25 @@ type requestPage struct {
 	Transitions                                                          []transitionView
 	HoldReasons, DenialReasons, Outcomes, Colleagues, Queues             []option
 	// Me is the signed-in officer's ID, which the claim form assigns the request to.
-	Me       string
-	Events   []historyRow
-	Notes    []historyRow
-	Exports  []string
+	Me      string
+	Events  []historyRow
+	Notes   []historyRow
+	Exports []string
+	// Clock is how much of the deadline's count is used: "8 of 15 working days used".
+	Clock string
+	// Corrections are the indexes of a rectification's corrections, each of which the reply gives an outcome.
+	Corrections []correctionRow
+	// FollowUp: the reply may open the deletion an account cancellation leads to.
+	FollowUp bool
 	Personal *personalView // after "Show personal data"
 	formState
 	// UploadAction is the export form's action, with the CSRF token in its URL (see formToken).
 	UploadAction string
 }
+
+// correctionRow is one correction of a rectification in the reply form: its index (of the form's names) and its
+// number as people count.
+type correctionRow struct{ Index, N int }
 
 // transitionView is one button of the transitions: the status it moves to, and whether it asks for a reason.
 type transitionView struct {
@@ -90,6 +100,15 @@ func (s *Server) showRequest(c echo.Context, status int, full *service.Request, 
 		p.Values = map[string]string{}
 	}
 	p.Standing = standingOf(l, v.Standing, p.Closed)
+	unit := "work.clock.days"
+	if v.WorkingDays {
+		unit = "work.clock.working_days"
+	}
+	p.Clock = l.T(unit, "Used", v.DaysUsed, "Budget", v.Budget)
+	for i := range v.Corrections {
+		p.Corrections = append(p.Corrections, correctionRow{Index: i, N: i + 1})
+	}
+	p.FollowUp = r.Type == service.TypeAccountCancellation
 	for _, to := range v.Actions.Transitions {
 		if to == service.StatusOnHold {
 			continue // its own form, with the coded reason

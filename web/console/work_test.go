@@ -40,8 +40,12 @@ func (d *officerDesk) mustFile(t *testing.T, typ service.RequestType, email, que
 	ctx := context.Background()
 	cmd := service.FileRequestCommand{Type: typ, Channel: service.ChannelLetter,
 		Subject: service.Subject{Name: "Sample Subject", Email: email}}
-	if typ == service.TypeDeletion {
+	switch typ {
+	case service.TypeDeletion:
 		cmd.Details.Ground = service.GroundNoLongerUsingService
+	case service.TypeRectification:
+		cmd.Details.Corrections = []service.Correction{{Field: "address", CorrectedValue: "1 Sample Road"},
+			{Field: "phone", CorrectedValue: "+86 10 0000 0000"}}
 	}
 	r, _, err := d.tc.svc.FileRequest(ctx, adminActor, cmd)
 	if err != nil {
@@ -317,5 +321,41 @@ func TestZhCNWorkPages(t *testing.T) {
 		if key := messageKeyRe.FindString(body); key != "" {
 			t.Errorf("GET %s shows the message key %s", path, key)
 		}
+	}
+}
+
+func TestReplyToARectificationGivesEachCorrectionAnOutcome(t *testing.T) {
+	d := newOfficerDesk(t)
+	r := d.mustFile(t, service.TypeRectification, "eighth@example.com", d.queueID)
+	page := "/console/requests/" + r.ID
+	if status, _ := d.tc.post(t, d.c, page, page+"/transitions", url.Values{"to": {"in_progress"}}); status != http.StatusSeeOther {
+		t.Fatalf("start: %d", status)
+	}
+	_, body := d.tc.get(t, d.c, page)
+	if !strings.Contains(body, `name="corrections.1.outcome"`) || strings.Contains(body, `name="follow_up_deletion"`) {
+		t.Error("the reply form of a rectification of two corrections does not offer two outcomes, or offers a follow-up deletion")
+	}
+	status, body := d.tc.post(t, d.c, page, page+"/reply", url.Values{"outcome": {"fulfilled"}, "message": {"Done."},
+		"corrections.0.outcome": {"applied"}, "corrections.1.outcome": {"refused"}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-corrections-1-reason-error"`) ||
+		!strings.Contains(body, "A refused correction needs a reason.") {
+		t.Fatalf("a refused correction without its reason: %d", status)
+	}
+	status, body = d.tc.post(t, d.c, page, page+"/reply", url.Values{"outcome": {"fulfilled"}, "message": {"Done."},
+		"corrections.0.outcome": {"applied"}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-corrections-1-outcome-error"`) {
+		t.Fatalf("a correction without an outcome: %d", status)
+	}
+	status, _ = d.tc.post(t, d.c, page, page+"/reply", url.Values{"outcome": {"fulfilled"}, "message": {"Done."},
+		"corrections.0.outcome": {"applied"}, "corrections.1.outcome": {"refused"}, "corrections.1.reason": {"The number is in use."}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("the reply: %d", status)
+	}
+	full, err := d.tc.svc.Request(context.Background(), adminActor, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(full.CorrectionOutcomes) != 2 || full.CorrectionOutcomes[1].Outcome != "refused" {
+		t.Errorf("correction outcomes %+v", full.CorrectionOutcomes)
 	}
 }
