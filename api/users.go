@@ -7,7 +7,9 @@ import (
 )
 
 func toAPIUser(u *service.User) User {
-	return User{Id: parseUUID(u.ID), Name: u.Name, Email: u.Email, Role: Role(u.Role), CreatedAt: u.CreatedAt}
+	second := u.SecondFactor
+	return User{Id: parseUUID(u.ID), Name: u.Name, Email: u.Email, Role: Role(u.Role), CreatedAt: u.CreatedAt,
+		DeactivatedAt: u.DeactivatedAt, SecondFactor: &second}
 }
 
 // CreateUser adds a user.
@@ -49,4 +51,33 @@ func (s *Server) RevokeToken(ctx context.Context, req RevokeTokenRequestObject) 
 		return nil, err
 	}
 	return RevokeToken204Response{}, nil
+}
+
+// CreateUserInvitation mails a user a link to choose her console password; the link is not in the answer.
+func (s *Server) CreateUserInvitation(ctx context.Context, req CreateUserInvitationRequestObject) (CreateUserInvitationResponseObject, error) {
+	inv, err := s.svc.InviteUser(ctx, actorFrom(ctx), req.Id.String())
+	if err != nil {
+		return nil, err
+	}
+	i := inv.Invitation
+	return CreateUserInvitation201JSONResponse{Id: parseUUID(i.ID), UserId: parseUUID(i.UserID),
+		Purpose: InvitationPurpose(i.Purpose), CreatedAt: i.CreatedAt, ExpiresAt: i.ExpiresAt}, nil
+}
+
+// DeactivateUser stops a user from signing in and from using her tokens.
+func (s *Server) DeactivateUser(ctx context.Context, req DeactivateUserRequestObject) (DeactivateUserResponseObject, error) {
+	u, err := s.svc.DeactivateUser(ctx, actorFrom(ctx), req.Id.String())
+	if err != nil {
+		return nil, err
+	}
+	return DeactivateUser200JSONResponse(toAPIUser(u)), nil
+}
+
+// ReactivateUser lets a deactivated user sign in and use her tokens again.
+func (s *Server) ReactivateUser(ctx context.Context, req ReactivateUserRequestObject) (ReactivateUserResponseObject, error) {
+	u, err := s.svc.ReactivateUser(ctx, actorFrom(ctx), req.Id.String())
+	if err != nil {
+		return nil, err
+	}
+	return ReactivateUser200JSONResponse(toAPIUser(u)), nil
 }

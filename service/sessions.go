@@ -69,6 +69,9 @@ func (s *Sessions) StartSession(ctx context.Context, userID string) (*StartedSes
 		if !slices.Contains(ConsoleRoles, u.Role) {
 			return Errorf(EFORBIDDEN, "role %s does not sign in to the console; it uses API tokens", u.Role)
 		}
+		if u.DeactivatedAt != nil {
+			return Errorf(EFORBIDDEN, "user %s is deactivated", u.ID)
+		}
 		if err := tx.CreateSession(ctx, sess); err != nil {
 			return fmt.Errorf("create session: %w", err)
 		}
@@ -95,7 +98,8 @@ func (s *Sessions) LookupSession(ctx context.Context, secret string) (*SignedIn,
 		return nil, fmt.Errorf("find session: %w", err)
 	}
 	now := s.now()
-	if now.Sub(sess.LastSeenAt) > s.idle || now.Sub(sess.CreatedAt) > s.max || !slices.Contains(ConsoleRoles, u.Role) {
+	if now.Sub(sess.LastSeenAt) > s.idle || now.Sub(sess.CreatedAt) > s.max || !slices.Contains(ConsoleRoles, u.Role) ||
+		u.DeactivatedAt != nil {
 		if err := s.db.DeleteSession(ctx, sess.ID); err != nil {
 			return nil, fmt.Errorf("end expired session: %w", err)
 		}

@@ -10,6 +10,7 @@ import (
 type Store interface {
 	UserStore
 	SessionStore
+	AccountStore
 	RequestStore
 	AuditStore
 	AuditChainStore

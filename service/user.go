@@ -44,6 +44,10 @@ type User struct {
 	CreatedAt time.Time
 	// Language is the language the person reads the console in (one of Locales); "" for her browser's.
 	Language string
+	// DeactivatedAt is when an admin deactivated the user: she can neither sign in nor use her tokens.
+	DeactivatedAt *time.Time
+	// SecondFactor: she signs in to the console with a TOTP code after her password.
+	SecondFactor bool
 }
 
 // Token is an API credential. Only the SHA-256 of its secret is stored; the secret is shown once.

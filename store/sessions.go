@@ -30,10 +30,12 @@ func (s *Store) FindSession(ctx context.Context, hash string) (*service.Session,
 		CreatedAt, LastSeenAt       time.Time
 		UName, UEmail, URole, ULang string
 		UCreatedAt                  time.Time
+		UDeactivatedAt, UTOTP       *time.Time
 	}
 	err := s.w.WithContext(ctx).Table("sessions AS s").
 		Select("s.id, s.user_id, s.secret_hash, s.created_at, s.last_seen_at, u.name AS u_name, "+
-			"u.email AS u_email, u.role AS u_role, u.created_at AS u_created_at, u.language AS u_lang").
+			"u.email AS u_email, u.role AS u_role, u.created_at AS u_created_at, u.language AS u_lang, "+
+			"u.deactivated_at AS u_deactivated_at, u.totp_enabled_at AS u_totp").
 		Joins("JOIN users AS u ON u.id = s.user_id").
 		Where("s.secret_hash = ?", hash).Take(&row).Error
 	if err != nil {
@@ -41,7 +43,8 @@ func (s *Store) FindSession(ctx context.Context, hash string) (*service.Session,
 	}
 	return &service.Session{ID: row.ID, UserID: row.UserID, SecretHash: row.SecretHash, CreatedAt: row.CreatedAt.UTC(),
 			LastSeenAt: row.LastSeenAt.UTC()}, toUser(&userRow{ID: row.UserID, Name: row.UName, Email: row.UEmail,
-			Role: row.URole, CreatedAt: row.UCreatedAt, Language: row.ULang}), nil
+			Role: row.URole, CreatedAt: row.UCreatedAt, Language: row.ULang, DeactivatedAt: row.UDeactivatedAt,
+			TOTPEnabledAt: row.UTOTP}), nil
 }
 
 // TouchSession records a session's last use.

@@ -16,6 +16,9 @@ type userRow struct {
 	Role      string
 	CreatedAt time.Time `gorm:"autoCreateTime:false"`
 	Language  string
+	// Read with the user, written only by the account methods (accounts.go).
+	DeactivatedAt *time.Time `gorm:"->"`
+	TOTPEnabledAt *time.Time `gorm:"->;column:totp_enabled_at"`
 }
 
 func (userRow) TableName() string { return "users" }
@@ -30,7 +33,7 @@ func emailKey(email string) *string {
 
 func toUser(r *userRow) *service.User {
 	return &service.User{ID: r.ID, Name: r.Name, Email: r.Email, Role: service.Role(r.Role), CreatedAt: r.CreatedAt.UTC(),
-		Language: r.Language}
+		Language: r.Language, DeactivatedAt: utcPtr(r.DeactivatedAt), SecondFactor: r.TOTPEnabledAt != nil}
 }
 
 type tokenRow struct {
@@ -102,7 +105,7 @@ func (s *Store) FindActiveToken(ctx context.Context, hash string) (*service.Toke
 		Select("t.id, t.user_id, t.name, t.secret_hash, t.created_at, "+
 			"u.name AS u_name, u.email AS u_email, u.role AS u_role, u.created_at AS u_created_at").
 		Joins("JOIN users AS u ON u.id = t.user_id").
-		Where("t.secret_hash = ? AND t.revoked_at IS NULL", hash).Take(&row).Error
+		Where("t.secret_hash = ? AND t.revoked_at IS NULL AND u.deactivated_at IS NULL", hash).Take(&row).Error
 	if err != nil {
 		return nil, nil, formatError(err)
 	}
@@ -116,7 +119,7 @@ func (s *Store) FindActiveToken(ctx context.Context, hash string) (*service.Toke
 func (s *Store) CountActiveTokens(ctx context.Context, role service.Role) (int, error) {
 	var n int64
 	err := s.r.WithContext(ctx).Table("tokens AS t").Joins("JOIN users AS u ON u.id = t.user_id").
-		Where("u.role = ? AND t.revoked_at IS NULL", string(role)).Count(&n).Error
+		Where("u.role = ? AND t.revoked_at IS NULL AND u.deactivated_at IS NULL", string(role)).Count(&n).Error
 	return int(n), formatError(err)
 }
 

@@ -25,6 +25,18 @@ func newLimiter(every rate.Limit, burst int, now func() time.Time) *limiter {
 	return &limiter{every: every, burst: burst, buckets: map[string]*bucket{}, now: now}
 }
 
+// Limiter bounds events per key (a client address, an account): a token bucket per key, refilled at every, up
+// to burst. The console's sign-in uses it as the privacy center's forms do.
+type Limiter struct{ l *limiter }
+
+// NewLimiter returns a limiter on the clock now.
+func NewLimiter(every rate.Limit, burst int, now func() time.Time) *Limiter {
+	return &Limiter{l: newLimiter(every, burst, now)}
+}
+
+// Allow reports whether key may act now, and counts it.
+func (l *Limiter) Allow(key string) bool { return l.l.allow(key) }
+
 // allow reports whether key may act now.
 func (l *limiter) allow(key string) bool {
 	l.mu.Lock()

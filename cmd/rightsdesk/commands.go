@@ -19,6 +19,9 @@ commands:
   token create --role ROLE --name NAME [--email EMAIL]
                                           print a new API token once: for the existing user with that
                                           e-mail address, or for a new user
+  users invite --email EMAIL --name NAME --role ROLE
+                                          invite a person to the console: mail her a link to choose her
+                                          password, and print it once
   keys rotate                             re-seal personal data under RIGHTSDESK_ENCRYPTION_KEY (online)
   version                                 print the version
   help [command]                          print this, or a command's own flags
@@ -40,6 +43,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return migrate(ctx, args, getenv, stdout)
 	case cmd == "token":
 		return token(ctx, args, getenv, stdout)
+	case cmd == "users":
+		return usersCommand(ctx, args, getenv, stdout)
 	case cmd == "keys":
 		return keysCommand(ctx, args, getenv, stdout)
 	case cmd == "version":
@@ -217,5 +222,51 @@ func keysCommand(ctx context.Context, args []string, getenv func(string) string,
 	if _, err := a.svc.RekeyAuditHead(ctx); err != nil {
 		return fmt.Errorf("rotate the audit head's MAC: %w", err)
 	}
+	return nil
+}
+
+const usersSynopsis = "users invite --email EMAIL --name NAME --role ROLE [--db DSN]"
+
+// usersCommand invites a person to the console: the user with the address, or a new one. The link is mailed
+// through the outbox and printed once, for the operator to hand over when mail is not set up yet.
+func usersCommand(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := commandFlags("users invite")
+	email := fs.String("email", "", "the person's e-mail address: she signs in with it, and the invitation goes there")
+	name := fs.String("name", "", "her name, for a new user")
+	role := fs.String("role", "", "admin, officer or auditor")
+	db := fs.String("db", "", "SQLite file path or postgres:// URL (default RIGHTSDESK_DB, then ./rightsdesk.db)")
+	what := "Invite a person to the console at /console/: a link to choose her password, valid 72 hours and usable\n" +
+		"once, is e-mailed to her through the outbox and printed here once. The user with that address is invited\n" +
+		"(she must have the role); a new user is created when nobody has it. A new invitation replaces older ones."
+	if len(args) == 0 || isHelp(args[0]) {
+		printUsage(stdout, fs, usersSynopsis, what)
+		if len(args) == 0 {
+			return fmt.Errorf("usage: rightsdesk %s", usersSynopsis)
+		}
+		return nil
+	}
+	if args[0] != "invite" {
+		return fmt.Errorf("unknown users command %q; usage: rightsdesk %s", args[0], usersSynopsis)
+	}
+	if err := parseFlags(fs, args[1:], stdout, usersSynopsis, what); err != nil {
+		return ignoreHelp(err)
+	}
+	a, _, err := open(ctx, "users invite", dbArgs(*db), getenv, io.Discard)
+	if err != nil {
+		return err
+	}
+	defer a.store.Close()
+	inv, err := a.svc.InvitePerson(ctx, service.SystemActor, service.NewUser{Name: strings.TrimSpace(*name),
+		Email: strings.TrimSpace(*email), Role: service.Role(*role)})
+	if err != nil {
+		if fields := service.ErrorFields(err); len(fields) > 0 {
+			return fmt.Errorf("--%s %s", fields[0].Field, fields[0].Message)
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "%s\n", inv.Link)
+	fmt.Fprintf(stdout, "# invitation for %s (role %s, user %s), valid until %s; also e-mailed to %s through the outbox.\n"+
+		"# The link is a secret: it is shown only this once.\n", inv.User.Name, inv.User.Role, inv.User.ID,
+		inv.Invitation.ExpiresAt.Format("2006-01-02 15:04 MST"), inv.User.Email)
 	return nil
 }

@@ -25,6 +25,7 @@ func TestHelp(t *testing.T) {
 		{args: []string{"help", "migrate"}, want: []string{"rightsdesk migrate", "-db"}, never: []string{"tls", "cors"}},
 		{args: []string{"token", "create", "--help"}, want: []string{"-role", "-name", "-email", "-db"}, never: []string{"tls", "cors", "-addr"}},
 		{args: []string{"token", "--help"}, want: []string{"-role", "-email"}, never: []string{"tls"}},
+		{args: []string{"users", "invite", "--help"}, want: []string{"users invite", "-email", "-role", "-name", "-db"}, never: []string{"tls", "-addr"}},
 		{args: []string{"keys", "rotate", "-h"}, want: []string{"keys rotate", "-db"}, never: []string{"tls", "cors", "-addr"}},
 		{args: []string{"version", "--help"}, want: []string{"rightsdesk version"}, never: []string{"-db"}},
 		{args: []string{"serve", "--help"}, want: []string{"-addr", "-tls-cert", "-cors-origins"}, never: []string{"-role"}},
@@ -72,8 +73,8 @@ func TestHelp(t *testing.T) {
 			}
 		}
 	}
-	if commands != 5 {
-		t.Errorf("the usage lists %d commands, want 5 (serve, migrate, token create, keys rotate, version)", commands)
+	if commands != 6 {
+		t.Errorf("the usage lists %d commands, want 6 (serve, migrate, token create, users invite, keys rotate, version)", commands)
 	}
 
 	// A flag the command does not have is still an error, and says where the flags are listed.

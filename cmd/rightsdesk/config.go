@@ -48,9 +48,14 @@ type config struct {
 	ContactEmail     string
 	ConsentPurposes  string
 	FrameAncestors   []string
-	// The console's sessions (/console/).
-	SessionIdle time.Duration
-	SessionMax  time.Duration
+	// The console (/console/): sessions, the first admin, single sign-on.
+	SessionIdle      time.Duration
+	SessionMax       time.Duration
+	AdminEmail       string
+	OIDCIssuer       string
+	OIDCClientID     string
+	OIDCClientSecret string
+	OIDCCreateUsers  string
 }
 
 // parseConfig reads the environment, then the flags of args.
@@ -98,7 +103,12 @@ func parseConfig(name string, args []string, getenv func(string) string) (config
 	fs.StringVar(&frames, "frame-ancestors", env("RIGHTSDESK_FRAME_ANCESTORS", ""), "space- or comma-separated origins that may show the privacy center in an iframe (RIGHTSDESK_FRAME_ANCESTORS)")
 	fs.DurationVar(&cfg.SessionIdle, "session-idle", envDuration(getenv, "RIGHTSDESK_SESSION_IDLE", service.DefaultSessionIdle), "a console session unused this long ends, e.g. 30m (RIGHTSDESK_SESSION_IDLE)")
 	fs.DurationVar(&cfg.SessionMax, "session-max", envDuration(getenv, "RIGHTSDESK_SESSION_MAX", service.DefaultSessionMax), "a console session ends this long after sign-in, used or not, e.g. 12h (RIGHTSDESK_SESSION_MAX)")
+	fs.StringVar(&cfg.AdminEmail, "admin-email", env("RIGHTSDESK_ADMIN_EMAIL", ""), "while no admin can sign in to the console, invite this address as the first admin at start (RIGHTSDESK_ADMIN_EMAIL)")
+	fs.StringVar(&cfg.OIDCIssuer, "oidc-issuer", env("RIGHTSDESK_OIDC_ISSUER", ""), "OpenID Connect provider for single sign-on to the console, e.g. https://accounts.example.com (RIGHTSDESK_OIDC_ISSUER)")
+	fs.StringVar(&cfg.OIDCClientID, "oidc-client-id", env("RIGHTSDESK_OIDC_CLIENT_ID", ""), "the console's client ID at the provider (RIGHTSDESK_OIDC_CLIENT_ID)")
+	fs.StringVar(&cfg.OIDCCreateUsers, "oidc-create-users", env("RIGHTSDESK_OIDC_CREATE_USERS", ""), "create a user of this role (officer, auditor, admin) for a verified address no user has; default never (RIGHTSDESK_OIDC_CREATE_USERS)")
 	// Secrets: never flags, which ps would show.
+	cfg.OIDCClientSecret = getenv("RIGHTSDESK_OIDC_CLIENT_SECRET")
 	cfg.SMTPURL = getenv("RIGHTSDESK_SMTP_URL")
 	cfg.TransmitSecret = getenv("RIGHTSDESK_TRANSMIT_SECRET")
 	cfg.PreviousKeys = getenv("RIGHTSDESK_ENCRYPTION_KEYS_PREVIOUS")

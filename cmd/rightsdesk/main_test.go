@@ -182,6 +182,42 @@ func TestBootstrapToken(t *testing.T) {
 	}
 }
 
+// TestFirstAdminInvitation: with RIGHTSDESK_ADMIN_EMAIL, the first start prints an invitation link for the
+// first admin on stdout, outside the structured log; the next start, the link still good, prints none; the
+// link opens the page to choose a password.
+func TestFirstAdminInvitation(t *testing.T) {
+	db := storetest.SQLite(t).DSN
+	vars := map[string]string{"RIGHTSDESK_DB": db, "RIGHTSDESK_ADMIN_EMAIL": "root@acme.example"}
+	p := start(t, vars)
+	link := regexp.MustCompile(`(?m)^    (http://\S+/console/invitations/rd_[A-Za-z0-9_-]+)$`).FindStringSubmatch(p.out.String())
+	if link == nil {
+		t.Fatalf("no invitation link printed:\n%s", p.out)
+	}
+	for _, line := range strings.Split(p.out.String(), "\n") {
+		if strings.HasPrefix(line, "{") && strings.Contains(line, "/console/invitations/") {
+			t.Errorf("the link is in the structured log: %s", line)
+		}
+	}
+	res, err := http.Get(p.url + link[1][strings.Index(link[1], "/console/"):])
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("the link: %d, want the page to choose a password", res.StatusCode)
+	}
+	p.stop(t)
+	again := start(t, vars)
+	if strings.Contains(again.out.String(), "/console/invitations/") {
+		t.Errorf("the second start printed a link again:\n%s", again.out)
+	}
+	// Without the variable, the log says how to invite one.
+	third := start(t, map[string]string{"RIGHTSDESK_DB": db})
+	if !strings.Contains(third.out.String(), "rightsdesk users invite") {
+		t.Errorf("no advice on inviting an admin:\n%s", third.out)
+	}
+}
+
 // TestShutdownFinishesInFlightRequests cancels the program while a filing's body is still arriving: the
 // filing completes with 201 and the program exits cleanly.
 func TestShutdownFinishesInFlightRequests(t *testing.T) {
@@ -243,6 +279,13 @@ func TestCommands(t *testing.T) {
 		{args: []string{"token", "create", "--role", "officer", "--name", "olivia", "--email", "olivia@example.com", "--db", db}, wantOut: "rd_"},
 		{args: []string{"token", "create", "--role", "boss", "--name", "x", "--db", db}, wantErr: "--role"},
 		{args: []string{"token"}, wantErr: "usage"},
+		{args: []string{"users", "invite", "--email", "olivia@example.com", "--name", "Olivia", "--role", "officer", "--db", db},
+			wantOut: "/console/invitations/rd_"},
+		{args: []string{"users", "invite", "--email", "olivia@example.com", "--name", "Olivia", "--role", "auditor", "--db", db},
+			wantErr: "role officer"},
+		{args: []string{"users", "invite", "--email", "x@example.com", "--name", "X", "--role", "intake", "--db", db},
+			wantErr: "--role"},
+		{args: []string{"users", "invite", "--name", "X", "--role", "admin", "--db", db}, wantErr: "--email"},
 		{args: []string{"frobnicate"}, wantErr: "unknown command"},
 	} {
 		var out bytes.Buffer

@@ -5,7 +5,9 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 
+	"github.com/rightsdesk/rightsdesk/service"
 	"github.com/rightsdesk/rightsdesk/web"
 	"github.com/rightsdesk/rightsdesk/web/console"
 )
@@ -37,7 +39,10 @@ func withPages(a *app, apiHandler http.Handler) (http.Handler, error) {
 		brand.LogoURL = web.LogoPath
 	}
 	con, err := console.New(console.Config{Service: a.svc, Logger: a.log, Brand: brand,
-		TrustedProxies: a.cfg.TrustedProxies, TLS: a.cfg.TLSCert != ""})
+		TrustedProxies: a.cfg.TrustedProxies, TLS: a.cfg.TLSCert != "",
+		OIDC: console.OIDC{Issuer: a.cfg.OIDCIssuer, ClientID: a.cfg.OIDCClientID, ClientSecret: a.cfg.OIDCClientSecret,
+			RedirectURL: strings.TrimRight(a.cfg.PublicURL, "/") + "/console/oidc/callback",
+			CreateRole:  service.Role(a.cfg.OIDCCreateUsers)}})
 	if err != nil {
 		return nil, err
 	}

@@ -162,6 +162,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if secret != "" && a.cfg.BootstrapToken == "" {
 		fmt.Fprintf(stdout, "\nAdmin token (shown only this once; keep it safe):\n\n    %s\n\n", secret)
 	}
+	if err := firstAdmin(ctx, a, stdout); err != nil {
+		return err
+	}
 	holder := replicaName()
 	var sched *scheduler.Scheduler
 	if a.cfg.Scheduler {
@@ -245,5 +248,32 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("serve: %w", err)
 	}
 	a.log.Info().Msg("stopped")
+	return nil
+}
+
+// firstAdmin makes sure somebody can sign in to the console. While no admin can, RIGHTSDESK_ADMIN_EMAIL is
+// invited as the first admin and the link printed on stdout, once, like the bootstrap token: never in the
+// structured log, where secrets must not go (the link sets the admin's password). Without the variable, the
+// log says how to invite one.
+func firstAdmin(ctx context.Context, a *app, stdout io.Writer) error {
+	if a.cfg.AdminEmail == "" {
+		ok, err := a.svc.AdminCanSignIn(ctx)
+		if err != nil {
+			return fmt.Errorf("first admin: %w", err)
+		}
+		if !ok {
+			a.log.Warn().Msg("no admin can sign in to the console at /console/ yet: set RIGHTSDESK_ADMIN_EMAIL and " +
+				"restart (an invitation link is printed), or run: rightsdesk users invite --role admin --email ADDRESS --name NAME")
+		}
+		return nil
+	}
+	inv, err := a.svc.InviteFirstAdmin(ctx, a.cfg.AdminEmail)
+	if err != nil {
+		return fmt.Errorf("RIGHTSDESK_ADMIN_EMAIL: %w", err)
+	}
+	if inv != nil {
+		fmt.Fprintf(stdout, "\nFirst admin: open this link to choose your password and sign in to the console (valid for "+
+			"72 hours; shown only this once; also e-mailed to %s):\n\n    %s\n\n", inv.User.Email, inv.Link)
+	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/rs/zerolog"
+	"golang.org/x/time/rate"
 
 	"github.com/rightsdesk/rightsdesk/service"
 	"github.com/rightsdesk/rightsdesk/web"
@@ -34,6 +35,8 @@ type Config struct {
 	// MaxConcurrentUploads bounds the export uploads read at once (each up to service.MaxExportSize in
 	// memory), as the API's own bound does; default 4.
 	MaxConcurrentUploads int
+	// OIDC is single sign-on; an empty Issuer: none.
+	OIDC OIDC
 }
 
 //go:embed templates/*.html
@@ -59,6 +62,9 @@ type Server struct {
 	brandCSS []byte
 	e        *echo.Echo
 	uploads  chan struct{} // the export uploads being read
+	oidc     *sso          // nil without single sign-on
+	// The sign-in's limits, per client address and per account.
+	loginByAddress, loginByAccount *web.Limiter
 }
 
 // New returns the console's handler, its routes registered.
@@ -103,6 +109,12 @@ func New(cfg Config) (*Server, error) {
 		cfg.MaxConcurrentUploads = 4
 	}
 	s.uploads = make(chan struct{}, cfg.MaxConcurrentUploads)
+	s.oidc, err = newSSO(cfg.OIDC)
+	if err != nil {
+		return nil, err
+	}
+	s.loginByAddress = web.NewLimiter(rate.Every(loginEveryPerAddress), loginBurstPerAddress, cfg.Now)
+	s.loginByAccount = web.NewLimiter(rate.Every(loginEveryPerAccount), loginBurstPerAccount, cfg.Now)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	clientAddress := web.ClientAddress(cfg.TrustedProxies)
@@ -124,8 +136,24 @@ func (s *Server) routes() {
 		cacheStatic)
 	e.POST("/console/lang", s.switchLanguage)
 	e.GET("/console/login", s.loginPage)
+	e.POST("/console/login", s.login)
+	e.GET("/console/login/code", s.codeForm)
+	e.POST("/console/login/code", s.code)
+	e.GET("/console/forgot", s.forgotSent)
+	e.POST("/console/forgot", s.forgot)
+	e.GET("/console/invitations/:token", s.invitation)
+	e.POST("/console/invitations/:token", s.acceptInvitation)
+	e.GET("/console/oidc/start", s.oidcStart)
+	e.GET("/console/oidc/callback", s.oidcCallback)
 	e.POST("/console/logout", s.logout)
-	g := e.Group("/console", s.requireSession)
+	g := e.Group("/console", s.requireSession, s.enrolFirst)
+	g.GET("/account", s.account)
+	g.POST("/account/password", s.changePassword)
+	g.POST("/account/totp", s.beginTOTP)
+	g.GET("/account/totp.png", s.totpQR)
+	g.POST("/account/totp/confirm", s.confirmTOTP)
+	g.POST("/account/totp/disable", s.disableTOTP)
+	g.POST("/account/admin-second-factor", s.requireAdminSecondFactor)
 	s.workRoutes(g)
 	s.adminRoutes(g)
 	e.Any("/console", func(c echo.Context) error { return c.Redirect(http.StatusFound, "/console/") })

@@ -58,6 +58,9 @@ func newTestConsoleOn(t *testing.T, db storetest.DB, mutate func(*Config)) *test
 	if mutate != nil {
 		mutate(&cfg)
 	}
+	if cfg.OIDC.Issuer != "" && cfg.OIDC.RedirectURL == "" {
+		cfg.OIDC.RedirectURL = tc.URL + "/console/oidc/callback"
+	}
 	if tc.con, err = New(cfg); err != nil {
 		t.Fatal(err)
 	}

@@ -146,5 +146,5 @@ func (s *Server) logout(c echo.Context) error {
 		}
 	}
 	s.setCookie(c, sessionCookie, "", -1)
-	return s.redirect(c, "/console/login")
+	return s.redirect(c, "/console/login?done=signed_out")
 }

@@ -64,15 +64,6 @@ func TestSignedInSeesNavOfHerRole(t *testing.T) {
 	}
 }
 
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
 func TestSystemRolesCannotSignIn(t *testing.T) {
 	tc := newTestConsole(t, nil)
 	for _, role := range []service.Role{service.RoleIntake, service.RoleIntegration} {
@@ -118,7 +109,7 @@ func TestLogoutEndsTheSessionEverywhere(t *testing.T) {
 	other := tc.anonymous(t)
 	cu, _ := url.Parse(tc.URL + "/console/")
 	other.Jar.SetCookies(cu, c.Jar.Cookies(cu))
-	if status, loc := tc.post(t, c, "/console/", "/console/logout", url.Values{}); status != http.StatusSeeOther || loc != "/console/login" {
+	if status, loc := tc.post(t, c, "/console/", "/console/logout", url.Values{}); status != http.StatusSeeOther || loc != "/console/login?done=signed_out" {
 		t.Fatalf("logout: %d %s", status, loc)
 	}
 	if status, _ := tc.get(t, other, "/console/"); status != http.StatusSeeOther {
