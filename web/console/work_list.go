@@ -5,10 +5,13 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/rightsdesk/rightsdesk/service"
+	"github.com/rightsdesk/rightsdesk/service/calendar"
+	"github.com/rightsdesk/rightsdesk/web"
 )
 
 // numberRe finds the indexes of a field path (corrections[0], details.corrections.0).
@@ -150,25 +153,28 @@ func (s *Server) workList(c echo.Context) error {
 	if len(bad) > 0 {
 		status = http.StatusUnprocessableEntity
 	}
+	words := newRowWords(l)
 	for _, r := range page.Items {
 		st, err := s.svc.Standing(r)
 		if err != nil {
 			return s.fail(c, err)
 		}
-		row := workRow{ID: r.ID, Reference: r.Reference, Type: l.T("work.type." + string(r.Type)),
-			Status: l.T("work.status." + string(r.Status)), Queue: queueNames[r.QueueID],
-			Due:         dateOf(l, r.Due.Date.Year, r.Due.Date.Month, r.Due.Date.Day),
-			Received:    timeIn(l, r.ReceivedAt, s.svc.Location(r.Policy)),
-			Provisional: r.Due.Provisional, Standing: standingOf(l, st, r.Status.Terminal())}
+		loc := s.svc.Location(r.Policy)
+		received := r.ReceivedAt.In(loc)
+		row := workRow{ID: r.ID, Reference: r.Reference, Type: words.t("work.type." + string(r.Type)),
+			Status: words.t("work.status." + string(r.Status)), Queue: queueNames[r.QueueID],
+			Due:         words.date(r.Due.Date.Year, r.Due.Date.Month, r.Due.Date.Day),
+			Received:    words.date(received.Year(), received.Month(), received.Day()) + " " + received.Format("15:04"),
+			Provisional: r.Due.Provisional, Standing: words.standing(st, r.Status.Terminal())}
 		switch {
 		case r.AssigneeID == "":
-			row.Assignee = l.T("work.assignee.none")
+			row.Assignee = words.t("work.assignee.none")
 		case r.AssigneeID == a.UserID:
-			row.Assignee = l.T("work.assignee.me")
+			row.Assignee = words.t("work.assignee.me")
 		case names[r.AssigneeID] != "":
 			row.Assignee = names[r.AssigneeID]
 		default:
-			row.Assignee = l.T("work.assignee.other")
+			row.Assignee = words.t("work.assignee.other")
 		}
 		p.Rows = append(p.Rows, row)
 		p.AnyProvisional = p.AnyProvisional || row.Provisional
@@ -179,4 +185,50 @@ func (s *Server) workList(c echo.Context) error {
 		p.Next = "/console/?" + next.Encode()
 	}
 	return s.render(c, status, "work_list", p)
+}
+
+// rowWords writes the words of a list's rows once each: a page of 50 rows repeats few types, statuses, dates
+// and counts, and each message is a template to execute.
+type rowWords struct {
+	l         *web.Localizer
+	messages  map[string]string
+	dates     map[calendar.Date]string
+	standings map[service.Standing]standingView
+}
+
+func newRowWords(l *web.Localizer) *rowWords {
+	return &rowWords{l: l, messages: map[string]string{}, dates: map[calendar.Date]string{},
+		standings: map[service.Standing]standingView{}}
+}
+
+func (w *rowWords) t(key string) string {
+	m, ok := w.messages[key]
+	if !ok {
+		m = w.l.T(key)
+		w.messages[key] = m
+	}
+	return m
+}
+
+func (w *rowWords) date(y int, m time.Month, d int) string {
+	k := calendar.Date{Year: y, Month: m, Day: d}
+	s, ok := w.dates[k]
+	if !ok {
+		s = w.l.Date(y, m, d)
+		w.dates[k] = s
+	}
+	return s
+}
+
+func (w *rowWords) standing(st service.Standing, closed bool) standingView {
+	if closed {
+		return standingView{}
+	}
+	st.Today = calendar.Date{} // the same words whatever the day
+	v, ok := w.standings[st]
+	if !ok {
+		v = standingOf(w.l, st, false)
+		w.standings[st] = v
+	}
+	return v
 }
