@@ -359,3 +359,31 @@ func TestReplyToARectificationGivesEachCorrectionAnOutcome(t *testing.T) {
 		t.Errorf("correction outcomes %+v", full.CorrectionOutcomes)
 	}
 }
+
+func TestVerifyingByHandNeedsAReason(t *testing.T) {
+	d := newOfficerDesk(t)
+	ctx := context.Background()
+	intake := service.Actor{UserID: "u-intake", Name: "web form", Role: service.RoleIntake}
+	r, _, err := d.tc.svc.FileRequest(ctx, intake, service.FileRequestCommand{Type: service.TypeAccess,
+		Channel: service.ChannelWebForm, Subject: service.Subject{Name: "Sample Subject", Email: "ninth@example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != service.StatusUnverified {
+		t.Fatalf("a web form's filing is %s", r.Status)
+	}
+	if _, err := d.tc.svc.MoveRequest(ctx, adminActor, r.ID, service.MoveCommand{QueueID: d.queueID}); err != nil {
+		t.Fatal(err)
+	}
+	page := "/console/requests/" + r.ID
+	status, body := d.tc.post(t, d.c, page, page+"/transitions", url.Values{"to": {"open"}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-reason-open-error"`) {
+		t.Fatalf("verifying without a reason: %d, want 422 beside the reason", status)
+	}
+	if status, _ := d.tc.post(t, d.c, page, page+"/transitions", url.Values{"to": {"open"}, "reason": {"Identity checked by phone."}}); status != http.StatusSeeOther {
+		t.Fatalf("verifying with a reason: %d", status)
+	}
+	if _, body := d.tc.get(t, d.c, page); !strings.Contains(body, "Identity checked by phone.") {
+		t.Error("the reason is not among the notes")
+	}
+}
