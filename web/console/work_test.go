@@ -387,3 +387,22 @@ func TestVerifyingByHandNeedsAReason(t *testing.T) {
 		t.Error("the reason is not among the notes")
 	}
 }
+
+func TestUploadLimits(t *testing.T) {
+	d := newOfficerDesk(t)
+	r := d.mustFile(t, service.TypeAccess, "tenth@example.com", d.queueID)
+	page := "/console/requests/" + r.ID
+	// Before work starts, the upload is refused before its body is read.
+	if status := d.upload(t, page, "export.csv", "a,b\n", true); status != http.StatusConflict {
+		t.Errorf("an upload to an open request: %d, want 409", status)
+	}
+	if status, _ := d.tc.post(t, d.c, page, page+"/transitions", url.Values{"to": {"in_progress"}}); status != http.StatusSeeOther {
+		t.Fatalf("start: %d", status)
+	}
+	if status := d.upload(t, page, "big.csv", strings.Repeat("x", service.MaxExportSize+1), true); status != http.StatusUnprocessableEntity {
+		t.Errorf("a file one byte over the limit: %d, want 422", status)
+	}
+	if status := d.upload(t, page, "", "a,b\n", true); status != http.StatusUnprocessableEntity {
+		t.Errorf("a file without a name: %d, want 422", status)
+	}
+}
