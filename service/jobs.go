@@ -68,10 +68,14 @@ var JobTable = []JobSpec{
 			r, err := s.Transmit(ctx)
 			return jobOutcome{Detail: r.String()}, err
 		}},
-	{JobExpiry, "@hourly", "closes requests never verified, telling the subject",
+	{JobExpiry, "@hourly", "closes requests never verified, telling the subject; removes expired console sessions",
 		func(s *Service, ctx context.Context) (jobOutcome, error) {
 			n, err := s.ExpireUnverified(ctx)
-			return jobOutcome{Detail: fmt.Sprintf("%d expired", n)}, err
+			if err != nil {
+				return jobOutcome{Detail: fmt.Sprintf("%d expired", n)}, err
+			}
+			m, err := s.EndExpiredSessions(ctx)
+			return jobOutcome{Detail: fmt.Sprintf("%d expired; %d console session(s) removed", n, m)}, err
 		}},
 	{JobRetention, "@daily", "removes personal data and export files from requests closed past their retention",
 		func(s *Service, ctx context.Context) (jobOutcome, error) {

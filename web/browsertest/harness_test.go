@@ -112,7 +112,7 @@ type env struct {
 
 var adminActor = service.Actor{UserID: "u-admin", Name: "admin", Role: service.RoleAdmin}
 
-func newEnv(t *testing.T, mutate func(*web.Config, *api.Config)) *env {
+func newEnv(t *testing.T, mutate func(*web.Config, *api.Config), consoleOpts ...func(*console.Config)) *env {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -151,8 +151,15 @@ func newEnv(t *testing.T, mutate func(*web.Config, *api.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	con, err := console.New(console.Config{Service: e.svc, Logger: zerolog.Nop(), Now: e.clock.Now,
-		Brand: web.Brand{OrgName: wcfg.Brand.OrgName, AccentColor: wcfg.Brand.AccentColor}})
+	ccfg := console.Config{Service: e.svc, Logger: zerolog.Nop(), Now: e.clock.Now,
+		Brand: web.Brand{OrgName: wcfg.Brand.OrgName, AccentColor: wcfg.Brand.AccentColor}}
+	for _, o := range consoleOpts {
+		o(&ccfg)
+	}
+	if ccfg.OIDC.Issuer != "" && ccfg.OIDC.RedirectURL == "" {
+		ccfg.OIDC.RedirectURL = e.URL + "/console/oidc/callback"
+	}
+	con, err := console.New(ccfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,6 +266,17 @@ func audit(t *testing.T, ctx context.Context, page string) {
 // (relative to the repository's root).
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
+	saveScreenshots(t, ctx, "privacy-"+name)
+}
+
+// consoleScreenshot saves the tab's console page as console-NAME-WIDTH.png, as screenshot does.
+func consoleScreenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	saveScreenshots(t, ctx, "console-"+name)
+}
+
+func saveScreenshots(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
 	dir := os.Getenv("RIGHTSDESK_SCREENSHOTS")
 	if dir == "" {
 		return
@@ -272,7 +290,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	for _, width := range []int64{1280, 375} {
 		var png []byte
 		run(t, ctx, chromedp.EmulateViewport(width, 800), chromedp.FullScreenshot(&png, 100))
-		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("privacy-%s-%d.png", name, width)), png, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-%d.png", name, width)), png, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -185,10 +185,6 @@ type forgotPage struct {
 	Errors map[string]string
 }
 
-func (s *Server) forgotForm(c echo.Context) error {
-	return s.render(c, http.StatusOK, "forgot", &forgotPage{})
-}
-
 // forgot sends a reset link if the address is a user's, and says the same either way.
 func (s *Server) forgot(c echo.Context) error {
 	p := &forgotPage{Email: strings.TrimSpace(c.FormValue("email")), Errors: map[string]string{}}
@@ -206,6 +202,7 @@ func (s *Server) forgot(c echo.Context) error {
 	return s.redirect(c, "/console/forgot?sent=1")
 }
 
+// forgotSent is the form, or after it was sent (?sent=1) the same words for every address.
 func (s *Server) forgotSent(c echo.Context) error {
 	return s.render(c, http.StatusOK, "forgot", &forgotPage{Sent: c.QueryParam("sent") == "1"})
 }
