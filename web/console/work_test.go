@@ -383,8 +383,11 @@ func TestVerifyingByHandNeedsAReason(t *testing.T) {
 	if status, _ := d.tc.post(t, d.c, page, page+"/transitions", url.Values{"to": {"open"}, "reason": {"Identity checked by phone."}}); status != http.StatusSeeOther {
 		t.Fatalf("verifying with a reason: %d", status)
 	}
-	if _, body := d.tc.get(t, d.c, page); !strings.Contains(body, "Identity checked by phone.") {
-		t.Error("the reason is not among the notes")
+	if _, body := d.tc.get(t, d.c, page); strings.Contains(body, "Identity checked by phone.") {
+		t.Error("the notes show before the personal data is asked for")
+	}
+	if _, body := d.tc.post(t, d.c, page, page+"/personal-data", url.Values{}); !strings.Contains(body, "Identity checked by phone.") {
+		t.Error("the reason is not among the notes shown with the personal data")
 	}
 }
 
