@@ -20,6 +20,42 @@ type Accounts struct {
 	*core
 	db    accountsStore
 	begin txRunner[accountsStore]
+	// hashing bounds the argon2id hashes computed at once (64 MiB each), so that a flood of sign-ins from many
+	// addresses queues instead of exhausting memory.
+	hashing chan struct{}
+}
+
+// concurrentHashes is how many password hashes are computed at once.
+const concurrentHashes = 4
+
+// hashSlot waits for a turn to compute a password hash; release it with the function answered.
+func (s *Accounts) hashSlot(ctx context.Context) (func(), error) {
+	select {
+	case s.hashing <- struct{}{}:
+		return func() { <-s.hashing }, nil
+	case <-ctx.Done():
+		return nil, Errorf(EUNAVAILABLE, "too many sign-ins at once; try again")
+	}
+}
+
+// checkPassword is checkPassword in turn.
+func (s *Accounts) checkPassword(ctx context.Context, encoded, pw string) (bool, error) {
+	release, err := s.hashSlot(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer release()
+	return checkPassword(encoded, pw), nil
+}
+
+// hashPassword is hashPassword in turn.
+func (s *Accounts) hashPassword(ctx context.Context, pw string) (string, error) {
+	release, err := s.hashSlot(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	return hashPassword(pw), nil
 }
 
 // accountsStore is every store method Accounts calls.
@@ -199,9 +235,12 @@ func (s *Accounts) AcceptInvitation(ctx context.Context, token, password string)
 	if p := passwordProblem(password); p != "" {
 		return nil, Invalid(FieldError{"password", p})
 	}
-	hash := hashPassword(password)
+	hash, err := s.hashPassword(ctx, password)
+	if err != nil {
+		return nil, err
+	}
 	var user *User
-	err := s.begin(ctx, func(tx accountsStore) error {
+	err = s.begin(ctx, func(tx accountsStore) error {
 		inv, u, err := s.usableInvitation(ctx, tx, token)
 		if err != nil {
 			return err
@@ -251,7 +290,9 @@ func (s *Accounts) CheckPassword(ctx context.Context, address, password string) 
 	switch ErrorCode(err) {
 	case "":
 	case ENOTFOUND:
-		checkPassword(dummyHash(), password)
+		if _, err := s.checkPassword(ctx, dummyHash(), password); err != nil {
+			return nil, err
+		}
 		return nil, s.failed(ctx, anonymous, "", "unknown_account", refused)
 	default:
 		return nil, err
@@ -260,12 +301,19 @@ func (s *Accounts) CheckPassword(ctx context.Context, address, password string) 
 	if err != nil {
 		return nil, err
 	}
+	stored := cred.PasswordHash
+	if stored == "" {
+		stored = dummyHash()
+	}
+	right, err := s.checkPassword(ctx, stored, password)
+	if err != nil {
+		return nil, err
+	}
 	reason := ""
 	switch {
 	case cred.PasswordHash == "":
-		checkPassword(dummyHash(), password)
 		reason = "no_password"
-	case !checkPassword(cred.PasswordHash, password):
+	case !right:
 		reason = "wrong_password"
 	case u.DeactivatedAt != nil:
 		reason = "deactivated"
@@ -295,13 +343,22 @@ func (s *Accounts) ChangePassword(ctx context.Context, a Actor, current, next st
 	if err != nil {
 		return err
 	}
-	if cred.PasswordHash != "" && !checkPassword(cred.PasswordHash, current) {
-		return s.failed(ctx, a, a.UserID, "wrong_password", Invalid(FieldError{"current_password", "is not your password"}))
+	if cred.PasswordHash != "" {
+		right, err := s.checkPassword(ctx, cred.PasswordHash, current)
+		if err != nil {
+			return err
+		}
+		if !right {
+			return s.failed(ctx, a, a.UserID, "wrong_password", Invalid(FieldError{"current_password", "is not your password"}))
+		}
 	}
 	if p := passwordProblem(next); p != "" {
 		return Invalid(FieldError{"password", p})
 	}
-	hash := hashPassword(next)
+	hash, err := s.hashPassword(ctx, next)
+	if err != nil {
+		return err
+	}
 	return s.begin(ctx, func(tx accountsStore) error {
 		if err := tx.SetPasswordHash(ctx, a.UserID, hash); err != nil {
 			return err

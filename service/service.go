@@ -104,7 +104,8 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		Escalation: newEscalation(s, s.store, viewTx(s.store, asEscalationStore), viewTxEach(s.store, asEscalationStore)), Admin: &Admin{core: s, db: s.store, begin: viewTx(s.store, asAdminStore)}, Reporting: &Reporting{core: s, db: s.store, begin: viewTx(s.store, asReportingStore)}}
 	svc.Sessions = &Sessions{core: s, db: s.store, begin: viewTx(s.store, asSessionStore), idle: cfg.SessionIdle,
 		max: cfg.SessionMax}
-	svc.Accounts = &Accounts{core: s, db: s.store, begin: viewTx(s.store, asAccountsStore)}
+	svc.Accounts = &Accounts{core: s, db: s.store, begin: viewTx(s.store, asAccountsStore),
+		hashing: make(chan struct{}, concurrentHashes)}
 	if svc.Sessions.idle <= 0 {
 		svc.Sessions.idle = DefaultSessionIdle
 	}

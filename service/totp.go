@@ -149,7 +149,13 @@ func (s *Accounts) DisableTOTP(ctx context.Context, a Actor, password string) er
 	if err != nil {
 		return err
 	}
-	if cred.PasswordHash == "" || !checkPassword(cred.PasswordHash, password) {
+	right := false
+	if cred.PasswordHash != "" {
+		if right, err = s.checkPassword(ctx, cred.PasswordHash, password); err != nil {
+			return err
+		}
+	}
+	if !right {
 		return s.failed(ctx, a, a.UserID, "wrong_password", Invalid(FieldError{"current_password", "is not your password"}))
 	}
 	if a.Role == RoleAdmin {

@@ -84,6 +84,7 @@ func TestConsoleInvitationToSecondFactor(t *testing.T) {
 		t.Error("the QR code did not load")
 	}
 	audit(t, ctx, "console second factor enrolment")
+	consoleScreenshot(t, ctx, "account-enrol")
 	code, _ := totp.GenerateCode(secret, e.clock.Now())
 	run(t, ctx, chromedp.SendKeys("#f-code", code, chromedp.ByID), chromedp.Submit("#f-code", chromedp.ByID))
 	if got := text(t, ctx, ".codes"); strings.Count(got, "-") != service.RecoveryCodeCount {

@@ -308,3 +308,48 @@ func TestSingleSignOnWithARealProvider(t *testing.T) {
 		t.Errorf("a forged callback: %d", status)
 	}
 }
+
+// TestSessionCookieOverTLS: behind TLS the session cookie is __Host-rd_console: Secure, HttpOnly, SameSite=Lax,
+// Path=/.
+func TestSessionCookieOverTLS(t *testing.T) {
+	tc := newTestConsole(t, func(c *Config) { c.TLS = true })
+	u := tc.mustUser(t, "Olivia Chen", service.RoleOfficer)
+	link := tc.invite(t, u)
+	if _, err := tc.svc.AcceptInvitation(context.Background(), strings.TrimPrefix(link, "/console/invitations/"), goodPassword); err != nil {
+		t.Fatal(err)
+	}
+	// A cookie jar keeps Secure cookies from plain http: the cookies are carried by hand.
+	res, err := http.Get(tc.URL + "/console/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	var form *http.Cookie
+	for _, ck := range res.Cookies() {
+		if ck.Name == "__Host-"+formCookie {
+			form = ck
+		}
+	}
+	if form == nil {
+		t.Fatal("no form cookie")
+	}
+	body := url.Values{"csrf": {tc.con.csrfFor(form.Value)}, "email": {u.Email}, "password": {goodPassword}}.Encode()
+	req, _ := http.NewRequest(http.MethodPost, tc.URL+"/console/login", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(&http.Cookie{Name: form.Name, Value: form.Value})
+	res, err = tc.anonymous(t).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	var session *http.Cookie
+	for _, ck := range res.Cookies() {
+		if ck.Name == "__Host-"+sessionCookie {
+			session = ck
+		}
+	}
+	if res.StatusCode != http.StatusSeeOther || session == nil || !session.Secure || !session.HttpOnly ||
+		session.SameSite != http.SameSiteLaxMode || session.Path != "/" || session.Domain != "" {
+		t.Errorf("sign-in over TLS: %d, session cookie %+v", res.StatusCode, session)
+	}
+}

@@ -189,9 +189,25 @@ func (s *Server) headers(next echo.HandlerFunc) echo.HandlerFunc {
 			s.log.Info().Str("method", c.Request().Method).Str("route", c.Path()).Int("status", status).
 				Dur("latency", time.Since(start)).Msg("console")
 		}()
+		r := c.Request()
+		limit := int64(formLimit)
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+			limit = uploadLimit
+		}
+		if r.ContentLength > limit {
+			return s.errorPage(c, http.StatusRequestEntityTooLarge, "error.too_large", "")
+		}
+		r.Body = http.MaxBytesReader(c.Response(), r.Body, limit)
 		return next(c)
 	}
 }
+
+// The largest bodies the console reads: a form, and a form with a file (an export: service.MaxExportSize and
+// the envelope).
+const (
+	formLimit   = 64 << 10
+	uploadLimit = service.MaxExportSize + 1<<20
+)
 
 // cacheStatic lets browsers keep the embedded assets for a day (they change only with the binary).
 func cacheStatic(next echo.HandlerFunc) echo.HandlerFunc {

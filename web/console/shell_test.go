@@ -210,3 +210,18 @@ func TestUnknownPagesAnswerTheConsoles404(t *testing.T) {
 		t.Errorf("%d\n%s", status, body)
 	}
 }
+
+func TestBodiesAreLimited(t *testing.T) {
+	tc := newTestConsole(t, nil)
+	c, _ := tc.client(t, service.RoleOfficer)
+	token := tc.csrf(t, c, "/console/")
+	body := url.Values{"csrf": {token}, "lang": {"zh-CN"}, "back": {strings.Repeat("x", formLimit)}}.Encode()
+	res, err := c.Post(tc.URL+"/console/lang", "application/x-www-form-urlencoded", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("a form over %d bytes: %d, want 413", formLimit, res.StatusCode)
+	}
+}
