@@ -58,27 +58,6 @@ func (e *env) sampleDesk(t *testing.T) map[string]*service.Request {
 	return out
 }
 
-// consoleShot saves the tab's page, 1280 wide, as console-NAME.png when RIGHTSDESK_SCREENSHOTS names a folder
-// (relative to the repository's root).
-func consoleShot(t *testing.T, ctx context.Context, name string) {
-	t.Helper()
-	dir := os.Getenv("RIGHTSDESK_SCREENSHOTS")
-	if dir == "" {
-		return
-	}
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join("..", "..", dir)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	var png []byte
-	run(t, ctx, chromedp.EmulateViewport(1280, 900), chromedp.FullScreenshot(&png, 100))
-	if err := os.WriteFile(filepath.Join(dir, "console-"+name+".png"), png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // hasEvent reports whether a request's trail has an event of action by actor.
 func (e *env) hasEvent(t *testing.T, id, action, actor string) bool {
 	t.Helper()
@@ -125,13 +104,13 @@ func TestConsoleOfficersDay(t *testing.T) {
 		t.Error("the work list shows a subject's address")
 	}
 	audit(t, ctx, "console work list")
-	consoleShot(t, ctx, "worklist-en")
+	consoleScreenshot(t, ctx, "worklist-en")
 	e.console(t, ctx, "/console/?lang=zh-CN")
 	if got := text(t, ctx, "table.work"); !strings.Contains(got, "已逾期") || !strings.Contains(got, "个工作日") {
 		t.Errorf("the work list in Chinese:\n%s", got)
 	}
 	audit(t, ctx, "console work list zh-CN")
-	consoleShot(t, ctx, "worklist-zh-CN")
+	consoleScreenshot(t, ctx, "worklist-zh-CN")
 	e.console(t, ctx, "/console/")
 
 	// Filters: hers only.
@@ -221,7 +200,7 @@ func TestConsoleOfficersDay(t *testing.T) {
 		t.Error("showing the personal data was not audited")
 	}
 	audit(t, ctx, "console request page with personal data")
-	consoleShot(t, ctx, "request-en")
+	consoleScreenshot(t, ctx, "request-en")
 
 	// Another queue's request: the console's 404, the refusal audited.
 	name, members := "elsewhere", []string{}
@@ -257,7 +236,7 @@ func TestConsoleOfficersDay(t *testing.T) {
 		t.Errorf("the history in Chinese:\n%s", got)
 	}
 	audit(t, ctx, "console request page zh-CN")
-	consoleShot(t, ctx, "request-zh-CN")
+	consoleScreenshot(t, ctx, "request-zh-CN")
 }
 
 // TestConsoleFileByLetter: an officer files a request received by letter, with the form's errors beside
