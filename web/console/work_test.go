@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rightsdesk/rightsdesk/service"
 )
@@ -407,5 +408,69 @@ func TestUploadLimits(t *testing.T) {
 	}
 	if status := d.upload(t, page, "", "a,b\n", true); status != http.StatusUnprocessableEntity {
 		t.Errorf("a file without a name: %d, want 422", status)
+	}
+}
+
+func TestMergeEraseExtendAndMove(t *testing.T) {
+	d := newOfficerDesk(t)
+	ctx := context.Background()
+	keep := d.mustFile(t, service.TypeDeletion, "eleventh@example.com", d.queueID)
+	dup := d.mustFile(t, service.TypeDeletion, "eleventh@example.com", d.queueID)
+	post := func(r *service.Request, action string, form url.Values) (int, string) {
+		t.Helper()
+		page := "/console/requests/" + r.ID
+		return d.tc.post(t, d.c, page, page+"/"+action, form)
+	}
+	// Merge, into a request named by its reference; an unknown reference is said beside the field.
+	if status, body := post(dup, "merge", url.Values{"into": {"DSR-1999-000001"}}); status != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, `id="f-into-error"`) {
+		t.Errorf("merge into an unknown reference: %d", status)
+	}
+	if status, loc := post(dup, "merge", url.Values{"into": {keep.Reference}}); status != http.StatusSeeOther || loc != "/console/requests/"+dup.ID {
+		t.Fatalf("merge: %d %s", status, loc)
+	}
+	if v, err := d.tc.svc.RequestView(ctx, adminActor, dup.ID); err != nil || v.Request.DuplicateOf != keep.ID {
+		t.Errorf("after the merge: %+v, %v", v, err)
+	}
+	// The default policy allows no extension: a conflict, said on the page, and no form offered.
+	if _, body := d.tc.get(t, d.c, "/console/requests/"+keep.ID); strings.Contains(body, keep.ID+"/extensions") {
+		t.Error("an extension is offered under a policy that allows none")
+	}
+	if status, body := post(keep, "extensions", url.Values{"reason": {"Many systems to search."}}); status != http.StatusConflict ||
+		!strings.Contains(body, "allows no extension") {
+		t.Errorf("extension: %d", status)
+	}
+	// Erasure: once work has started, with the date and time in the policy's zone and the systems.
+	if status, _ := post(keep, "erasure", url.Values{"executed_at": {"2027-03-01T09:00"}, "systems": {"crm"}}); status != http.StatusConflict {
+		t.Errorf("an erasure before work starts: %d, want 409", status)
+	}
+	if status, _ := post(keep, "transitions", url.Values{"to": {"in_progress"}}); status != http.StatusSeeOther {
+		t.Fatalf("start: %d", status)
+	}
+	if status, body := post(keep, "erasure", url.Values{"executed_at": {"2027-03-01T09:00"}}); status != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, `id="f-systems-error"`) {
+		t.Errorf("an erasure without systems: %d", status)
+	}
+	if status, _ := post(keep, "erasure", url.Values{"executed_at": {"2027-03-01T10:00"}, "systems": {"crm, hr"}}); status != http.StatusSeeOther {
+		t.Fatalf("erasure: %d", status)
+	}
+	e, err := d.tc.svc.RequestErasure(ctx, keep.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2027, 3, 1, 2, 0, 0, 0, time.UTC); !e.ExecutedAt.Equal(want) || len(e.Systems) != 2 {
+		t.Errorf("erasure recorded at %s on %v, want %s (10:00 in Shanghai) on crm and hr", e.ExecutedAt, e.Systems, want)
+	}
+	// Move: to another queue of hers.
+	name, members := "second desk", []string{d.officer.UserID}
+	q, err := d.tc.svc.CreateQueue(ctx, adminActor, service.QueueInput{Name: &name, Members: &members})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, _ := post(keep, "queue", url.Values{"queue_id": {q.ID}}); status != http.StatusSeeOther {
+		t.Fatalf("move: %d", status)
+	}
+	if v, err := d.tc.svc.RequestView(ctx, adminActor, keep.ID); err != nil || v.Request.QueueID != q.ID {
+		t.Errorf("after the move: %v", err)
 	}
 }
