@@ -1,7 +1,10 @@
 package console
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -25,6 +28,9 @@ func (p *newRequestPage) CorrectionFields() []string {
 	return []string{"field", "current_value", "corrected_value"}
 }
 
+// formIDRe is a served filing form's ID: 16 random bytes in hex.
+var formIDRe = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
 // officeChannels are the channels an officer files for; web forms file themselves.
 var officeChannels = []service.Channel{service.ChannelLetter, service.ChannelPhone, service.ChannelEmail, service.ChannelInPerson}
 
@@ -32,6 +38,13 @@ func (s *Server) newRequestForm(c echo.Context, fs formState) (*newRequestPage, 
 	l := s.cat.Localizer(s.lang(c))
 	if fs.Values == nil {
 		fs.Values = map[string]string{"channel": string(service.ChannelLetter)}
+	}
+	if !formIDRe.MatchString(fs.Values["form_id"]) {
+		b := make([]byte, 16)
+		if _, err := rand.Read(b); err != nil {
+			return nil, err
+		}
+		fs.Values["form_id"] = hex.EncodeToString(b)
 	}
 	p := &newRequestPage{formState: fs}
 	for _, t := range service.RequestTypes {
@@ -97,6 +110,10 @@ func (s *Server) fileRequest(c echo.Context) error {
 	}
 	if cmd.Channel == service.ChannelWebForm {
 		bad = append(bad, service.FieldError{Field: "channel", Message: "web forms file themselves"})
+	}
+	// The served form's ID makes its filing idempotent: sent twice (a double click, the back button), it files once.
+	if id := form.Get("form_id"); formIDRe.MatchString(id) {
+		cmd.IdempotencyKey = "console-form-" + id
 	}
 	var r *service.Request
 	if len(bad) > 0 {

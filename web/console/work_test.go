@@ -302,6 +302,19 @@ func TestFileARequestByLetter(t *testing.T) {
 		t.Fatalf("filing: %d %s", status, loc)
 	}
 	id := strings.TrimPrefix(loc, "/console/requests/")
+	// The same served form sent again (a double click) files nothing more.
+	_, page := d.tc.get(t, d.c, "/console/requests/new")
+	m := regexp.MustCompile(`name="form_id" value="([0-9a-f]{32})"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("the filing form has no form_id")
+	}
+	letter := url.Values{"type": {"access"}, "channel": {"letter"}, "subject.name": {"Twice Sent"},
+		"subject.email": {"twice@example.com"}, "form_id": {m[1]}}
+	_, first := d.tc.post(t, d.c, "/console/requests/new", "/console/requests/new", letter)
+	_, second := d.tc.post(t, d.c, "/console/requests/new", "/console/requests/new", letter)
+	if !strings.HasPrefix(first, "/console/requests/") || first != second {
+		t.Errorf("the same form sent twice went to %s and %s, want the same request", first, second)
+	}
 	r, err := d.tc.svc.Request(context.Background(), adminActor, id)
 	if err != nil {
 		t.Fatal(err)
