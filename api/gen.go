@@ -2051,7 +2051,7 @@ type ListRequestsParams struct {
 	// Queue A queue ID.
 	Queue *openapi_types.UUID `form:"queue,omitempty" json:"queue,omitempty"`
 
-	// Assignee A user ID, or `me`.
+	// Assignee A user ID, `me`, or `unassigned` (the requests assigned to no one).
 	Assignee *string `form:"assignee,omitempty" json:"assignee,omitempty"`
 
 	// Overdue `true`: only open requests (not closed) whose `due_at` has passed.

@@ -92,6 +92,25 @@ func TestListRequests(t *testing.T) {
 		if got := h.listAll(t, h.admin, url.Values{"assignee": {"me"}}); len(got) != 0 {
 			t.Errorf("assignee=me listed %d unassigned requests", len(got))
 		}
+		// One request assigned: assignee=unassigned lists the 12 others.
+		officerID, _ := h.officer(t, "olivia")
+		queueID := h.queue(t, map[string]any{"name": "desk", "members": []string{officerID}})
+		first := all[0]["id"].(string)
+		if res := h.Do(t, http.MethodPost, "/api/v1/requests/"+first+"/queue", h.admin, map[string]any{"queue_id": queueID}); res.Status != http.StatusOK {
+			t.Fatalf("move: %d %s", res.Status, res.Body)
+		}
+		if res := h.Do(t, http.MethodPost, "/api/v1/requests/"+first+"/assignment", h.admin, map[string]any{"assignee_id": officerID}); res.Status != http.StatusOK {
+			t.Fatalf("assign: %d %s", res.Status, res.Body)
+		}
+		unassigned := h.listAll(t, h.admin, url.Values{"assignee": {"unassigned"}})
+		if len(unassigned) != len(all)-1 {
+			t.Errorf("assignee=unassigned listed %d, want %d", len(unassigned), len(all)-1)
+		}
+		for _, it := range unassigned {
+			if it["id"] == first {
+				t.Error("assignee=unassigned lists the assigned request")
+			}
+		}
 	})
 }
 

@@ -36,11 +36,10 @@ func (s *Fulfilment) RecordErasure(ctx context.Context, a Actor, id string, cmd 
 		if err != nil {
 			return err
 		}
+		if err := takesErasure(r); err != nil {
+			return err
+		}
 		switch {
-		case r.Type != TypeDeletion:
-			return Errorf(ECONFLICT, "an erasure is recorded on a deletion request; this is %s request", withArticle(string(r.Type)))
-		case !oneOf(r.Status, []Status{StatusInProgress, StatusOnHold, StatusFulfilled}):
-			return Errorf(ECONFLICT, "%s request records no erasure; start work on it first", withArticle(string(r.Status)))
 		case cmd.ExecutedAt.Before(r.ReceivedAt):
 			return Invalid(FieldError{"executed_at", "must not be before the request was received"})
 		}

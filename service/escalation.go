@@ -200,20 +200,15 @@ func (s *Escalation) reminderCutoff(p *Policy, cals *calendarSet, now time.Time)
 
 // levelDue is the highest level a request has reached at now.
 func (s *Escalation) levelDue(p *Policy, r *Request, now time.Time) (string, error) {
-	cal, err := s.cals.Load().lookup(p.Calendar)
-	if err != nil {
+	st, err := s.standing(p, r, now)
+	switch {
+	case err != nil:
 		return "", err
-	}
-	day := today(p, now)
-	if now.After(r.Due.At) {
-		late, _ := calendar.WorkingDaysBetween(cal, r.Due.Date, day)
-		if late >= DPOWorkingDays {
-			return LevelDPO, nil
-		}
+	case st.Overdue && st.DaysLate >= DPOWorkingDays:
+		return LevelDPO, nil
+	case st.Overdue:
 		return LevelOverdue, nil
-	}
-	left, _ := calendar.WorkingDaysBetween(cal, day, r.Due.Date)
-	if left <= ReminderWorkingDays {
+	case st.DaysLeft <= ReminderWorkingDays:
 		return LevelReminder, nil
 	}
 	return "", nil
@@ -386,7 +381,7 @@ type escalationMail struct {
 
 // renderEscalation renders one escalation e-mail to one recipient.
 func (s *Escalation) renderEscalation(r *Request, p *Policy, level, to string, now time.Time) (*Mail, error) {
-	cal, err := s.cals.Load().lookup(p.Calendar)
+	st, err := s.standing(p, r, now)
 	if err != nil {
 		return nil, err
 	}
@@ -396,9 +391,7 @@ func (s *Escalation) renderEscalation(r *Request, p *Policy, level, to string, n
 	}
 	data := escalationMail{Org: s.orgName, Reference: r.Reference, Type: kind, DueDate: longDate(r.Locale, r.Due.Date),
 		DueAt: longTime(r.Locale, r.Due.At.In(p.Location)), Link: s.consoleLink(r)}
-	day := today(p, now)
-	data.WorkingDaysLeft, _ = calendar.WorkingDaysBetween(cal, day, r.Due.Date)
-	data.WorkingDaysLate, _ = calendar.WorkingDaysBetween(cal, r.Due.Date, day)
+	data.WorkingDaysLeft, data.WorkingDaysLate = st.DaysLeft, st.DaysLate
 	subject, text, err := renderMail("escalation_"+level, r.Locale, data)
 	if err != nil {
 		return nil, err

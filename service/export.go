@@ -87,11 +87,8 @@ func (s *Fulfilment) exportTarget(ctx context.Context, tx *fulfilmentTx, id stri
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case r.Type != TypeAccess && r.Type != TypePortability:
-		return nil, Errorf(ECONFLICT, "exports answer access and portability requests; this is %s request", withArticle(string(r.Type)))
-	case r.Status != StatusInProgress && r.Status != StatusOnHold:
-		return nil, Errorf(ECONFLICT, "%s request takes no export; it must be in_progress or on_hold", withArticle(string(r.Status)))
+	if err := takesExport(r); err != nil {
+		return nil, err
 	}
 	return r, nil
 }

@@ -58,24 +58,13 @@ func (s *Workflow) Extend(ctx context.Context, a Actor, id string, cmd ExtendCom
 			return err
 		}
 		now := s.now()
-		switch {
-		case p.Extension.Count == 0:
-			return Errorf(ECONFLICT, "policy %s allows no extension", p.Name)
-		case r.Status.Terminal():
-			return Errorf(ECONFLICT, "%s request cannot be extended", withArticle(string(r.Status)))
-		case now.After(r.Due.At):
-			return Errorf(ECONFLICT, "the deadline has passed; an extension must be decided before it")
-		}
 		granted, err := tx.RequestExtensions(ctx, r.ID)
 		if err != nil {
 			return err
 		}
-		left := p.Extension.Count
-		for _, e := range granted {
-			left -= e.Count
-		}
-		if left <= 0 {
-			return Errorf(ECONFLICT, "policy %s allows at most %d %s of extension, all granted", p.Name, p.Extension.Count, p.Extension.Unit)
+		left, err := extensionLeft(p, r, granted, now)
+		if err != nil {
+			return err
 		}
 		count := cmd.Count
 		if count == 0 {

@@ -29,8 +29,8 @@ func (s *Workflow) MoveRequest(ctx context.Context, a Actor, id string, cmd Move
 			tx.refuse(r.ID)
 			return Errorf(ENOTFOUND, "no queue %s", q.ID)
 		}
-		if r.Status.Terminal() {
-			return Errorf(ECONFLICT, "%s request cannot be moved", withArticle(string(r.Status)))
+		if err := movable(r); err != nil {
+			return err
 		}
 		out = r
 		if r.QueueID == q.ID {

@@ -94,9 +94,10 @@ func (s *Workflow) Merge(ctx context.Context, a Actor, id, intoID string) (*Requ
 		} else if err != nil {
 			return err
 		}
+		if err := mergeable(r); err != nil {
+			return err
+		}
 		switch {
-		case !CanMove(r.Status, StatusDuplicate):
-			return Errorf(ECONFLICT, "%s request cannot be merged", withArticle(string(r.Status)))
 		case into.Status.Terminal():
 			return Errorf(ECONFLICT, "the request to merge into is %s", into.Status)
 		case into.Type != r.Type:

@@ -102,8 +102,10 @@ func (s *Workflow) requestFilter(a Actor, q ListRequestsQuery) (RequestFilter, e
 		switch {
 		case *q.AssigneeID == "me":
 			f.AssigneeID = &a.UserID
+		case *q.AssigneeID == AssigneeNone:
+			f.AssigneeID, f.Unassigned = nil, true
 		case !isUUID(*q.AssigneeID):
-			fe.add("assignee", "must be a user ID or me")
+			fe.add("assignee", "must be a user ID, me or unassigned")
 		}
 	}
 	if q.Overdue {

@@ -228,6 +228,7 @@ type RequestFilter struct {
 	Type       *RequestType
 	QueueID    *string
 	AssigneeID *string
+	Unassigned bool           // only requests assigned to no one
 	OverdueAt  *time.Time     // only open requests (not closed) whose due time is before this instant
 	DueBefore  *calendar.Date // only requests whose due date is before this date
 	VisibleTo  *string        // restrict to the requests this officer may see

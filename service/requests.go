@@ -272,7 +272,7 @@ type ListRequestsQuery struct {
 	SubjectPhone *string
 	Type         *RequestType
 	QueueID      *string
-	AssigneeID   *string // a user ID, or "me"
+	AssigneeID   *string // a user ID, "me", or AssigneeNone
 	Overdue      bool
 	DueBefore    *string // a date, YYYY-MM-DD
 	DueWithin    *int    // open requests due within this many working days of today (cn calendar)
@@ -285,6 +285,9 @@ const (
 	DefaultPageSize = 50
 	MaxPageSize     = 200
 )
+
+// AssigneeNone, as a listing's assignee, selects the requests assigned to no one.
+const AssigneeNone = "unassigned"
 
 // StatusActive, as a listing's status, selects every status not closed.
 const StatusActive Status = "active"

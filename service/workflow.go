@@ -209,8 +209,8 @@ func (s *Workflow) Assign(ctx context.Context, a Actor, id string, cmd AssignCom
 		if err != nil {
 			return err
 		}
-		if r.Status.Terminal() {
-			return Errorf(ECONFLICT, "%s request cannot be assigned", withArticle(string(r.Status)))
+		if err := assignable(r); err != nil {
+			return err
 		}
 		if cmd.AssigneeID != "" {
 			u, err := tx.FindUser(ctx, cmd.AssigneeID)
@@ -296,8 +296,8 @@ func (s *Workflow) Reply(ctx context.Context, a Actor, id string, cmd ReplyComma
 		if err != nil {
 			return err
 		}
-		if !CanMove(r.Status, cmd.Outcome) {
-			return Errorf(ECONFLICT, "%s request cannot be replied to; it must be in_progress or on_hold", withArticle(string(r.Status)))
+		if err := replyable(r); err != nil {
+			return err
 		}
 		p, err := s.policy(r.Policy)
 		if err != nil {

@@ -32,6 +32,7 @@ type workflowStore interface {
 	RequestEvents(ctx context.Context, requestID string) ([]*Event, error)
 	FindUser(ctx context.Context, id string) (*User, error)
 	FindQueue(ctx context.Context, id string) (*Queue, error)
+	ListQueues(ctx context.Context) ([]*Queue, error) // whose members a request may be assigned to
 	CreateNote(ctx context.Context, n *Note) error
 	RequestNotes(ctx context.Context, requestID string) ([]*Note, error)
 	CreateExtension(ctx context.Context, e *Extension) error

@@ -437,6 +437,9 @@ func applyRequestFilter(q *gorm.DB, f service.RequestFilter) *gorm.DB {
 	if f.AssigneeID != nil {
 		q = q.Where("assignee_id = ?", *f.AssigneeID)
 	}
+	if f.Unassigned {
+		q = q.Where("assignee_id IS NULL")
+	}
 	if f.OverdueAt != nil {
 		q = q.Where("closed_at IS NULL AND due_at < ?", utc(*f.OverdueAt))
 	}

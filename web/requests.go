@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -56,7 +57,10 @@ type fieldError struct {
 }
 
 // correctionRows is how many corrections the form offers; a person who needs more files a second request.
-const correctionRows = 3
+const correctionRows = CorrectionRows
+
+// CorrectionRows is how many correction rows a filing form offers (details.corrections.0 to .2).
+const CorrectionRows = 3
 
 func (s *Server) formFor(w http.ResponseWriter, r *http.Request, typ string) (formPage, bool) {
 	if !slices.Contains(service.RequestTypes, service.RequestType(typ)) {
@@ -233,7 +237,14 @@ func (s *Server) received(w http.ResponseWriter, r *http.Request) {
 // commandFromForm reads the form's fields, named by the API's JSON paths, into a filing command. It answers
 // which form row each correction came from, to name the row of an error.
 func commandFromForm(r *http.Request, lang string) (service.FileRequestCommand, []int) {
-	v := func(k string) string { return strings.TrimSpace(r.PostForm.Get(k)) }
+	return FilingFromForm(r.PostForm, lang)
+}
+
+// FilingFromForm reads a filing form's fields, named by the API's JSON paths (subject.email,
+// details.corrections.0.field...), into a filing command in language lang: the privacy center's form and the
+// console's share it. It answers which form row each correction came from, for FormField.
+func FilingFromForm(form url.Values, lang string) (service.FileRequestCommand, []int) {
+	v := func(k string) string { return strings.TrimSpace(form.Get(k)) }
 	cmd := service.FileRequestCommand{Type: service.RequestType(v("type")), Locale: lang,
 		Subject: service.Subject{Name: v("subject.name"), Email: v("subject.email"), Phone: v("subject.phone"),
 			AccountID: v("subject.account_id"), IsMinor: v("subject.is_minor") == "true"}}
@@ -247,7 +258,7 @@ func commandFromForm(r *http.Request, lang string) (service.FileRequestCommand, 
 	d.Explanation = v("details.explanation")
 	d.AccountID = v("details.account_id")
 	d.Format = v("details.format")
-	if ps := r.PostForm["details.purposes"]; len(ps) > 0 {
+	if ps := form["details.purposes"]; len(ps) > 0 {
 		d.Purposes = ps
 	}
 	if name, endpoint := v("details.recipient.name"), v("details.recipient.endpoint"); name != "" || endpoint != "" {
@@ -273,9 +284,11 @@ func commandFromForm(r *http.Request, lang string) (service.FileRequestCommand, 
 
 var indexRe = regexp.MustCompile(`\[(\d+)\]`)
 
-// formField turns a service field path (details.corrections[1].field) into the form's dotted name, with the
-// correction's index mapped back to the row the person filled in.
-func formField(path string, rows []int) string {
+func formField(path string, rows []int) string { return FormField(path, rows) }
+
+// FormField turns a service field path (details.corrections[1].field) into the form's dotted name, with the
+// correction's index mapped back to the row (of FilingFromForm) the person filled in.
+func FormField(path string, rows []int) string {
 	out := indexRe.ReplaceAllStringFunc(path, func(m string) string {
 		i, _ := strconv.Atoi(m[1 : len(m)-1])
 		if strings.HasPrefix(path, "details.corrections[") && i < len(rows) {

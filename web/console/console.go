@@ -32,6 +32,9 @@ type Config struct {
 	TLS bool
 	// Now is the clock of the console's own limits; default time.Now. Sessions follow the service's clock.
 	Now func() time.Time
+	// MaxConcurrentUploads bounds the export uploads read at once (each up to service.MaxExportSize in
+	// memory), as the API's own bound does; default 4.
+	MaxConcurrentUploads int
 	// OIDC is single sign-on; an empty Issuer: none.
 	OIDC OIDC
 }
@@ -58,7 +61,8 @@ type Server struct {
 	csp      string
 	brandCSS []byte
 	e        *echo.Echo
-	oidc     *sso // nil without single sign-on
+	uploads  chan struct{} // the export uploads being read
+	oidc     *sso          // nil without single sign-on
 	// The sign-in's limits, per client address and per account.
 	loginByAddress, loginByAccount *web.Limiter
 }
@@ -101,6 +105,10 @@ func New(cfg Config) (*Server, error) {
 		tls: cfg.TLS, secret: consoleSecret(cfg.Service.PageSecret()), brandCSS: brandCSS,
 		csp: "default-src 'self'; script-src 'self'; style-src 'self'; img-src " + imgSrc +
 			"; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"}
+	if cfg.MaxConcurrentUploads <= 0 {
+		cfg.MaxConcurrentUploads = 4
+	}
+	s.uploads = make(chan struct{}, cfg.MaxConcurrentUploads)
 	s.oidc, err = newSSO(cfg.OIDC)
 	if err != nil {
 		return nil, err
