@@ -294,6 +294,7 @@ func TestConsoleSetupLink(t *testing.T) {
 		t.Errorf("an address in use: %q beside the field", got)
 	}
 	audit(t, ctx, "console setup with an error")
+	consoleScreenshot(t, ctx, "setup-error")
 	run(t, ctx, chromedp.Evaluate(`document.getElementById('f-email').value = ''`, nil),
 		chromedp.SendKeys("#f-email", "rosa@acme.example", chromedp.ByID),
 		chromedp.SendKeys("#f-password", consolePassword, chromedp.ByID),
