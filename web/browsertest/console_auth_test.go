@@ -32,8 +32,27 @@ func location(t *testing.T, ctx context.Context, e *env) string {
 func fillLogin(t *testing.T, ctx context.Context, e *env, email, password string) {
 	t.Helper()
 	e.console(t, ctx, "/console/login")
-	run(t, ctx, chromedp.SendKeys("#f-email", email, chromedp.ByID), chromedp.SendKeys("#f-password", password, chromedp.ByID),
-		chromedp.Submit("#f-password", chromedp.ByID), chromedp.WaitReady("main", chromedp.ByQuery))
+	run(t, ctx, chromedp.SendKeys("#f-email", email, chromedp.ByID), chromedp.SendKeys("#f-password", password, chromedp.ByID))
+	toNextPage(t, ctx, chromedp.Submit("#f-password", chromedp.ByID))
+}
+
+// toNextPage runs actions that leave the page (a form sent, a button clicked) and waits until the next page has
+// loaded, so that what follows reads that page and not the one before.
+func toNextPage(t *testing.T, ctx context.Context, actions ...chromedp.Action) {
+	t.Helper()
+	run(t, ctx, chromedp.Evaluate(`window.leaving = true`, nil))
+	run(t, ctx, actions...)
+	// Evaluating may meet the page being replaced; it is retried until the deadline.
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		var arrived bool
+		wait, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err := chromedp.Run(wait, chromedp.Evaluate(`window.leaving === undefined && document.readyState === "complete" && document.querySelector("main") !== null`, &arrived))
+		cancel()
+		if err == nil && arrived {
+			return
+		}
+	}
+	t.Fatal("the next page did not load")
 }
 
 // TestConsoleInvitationToSecondFactor: Olivia gets her invitation by e-mail, chooses a password (a weak one is
@@ -91,7 +110,7 @@ func TestConsoleInvitationToSecondFactor(t *testing.T) {
 		t.Errorf("recovery codes: %q", got)
 	}
 	audit(t, ctx, "console recovery codes")
-	run(t, ctx, chromedp.Click("button.linkish", chromedp.ByQuery))
+	toNextPage(t, ctx, chromedp.Click("button.linkish", chromedp.ByQuery))
 	if got := text(t, ctx, ".notice"); !strings.Contains(got, "signed out") {
 		t.Errorf("after signing out: %q", got)
 	}
