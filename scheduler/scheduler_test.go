@@ -143,7 +143,7 @@ func TestEscalationsArriveBySMTP(t *testing.T) {
 					if !strings.Contains(m.Subject, st.subject) || !strings.Contains(m.Subject, r.Reference) {
 						t.Errorf("%s: subject %q", st.at, m.Subject)
 					}
-					for _, want := range []string{"12 October 2026", "deletion of personal data", "https://privacy.example.com/api/v1/requests/" + r.ID} {
+					for _, want := range []string{"12 October 2026", "deletion of personal data", "https://privacy.example.com/console/requests/" + r.ID} {
 						if !strings.Contains(m.Text, want) || !strings.Contains(m.HTML, want) {
 							t.Errorf("%s: body lacks %q:\n%s", st.at, want, m.Text)
 						}
