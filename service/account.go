@@ -30,6 +30,16 @@ type Invitation struct {
 	UsedAt    *time.Time
 }
 
+// SetupLink is the first start's single-use link to the page where the first admin chooses her name, e-mail
+// address and password, made when no admin can sign in. Only the SHA-256 of its token is stored.
+type SetupLink struct {
+	ID        string
+	TokenHash string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+}
+
 // The purposes of invitation links.
 const (
 	InvitationPurposeInvite = "invitation"
@@ -59,6 +69,14 @@ type AccountStore interface {
 	DeleteUnusedInvitations(ctx context.Context, userID string) error
 	// LastInvitation returns a user's newest invitation of a purpose. ENOTFOUND if none.
 	LastInvitation(ctx context.Context, userID, purpose string) (*Invitation, error)
+	// CreateSetupLink inserts a setup link.
+	CreateSetupLink(ctx context.Context, l *SetupLink) error
+	// FindSetupLink returns the setup link whose token hashes to hash. ENOTFOUND if none.
+	FindSetupLink(ctx context.Context, hash string) (*SetupLink, error)
+	// LastSetupLink returns the newest setup link. ENOTFOUND if none.
+	LastSetupLink(ctx context.Context) (*SetupLink, error)
+	// UseSetupLink marks an unused setup link used; false when it was used already.
+	UseSetupLink(ctx context.Context, id string, at time.Time) (bool, error)
 	// ReplaceRecoveryCodes removes a user's recovery codes and stores new ones (their keyed hashes).
 	ReplaceRecoveryCodes(ctx context.Context, userID string, hashes []string, newID func() string) error
 	// UseRecoveryCode marks a user's unused code with this hash used; false when there is none.

@@ -503,7 +503,11 @@ func (s *Accounts) createSSOUser(ctx context.Context, address, name string, role
 
 // AdminCanSignIn reports whether some active admin has a password to sign in to the console with.
 func (s *Accounts) AdminCanSignIn(ctx context.Context) (bool, error) {
-	users, err := s.db.ListUsers(ctx)
+	return adminCanSignIn(ctx, s.db)
+}
+
+func adminCanSignIn(ctx context.Context, db accountsStore) (bool, error) {
+	users, err := db.ListUsers(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -511,7 +515,7 @@ func (s *Accounts) AdminCanSignIn(ctx context.Context) (bool, error) {
 		if u.Role != RoleAdmin || u.DeactivatedAt != nil {
 			continue
 		}
-		cred, err := s.db.FindCredentials(ctx, u.ID)
+		cred, err := db.FindCredentials(ctx, u.ID)
 		if err != nil {
 			return false, err
 		}
@@ -616,4 +620,148 @@ func (s *Accounts) InvitePerson(ctx context.Context, a Actor, in NewUser) (*Issu
 		return err
 	})
 	return out, err
+}
+
+// IssuedSetupLink is a new setup link. The link is the secret: it goes only to the operator, at the first start.
+type IssuedSetupLink struct {
+	SetupLink *SetupLink
+	Link      string
+}
+
+// IssueSetupLink makes the first start's setup link, when no admin can sign in. It answers nil when an admin
+// can sign in, or when the last setup link can still be used (it was shown when it was made; it is not made
+// again at every start).
+func (s *Accounts) IssueSetupLink(ctx context.Context) (*IssuedSetupLink, error) {
+	var out *IssuedSetupLink
+	err := s.begin(ctx, func(tx accountsStore) error {
+		if ok, err := adminCanSignIn(ctx, tx); err != nil || ok {
+			return err
+		}
+		last, err := tx.LastSetupLink(ctx)
+		switch ErrorCode(err) {
+		case "":
+			if last.UsedAt == nil && s.now().Before(last.ExpiresAt) {
+				return nil
+			}
+		case ENOTFOUND:
+		default:
+			return err
+		}
+		token := NewTokenSecret()
+		now := s.now()
+		l := &SetupLink{ID: s.newID(), TokenHash: HashTokenSecret(token), CreatedAt: now, ExpiresAt: now.Add(InvitationLife)}
+		if err := tx.CreateSetupLink(ctx, l); err != nil {
+			return fmt.Errorf("create setup link: %w", err)
+		}
+		out = &IssuedSetupLink{SetupLink: l, Link: s.publicURL + "/console/setup/" + token}
+		return s.appendEvent(ctx, tx, SystemActor, "setup.link_issued", "", map[string]string{"setup_link_id": l.ID})
+	})
+	return out, err
+}
+
+// SetupLinkView is what the page of a setup link shows.
+type SetupLinkView struct {
+	ExpiresAt time.Time
+}
+
+// OpenSetupLink answers whether a setup link can be used. ENOTFOUND when it is unknown, used or expired, or an
+// admin can sign in already: the same answer for each.
+func (s *Accounts) OpenSetupLink(ctx context.Context, token string) (*SetupLinkView, error) {
+	l, err := s.usableSetupLink(ctx, s.db, token)
+	if err != nil {
+		return nil, err
+	}
+	return &SetupLinkView{ExpiresAt: l.ExpiresAt}, nil
+}
+
+func (s *Accounts) usableSetupLink(ctx context.Context, tx accountsStore, token string) (*SetupLink, error) {
+	gone := Errorf(ENOTFOUND, "this link is unknown, used or expired")
+	if token == "" || len(token) > 200 {
+		return nil, gone
+	}
+	l, err := tx.FindSetupLink(ctx, HashTokenSecret(token))
+	switch ErrorCode(err) {
+	case "":
+	case ENOTFOUND:
+		return nil, gone
+	default:
+		return nil, err
+	}
+	if l.UsedAt != nil || !s.now().Before(l.ExpiresAt) {
+		return nil, gone
+	}
+	if ok, err := adminCanSignIn(ctx, tx); err != nil || ok {
+		if err == nil {
+			err = gone
+		}
+		return nil, err
+	}
+	return l, nil
+}
+
+// FirstAdmin is what the first admin gives on the setup link's page.
+type FirstAdmin struct {
+	Name     string
+	Email    string
+	Password string
+}
+
+// CompleteSetup makes the first admin with a setup link: a new admin with her name, e-mail address and password,
+// the link used up. EINVALID naming "name", "email" or "password" (a password too short, too long or too
+// common); ECONFLICT when another user has the address; ENOTFOUND for a link that can no longer be used,
+// including once an admin can sign in.
+func (s *Accounts) CompleteSetup(ctx context.Context, token string, in FirstAdmin) (*User, error) {
+	in.Name, in.Email = strings.TrimSpace(in.Name), strings.TrimSpace(in.Email)
+	var f fieldErrors
+	validName(&f, "name", in.Name)
+	if in.Email == "" {
+		f.add("email", "is required")
+	} else {
+		email(&f, "email", in.Email)
+	}
+	if p := passwordProblem(in.Password); p != "" {
+		f.add("password", "%s", p)
+	}
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	hash, err := s.hashPassword(ctx, in.Password)
+	if err != nil {
+		return nil, err
+	}
+	var user *User
+	err = s.begin(ctx, func(tx accountsStore) error {
+		l, err := s.usableSetupLink(ctx, tx, token)
+		if err != nil {
+			return err
+		}
+		switch _, err := tx.FindUserByEmail(ctx, in.Email); ErrorCode(err) {
+		case "":
+			return Errorf(ECONFLICT, "another user has this e-mail address")
+		case ENOTFOUND:
+		default:
+			return err
+		}
+		if ok, err := tx.UseSetupLink(ctx, l.ID, s.now()); err != nil || !ok {
+			if err == nil {
+				err = Errorf(ENOTFOUND, "this link is unknown, used or expired")
+			}
+			return err
+		}
+		u := &User{ID: s.newID(), Name: in.Name, Email: in.Email, Role: RoleAdmin, CreatedAt: s.now()}
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		if err := tx.SetPasswordHash(ctx, u.ID, hash); err != nil {
+			return err
+		}
+		if err := s.appendEvent(ctx, tx, actorOf(u), "user.created", "", map[string]string{"user_id": u.ID,
+			"role": string(RoleAdmin), "via": "setup"}); err != nil {
+			return err
+		}
+		user = u
+		return s.appendEvent(ctx, tx, actorOf(u), "user.password_set", "", map[string]string{"user_id": u.ID,
+			"purpose": "setup", "setup_link_id": l.ID})
+	})
+	return user, err
 }

@@ -416,3 +416,111 @@ func countKind(mails []*service.Mail, kind string) int {
 	}
 	return n
 }
+
+var setupRe = regexp.MustCompile(`/console/setup/(rd_[A-Za-z0-9_-]+)$`)
+
+func TestSetupLinkMakesTheFirstAdminOnce(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		issued, err := e.svc.IssueSetupLink(ctx)
+		if err != nil || issued == nil || !setupRe.MatchString(issued.Link) {
+			t.Fatalf("first start: %+v %v", issued, err)
+		}
+		if !issued.SetupLink.ExpiresAt.Equal(testNow.Add(72 * time.Hour)) {
+			t.Errorf("expires at %v, want 72 hours on", issued.SetupLink.ExpiresAt)
+		}
+		if again, err := e.svc.IssueSetupLink(ctx); err != nil || again != nil {
+			t.Errorf("second start, the link still good: %+v %v, want nothing new", again, err)
+		}
+		// Expired: the next start makes a new one, and the old one no longer works.
+		e.clock.Set(testNow.Add(73 * time.Hour))
+		old := setupRe.FindStringSubmatch(issued.Link)[1]
+		if _, err := e.svc.OpenSetupLink(ctx, old); service.ErrorCode(err) != service.ENOTFOUND {
+			t.Errorf("expired link: %v, want not found", err)
+		}
+		issued, err = e.svc.IssueSetupLink(ctx)
+		if err != nil || issued == nil {
+			t.Fatalf("start after expiry: %+v %v", issued, err)
+		}
+		token := setupRe.FindStringSubmatch(issued.Link)[1]
+		if _, err := e.svc.OpenSetupLink(ctx, token); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.CompleteSetup(ctx, old, service.FirstAdmin{Name: "Root", Email: "root@acme.example",
+			Password: goodPassword}); service.ErrorCode(err) != service.ENOTFOUND {
+			t.Errorf("expired link used: %v, want not found", err)
+		}
+		// Bad input names its field and changes nothing.
+		_, err = e.svc.CompleteSetup(ctx, token, service.FirstAdmin{Name: " ", Email: "not an address", Password: "password"})
+		for _, f := range []string{"name", "email", "password"} {
+			if fieldError(err, f) == "" {
+				t.Errorf("bad %s: %v, want the field named", f, err)
+			}
+		}
+		if !strings.Contains(fieldError(err, "password"), "at least 12") {
+			t.Errorf("short password: %q", fieldError(err, "password"))
+		}
+		_, err = e.svc.CompleteSetup(ctx, token, service.FirstAdmin{Name: "Root", Email: "root@acme.example",
+			Password: "PASSWORD12345678"})
+		if !strings.Contains(fieldError(err, "password"), "most often") {
+			t.Errorf("common password: %v", err)
+		}
+		// Another user's address is a conflict.
+		other := e.mustPerson(t, "Olivia Chen", service.RoleOfficer)
+		_, err = e.svc.CompleteSetup(ctx, token, service.FirstAdmin{Name: "Root", Email: other.Email, Password: goodPassword})
+		if service.ErrorCode(err) != service.ECONFLICT {
+			t.Errorf("address in use: %v, want conflict", err)
+		}
+		if ok, _ := e.svc.AdminCanSignIn(ctx); ok {
+			t.Fatal("an admin can sign in after refused setups")
+		}
+		u, err := e.svc.CompleteSetup(ctx, token, service.FirstAdmin{Name: " Root Admin ", Email: "root@acme.example",
+			Password: goodPassword})
+		if err != nil || u.Role != service.RoleAdmin || u.Name != "Root Admin" {
+			t.Fatalf("setup: %+v %v", u, err)
+		}
+		if in, err := e.svc.CheckPassword(ctx, "root@acme.example", goodPassword); err != nil || in.User.ID != u.ID {
+			t.Errorf("sign in with the new password: %+v %v", in, err)
+		}
+		if _, err := e.svc.CompleteSetup(ctx, token, service.FirstAdmin{Name: "Again", Email: "again@acme.example",
+			Password: goodPassword}); service.ErrorCode(err) != service.ENOTFOUND {
+			t.Errorf("link used twice: %v, want not found", err)
+		}
+		// Once an admin can sign in, no link is made, and an unused one no longer works.
+		e.clock.Set(testNow.Add(200 * time.Hour))
+		if again, err := e.svc.IssueSetupLink(ctx); err != nil || again != nil {
+			t.Errorf("once an admin can sign in: %+v %v, want nothing", again, err)
+		}
+		acts := strings.Join(e.auditActions(t), " ")
+		for _, want := range []string{"setup.link_issued", "user.created", "user.password_set"} {
+			if !strings.Contains(acts, want) {
+				t.Errorf("audit %q lacks %s", acts, want)
+			}
+		}
+	})
+}
+
+func TestSetupLinkStopsOnceAnAdminCanSignIn(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		issued, err := e.svc.IssueSetupLink(ctx)
+		if err != nil || issued == nil {
+			t.Fatalf("first start: %+v %v", issued, err)
+		}
+		token := setupRe.FindStringSubmatch(issued.Link)[1]
+		inv, err := e.svc.InviteFirstAdmin(ctx, "boss@acme.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.AcceptInvitation(ctx, linkRe.FindStringSubmatch(inv.Link)[1], goodPassword); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.OpenSetupLink(ctx, token); service.ErrorCode(err) != service.ENOTFOUND {
+			t.Errorf("open once an admin can sign in: %v, want not found", err)
+		}
+		if _, err := e.svc.CompleteSetup(ctx, token, service.FirstAdmin{Name: "Root", Email: "root@acme.example",
+			Password: goodPassword}); service.ErrorCode(err) != service.ENOTFOUND {
+			t.Errorf("use once an admin can sign in: %v, want not found", err)
+		}
+	})
+}

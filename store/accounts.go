@@ -118,6 +118,51 @@ func (s *Store) DeleteUnusedInvitations(ctx context.Context, userID string) erro
 	return formatError(s.w.WithContext(ctx).Where("user_id = ? AND used_at IS NULL", userID).Delete(&invitationRow{}).Error)
 }
 
+type setupLinkRow struct {
+	ID        string `gorm:"primaryKey"`
+	TokenHash string
+	CreatedAt time.Time `gorm:"autoCreateTime:false"`
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+}
+
+func (setupLinkRow) TableName() string { return "setup_links" }
+
+func toSetupLink(r *setupLinkRow) *service.SetupLink {
+	return &service.SetupLink{ID: r.ID, TokenHash: r.TokenHash, CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(),
+		UsedAt: utcPtr(r.UsedAt)}
+}
+
+// CreateSetupLink inserts a setup link.
+func (s *Store) CreateSetupLink(ctx context.Context, l *service.SetupLink) error {
+	return formatError(s.w.WithContext(ctx).Create(&setupLinkRow{ID: l.ID, TokenHash: l.TokenHash,
+		CreatedAt: utc(l.CreatedAt), ExpiresAt: utc(l.ExpiresAt), UsedAt: utcPtr(l.UsedAt)}).Error)
+}
+
+// FindSetupLink returns a setup link by its token's hash.
+func (s *Store) FindSetupLink(ctx context.Context, hash string) (*service.SetupLink, error) {
+	var r setupLinkRow
+	if err := s.w.WithContext(ctx).Where("token_hash = ?", hash).Take(&r).Error; err != nil {
+		return nil, formatError(err)
+	}
+	return toSetupLink(&r), nil
+}
+
+// LastSetupLink returns the newest setup link.
+func (s *Store) LastSetupLink(ctx context.Context) (*service.SetupLink, error) {
+	var r setupLinkRow
+	if err := s.w.WithContext(ctx).Order("created_at DESC").Take(&r).Error; err != nil {
+		return nil, formatError(err)
+	}
+	return toSetupLink(&r), nil
+}
+
+// UseSetupLink marks a setup link used, once.
+func (s *Store) UseSetupLink(ctx context.Context, id string, at time.Time) (bool, error) {
+	res := s.w.WithContext(ctx).Model(&setupLinkRow{}).Where("id = ? AND used_at IS NULL", id).Update("used_at", utc(at))
+	return res.RowsAffected == 1, formatError(res.Error)
+}
+
 type recoveryCodeRow struct {
 	ID       string `gorm:"primaryKey"`
 	UserID   string

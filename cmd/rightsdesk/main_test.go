@@ -211,11 +211,60 @@ func TestFirstAdminInvitation(t *testing.T) {
 	if strings.Contains(again.out.String(), "/console/invitations/") {
 		t.Errorf("the second start printed a link again:\n%s", again.out)
 	}
-	// Without the variable, the log says how to invite one.
+	// Without the variable, while the invited admin has no password yet, a setup link.
 	third := start(t, map[string]string{"RIGHTSDESK_DB": db})
-	if !strings.Contains(third.out.String(), "rightsdesk users invite") {
-		t.Errorf("no advice on inviting an admin:\n%s", third.out)
+	if !setupLinkLine.MatchString(third.out.String()) {
+		t.Errorf("no setup link while no admin can sign in:\n%s", third.out)
 	}
+}
+
+var setupLinkLine = regexp.MustCompile(`(?m)^    (http://\S+(/console/setup/rd_[A-Za-z0-9_-]+))$`)
+
+// TestFirstStartPrintsASetupLink: without RIGHTSDESK_ADMIN_EMAIL, the first start prints, beside the admin
+// token, a setup link on stdout, outside the structured log; the second start, the link still good, prints
+// none and logs how to get another; once the link made the first admin, nothing more is said.
+func TestFirstStartPrintsASetupLink(t *testing.T) {
+	db := storetest.SQLite(t).DSN
+	vars := map[string]string{"RIGHTSDESK_DB": db}
+	p := start(t, vars)
+	out := p.out.String()
+	link := setupLinkLine.FindStringSubmatch(out)
+	if link == nil || !adminTokenLine.MatchString(out) {
+		t.Fatalf("no admin token and setup link printed:\n%s", out)
+	}
+	if n := strings.Count(out, "/console/setup/"); n != 1 {
+		t.Errorf("the setup link appears %d times, want once:\n%s", n, out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "{") && (strings.Contains(line, "/console/setup/") || strings.Contains(line, "rd_")) {
+			t.Errorf("a secret in the structured log: %s", line)
+		}
+	}
+	res, err := http.Get(p.url + link[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("the link: %d, want the setup page", res.StatusCode)
+	}
+	p.stop(t)
+
+	again := start(t, vars)
+	out = again.out.String()
+	if strings.Contains(out, "/console/setup/") || strings.Contains(out, link[2][len("/console/setup/"):]) {
+		t.Errorf("the second start printed a link again:\n%s", out)
+	}
+	advice := ""
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "{") && strings.Contains(line, "setup link printed at the first start") {
+			advice = line
+		}
+	}
+	if !strings.Contains(advice, "rightsdesk users invite --role admin") {
+		t.Errorf("the second start's log does not say how to get a new link:\n%s", out)
+	}
+	again.stop(t)
 }
 
 // TestShutdownFinishesInFlightRequests cancels the program while a filing's body is still arriving: the

@@ -252,19 +252,28 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 }
 
 // firstAdmin makes sure somebody can sign in to the console. While no admin can, RIGHTSDESK_ADMIN_EMAIL is
-// invited as the first admin and the link printed on stdout, once, like the bootstrap token: never in the
-// structured log, where secrets must not go (the link sets the admin's password). Without the variable, the
-// log says how to invite one.
+// invited as the first admin; without the variable, a setup link lets whoever opens it choose her name, e-mail
+// address and password as the first admin. Either link is printed on stdout, once, like the bootstrap token:
+// never in the structured log, where secrets must not go. A later start while the setup link is still good
+// prints no new one; the log says so, and how to invite an admin instead.
 func firstAdmin(ctx context.Context, a *app, stdout io.Writer) error {
 	if a.cfg.AdminEmail == "" {
 		ok, err := a.svc.AdminCanSignIn(ctx)
+		if err != nil || ok {
+			return err
+		}
+		issued, err := a.svc.IssueSetupLink(ctx)
 		if err != nil {
 			return fmt.Errorf("first admin: %w", err)
 		}
-		if !ok {
-			a.log.Warn().Msg("no admin can sign in to the console at /console/ yet: set RIGHTSDESK_ADMIN_EMAIL and " +
-				"restart (an invitation link is printed), or run: rightsdesk users invite --role admin --email ADDRESS --name NAME")
+		if issued == nil {
+			a.log.Warn().Msg("no admin can sign in to the console yet: the setup link printed at the first start is " +
+				"still valid (72 hours). For a new link, run: rightsdesk users invite --role admin --email ADDRESS " +
+				"--name NAME (or set RIGHTSDESK_ADMIN_EMAIL and restart)")
+			return nil
 		}
+		fmt.Fprintf(stdout, "\nFirst admin: open this link to choose your name, e-mail address and password, and sign in "+
+			"to the console (valid for 72 hours; shown only this once):\n\n    %s\n\n", issued.Link)
 		return nil
 	}
 	inv, err := a.svc.InviteFirstAdmin(ctx, a.cfg.AdminEmail)

@@ -269,3 +269,42 @@ func TestConsoleShell(t *testing.T) {
 		t.Errorf("after signing out, /console/ went to %s", got)
 	}
 }
+
+// TestConsoleSetupLink: the first start's setup link; the first admin types her name, an address another user
+// has (refused beside the field), then her own, and a password, and is signed in to the console at once. Each
+// page passes axe.
+func TestConsoleSetupLink(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := tab(t)
+	issued, err := e.svc.IssueSetupLink(context.Background())
+	if err != nil || issued == nil {
+		t.Fatalf("IssueSetupLink: %+v %v", issued, err)
+	}
+	e.console(t, ctx, strings.TrimPrefix(issued.Link, e.URL))
+	if got := text(t, ctx, "h1"); got != "Set up Rightsdesk" {
+		t.Fatalf("the setup page: %q", got)
+	}
+	audit(t, ctx, "console setup")
+	run(t, ctx, chromedp.SendKeys("#f-name", "Rosa Admin", chromedp.ByID),
+		chromedp.SendKeys("#f-email", "olivia@acme.example", chromedp.ByID),
+		chromedp.SendKeys("#f-password", consolePassword, chromedp.ByID),
+		chromedp.SendKeys("#f-password-again", consolePassword, chromedp.ByID),
+		chromedp.Submit("#f-password", chromedp.ByID), chromedp.WaitReady("main", chromedp.ByQuery))
+	if got := text(t, ctx, "#f-email-error"); !strings.Contains(got, "Another user has this e-mail address") {
+		t.Errorf("an address in use: %q beside the field", got)
+	}
+	audit(t, ctx, "console setup with an error")
+	consoleScreenshot(t, ctx, "setup-error")
+	run(t, ctx, chromedp.Evaluate(`document.getElementById('f-email').value = ''`, nil),
+		chromedp.SendKeys("#f-email", "rosa@acme.example", chromedp.ByID),
+		chromedp.SendKeys("#f-password", consolePassword, chromedp.ByID),
+		chromedp.SendKeys("#f-password-again", consolePassword, chromedp.ByID),
+		chromedp.Submit("#f-password", chromedp.ByID), chromedp.WaitVisible("nav", chromedp.ByQuery))
+	if got := location(t, ctx, e); got != "/console/" {
+		t.Errorf("after the setup, at %s, want /console/", got)
+	}
+	if got := text(t, ctx, "a.who"); got != "Rosa Admin" {
+		t.Errorf("signed in as %q, want Rosa Admin", got)
+	}
+	audit(t, ctx, "console home of the first admin")
+}

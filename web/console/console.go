@@ -143,6 +143,8 @@ func (s *Server) routes() {
 	e.POST("/console/forgot", s.forgot)
 	e.GET("/console/invitations/:token", s.invitation)
 	e.POST("/console/invitations/:token", s.acceptInvitation)
+	e.GET("/console/setup/:token", s.setup)
+	e.POST("/console/setup/:token", s.completeSetup)
 	e.GET("/console/oidc/start", s.oidcStart)
 	e.GET("/console/oidc/callback", s.oidcCallback)
 	e.POST("/console/logout", s.logout)
