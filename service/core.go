@@ -35,6 +35,9 @@ func (s *core) now() time.Time {
 	return s.clock().UTC().Truncate(time.Microsecond)
 }
 
+// SendsMail tells whether mail leaves the outbox: false when no mail server is configured, and mail waits.
+func (s *core) SendsMail() bool { return s.mailer != nil }
+
 // Now exposes the service clock to adapters that must agree with it (GORM's NowFunc, the scheduler).
 func (s *core) Now() time.Time { return s.now() }
 

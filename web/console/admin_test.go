@@ -415,8 +415,18 @@ func TestAdminManagesUsers(t *testing.T) {
 		t.Errorf("the users page offers an invitation to Olivia %v, deactivation of the admin herself %v",
 			strings.Contains(page, olivia.ID+"/invitations"), strings.Contains(page, me.ID+"/deactivate"))
 	}
+	// No mail server here: the invitation waits in the outbox, and the answer shows the admin its link, once.
+	status, body = tc.post(t, admin, "/console/admin/users", "/console/admin/users/"+olivia.ID+"/invitations", url.Values{})
+	link := regexp.MustCompile(regexp.QuoteMeta(tc.URL) + `/console/invitations/[A-Za-z0-9_-]+`).FindString(body)
+	if status != http.StatusCreated || link == "" || !strings.Contains(body, "RIGHTSDESK_SMTP_URL") {
+		t.Fatalf("an invitation without a mail server: %d\n%s", status, body)
+	}
+	if status, page := tc.get(t, tc.anonymous(t), strings.TrimPrefix(link, tc.URL)); status != http.StatusOK ||
+		!strings.Contains(page, `id="f-password"`) {
+		t.Errorf("the link shown does not open the password page: %d", status)
+	}
 	for _, step := range []struct{ path, done string }{
-		{"/invitations", "user_invited"}, {"/deactivate", "user_deactivated"}, {"/reactivate", "user_reactivated"},
+		{"/deactivate", "user_deactivated"}, {"/reactivate", "user_reactivated"},
 	} {
 		status, loc := tc.post(t, admin, "/console/admin/users", "/console/admin/users/"+olivia.ID+step.path, url.Values{})
 		if status != http.StatusSeeOther || loc != "/console/admin/users?done="+step.done {

@@ -64,11 +64,25 @@ func (s *Server) adminCreateUser(c echo.Context) error {
 
 // adminInviteUser e-mails a person a link to set her password (service.InviteUser, as POST
 // /api/v1/users/{id}/invitations). The link goes only by e-mail: the admin never sees it.
+//
+// Without a mail server the invitation waits in the outbox, and nobody would receive it: the answer then shows
+// the admin the link, once, to hand over herself (as `rightsdesk users invite` prints it), like a token's secret.
 func (s *Server) adminInviteUser(c echo.Context) error {
-	if _, err := s.svc.InviteUser(c.Request().Context(), s.actor(c), c.Param("id")); err != nil {
+	inv, err := s.svc.InviteUser(c.Request().Context(), s.actor(c), c.Param("id"))
+	if err != nil {
 		return s.fail(c, err)
 	}
-	return s.adminDone(c, "/console/admin/users", "user_invited")
+	if s.svc.SendsMail() {
+		return s.adminDone(c, "/console/admin/users", "user_invited")
+	}
+	return s.render(c, http.StatusCreated, "admin_invitation_link", &adminInvitationLinkPage{
+		Name: inv.User.Name, Email: inv.User.Email, Link: inv.Link})
+}
+
+// adminInvitationLinkPage shows an invitation's link, once, when no mail server would deliver it.
+type adminInvitationLinkPage struct {
+	Page
+	Name, Email, Link string
 }
 
 // adminDeactivateUser stops a user from signing in and using her tokens (service.DeactivateUser).
