@@ -60,6 +60,7 @@ func TestRoleMatrix(t *testing.T) {
 			"listRequestEvents":    {"GET", req + "/events", nil, ""},
 			"createUser":           {"POST", "/api/v1/users", map[string]any{"name": "x", "role": "auditor"}, ""},
 			"listUsers":            {"GET", "/api/v1/users", nil, ""},
+			"updateUser":           {"PATCH", "/api/v1/users/" + u, map[string]any{"role": "auditor"}, ""},
 			"createUserToken":      {"POST", "/api/v1/users/" + u + "/tokens", map[string]any{"name": "x"}, ""},
 			"revokeToken":          {"DELETE", "/api/v1/tokens/" + spareToken, nil, ""},
 			"createUserInvitation": {"POST", "/api/v1/users/" + u + "/invitations", nil, ""},
