@@ -122,7 +122,7 @@ func (s *Server) adminAddHost(c echo.Context) error {
 	if err != nil {
 		p := adminHostsPage{adminPage: newAdminPage(c, a, service.CanEditAllowList)}
 		form, _ := c.FormParams()
-		if p.formFailed(err, form, "host", "note") {
+		if s.adminFormFailed(c, &p.adminPage, err, form, "host", "note") {
 			return s.hostsPage(c, p, http.StatusUnprocessableEntity)
 		}
 		return s.fail(c, err)
@@ -223,7 +223,7 @@ func (s *Server) adminCreateBackup(c echo.Context) error {
 		_, err = s.svc.CreateBackupSystem(c.Request().Context(), a, in)
 	}
 	if err != nil {
-		if p.formFailed(err, form, "name", "owner_email", "refresh_schedule", "generations", "grace_hours") {
+		if s.adminFormFailed(c, &p.adminPage, err, form, "name", "owner_email", "refresh_schedule", "generations", "grace_hours") {
 			return s.backupsPage(c, p, http.StatusUnprocessableEntity)
 		}
 		return s.fail(c, err)
@@ -253,7 +253,7 @@ func (s *Server) adminRecordRestore(c echo.Context) error {
 	}
 	restored, err := s.svc.RecordRestore(c.Request().Context(), a, c.Param("id"), taken)
 	if err != nil {
-		if fe := adminFieldErrors(err); fe != nil {
+		if fe := s.adminFieldErrors(c, err); fe != nil {
 			for _, msg := range fe {
 				p.Errors["restore-"+c.Param("id")] = msg
 			}
@@ -353,7 +353,7 @@ func (s *Server) adminLoadCalendarYear(c echo.Context) error {
 	}
 	if _, err := s.svc.LoadCalendarYear(c.Request().Context(), a, c.Param("name"), year, doc); err != nil {
 		// The document's own fields (days, year inside it) are the file's errors.
-		if p.formFailed(err, nil, "year") {
+		if s.adminFormFailed(c, &p.adminPage, err, nil, "year") {
 			if msg, ok := p.Errors[""]; ok {
 				p.Errors["file"] = msg
 				delete(p.Errors, "")
