@@ -163,10 +163,11 @@ func TestConsoleAdminChangesARole(t *testing.T) {
 
 	run(t, ctx, chromedp.SetValue("#role-"+me.UserID, "auditor", chromedp.ByID))
 	submit(t, ctx, `form[action="/console/admin/users/`+me.UserID+`/role"] button`)
-	if got := text(t, ctx, "#role-"+me.UserID+"-error"); !strings.Contains(got, "last admin") {
+	if got := text(t, ctx, "#role-"+me.UserID+"-error"); !strings.Contains(got, "the last admin who can sign in") {
 		t.Errorf("the last admin steps down: %q", got)
 	}
 	audit(t, ctx, "console admin users role refused")
+	adminShot(t, ctx, "admin-users")
 }
 
 // TestConsoleAuditor: the auditor sees the dashboard (in English and Chinese) and the audit verification in

@@ -40,7 +40,7 @@ func TestAdminChangesARole(t *testing.T) {
 	}
 	// The admin is the last who can sign in: the conflict is beside her own role.
 	status, body := tc.post(t, admin, "/console/admin/users", "/console/admin/users/"+me.ID+"/role", url.Values{"role": {"auditor"}})
-	if status != http.StatusConflict || !strings.Contains(body, `id="role-`+me.ID+`-error"`) || !strings.Contains(body, "last admin") {
+	if status != http.StatusConflict || !strings.Contains(body, `id="role-`+me.ID+`-error"`) || !strings.Contains(body, "last admin who can sign in. Make another person admin first.") {
 		t.Fatalf("the last admin steps down: %d\n%s", status, body)
 	}
 	status, body = tc.post(t, admin, "/console/admin/users", "/console/admin/users/"+o.ID+"/role", url.Values{"role": {"intake"}})
@@ -80,6 +80,12 @@ func TestAdminErrorsInThePagesLanguage(t *testing.T) {
 	}
 	if strings.Contains(body, "is required") || strings.Contains(body, "must be") {
 		t.Errorf("the service's English words on a Chinese page:\n%s", body)
+	}
+	// A conflict beside the role it refused, in Chinese too: an officer of a queue stays an officer.
+	o := tc.mustUser(t, "Wang Fang", service.RoleOfficer)
+	status, body = tc.post(t, admin, "/console/admin/users", "/console/admin/users/"+o.ID+"/role", url.Values{"role": {"auditor"}})
+	if status != http.StatusConflict || !strings.Contains(body, `<p class="error" id="role-`+o.ID+`-error">角色未更改：该个人信息保护专员仍是某个队列的成员`) {
+		t.Errorf("a queue's member to auditor: %d\n%s", status, body)
 	}
 	status, body = tc.post(t, admin, "/console/admin/allowed-hosts", "/console/admin/allowed-hosts",
 		url.Values{"host": {"HTTPS://Example.com:8080/"}, "note": {"x"}})

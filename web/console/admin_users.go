@@ -3,10 +3,12 @@ package console
 import (
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/rightsdesk/rightsdesk/service"
+	"github.com/rightsdesk/rightsdesk/web"
 )
 
 // adminUsersPage lists the users and adds one.
@@ -79,11 +81,25 @@ func (s *Server) adminChangeRole(c echo.Context) error {
 		}
 	case service.ECONFLICT:
 		status = http.StatusConflict
-		p.Errors["role-"+id] = s.cat.Localizer(s.lang(c)).T("admin.users.role_conflict", "Detail", service.ErrorMessage(err))
+		p.Errors["role-"+id] = roleConflict(s.cat.Localizer(s.lang(c)), service.ErrorMessage(err))
 	default:
 		return s.fail(c, err)
 	}
 	return s.usersPage(c, p, status)
+}
+
+// roleConflict is why a role did not change, in the page's language: the rules ChangeUserRole names, else
+// its own words.
+func roleConflict(l *web.Localizer, msg string) string {
+	switch {
+	case strings.Contains(msg, "last admin"):
+		return l.T("admin.users.last_admin")
+	case strings.Contains(msg, "member of queue"):
+		return l.T("admin.users.queue_member")
+	case strings.Contains(msg, "system that holds tokens"):
+		return l.T("admin.users.system_role")
+	}
+	return l.T("admin.users.role_conflict", "Detail", msg)
 }
 
 // adminInviteUser e-mails a person a link to set her password (service.InviteUser, as POST
