@@ -1736,6 +1736,22 @@ type RequestList struct {
 // RequestType defines model for RequestType.
 type RequestType string
 
+// Restore defines model for Restore.
+type Restore struct {
+	BackupSystemId openapi_types.UUID `json:"backup_system_id"`
+	Id             openapi_types.UUID `json:"id"`
+	RecordedAt     time.Time          `json:"recorded_at"`
+
+	// RecordedBy The ID of the user who recorded the restore.
+	RecordedBy      string    `json:"recorded_by"`
+	SnapshotTakenAt time.Time `json:"snapshot_taken_at"`
+}
+
+// RestoreList defines model for RestoreList.
+type RestoreList struct {
+	Items []Restore `json:"items"`
+}
+
 // RestoreResult defines model for RestoreResult.
 type RestoreResult struct {
 	ReapplyRequired []RestoredRequest `json:"reapply_required"`
@@ -2214,6 +2230,9 @@ type ServerInterface interface {
 	// RecordRefresh Record that a backup took a snapshot (backup tooling).
 	// (POST /api/v1/backup-systems/{id}/refreshes)
 	RecordRefresh(ctx echo.Context, id BackupSystemID) error
+	// ListRestores The restores recorded for a backup system, newest first (at most 50).
+	// (GET /api/v1/backup-systems/{id}/restores)
+	ListRestores(ctx echo.Context, id BackupSystemID) error
 	// RecordRestore Record that a snapshot was restored into live systems.
 	// (POST /api/v1/backup-systems/{id}/restores)
 	RecordRestore(ctx echo.Context, id BackupSystemID) error
@@ -2499,6 +2518,22 @@ func (w *ServerInterfaceWrapper) RecordRefresh(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.RecordRefresh(ctx, id)
+	return err
+}
+
+// ListRestores converts echo context to params.
+func (w *ServerInterfaceWrapper) ListRestores(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id BackupSystemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListRestores(ctx, id)
 	return err
 }
 
@@ -3726,6 +3761,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/api/v1/backup-systems", wrapper.ListBackupSystems, options.OperationMiddlewares["listBackupSystems"]...)
 	router.POST(options.BaseURL+"/api/v1/backup-systems", wrapper.CreateBackupSystem, options.OperationMiddlewares["createBackupSystem"]...)
 	router.POST(options.BaseURL+"/api/v1/backup-systems/:id/refreshes", wrapper.RecordRefresh, options.OperationMiddlewares["recordRefresh"]...)
+	router.GET(options.BaseURL+"/api/v1/backup-systems/:id/restores", wrapper.ListRestores, options.OperationMiddlewares["listRestores"]...)
 	router.POST(options.BaseURL+"/api/v1/backup-systems/:id/restores", wrapper.RecordRestore, options.OperationMiddlewares["recordRestore"]...)
 	router.GET(options.BaseURL+"/api/v1/backup-purges/overdue", wrapper.ListOverduePurges, options.OperationMiddlewares["listOverduePurges"]...)
 	router.POST(options.BaseURL+"/api/v1/requests/:id/erasure", wrapper.RecordErasure, options.OperationMiddlewares["recordErasure"]...)
@@ -4289,6 +4325,92 @@ type RecordRefresh422ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response RecordRefresh422ApplicationProblemPlusJSONResponse) VisitRecordRefreshResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRestoresRequestObject struct {
+	Id BackupSystemID `json:"id"`
+}
+
+type ListRestoresResponseObject interface {
+	VisitListRestoresResponse(w http.ResponseWriter) error
+}
+
+type ListRestores200JSONResponse RestoreList
+
+func (response ListRestores200JSONResponse) VisitListRestoresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRestores401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListRestores401ApplicationProblemPlusJSONResponse) VisitListRestoresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRestores403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListRestores403ApplicationProblemPlusJSONResponse) VisitListRestoresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRestores404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListRestores404ApplicationProblemPlusJSONResponse) VisitListRestoresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRestores422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListRestores422ApplicationProblemPlusJSONResponse) VisitListRestoresResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -11383,6 +11505,9 @@ type StrictServerInterface interface {
 	// RecordRefresh Record that a backup took a snapshot (backup tooling).
 	// (POST /api/v1/backup-systems/{id}/refreshes)
 	RecordRefresh(ctx context.Context, request RecordRefreshRequestObject) (RecordRefreshResponseObject, error)
+	// ListRestores The restores recorded for a backup system, newest first (at most 50).
+	// (GET /api/v1/backup-systems/{id}/restores)
+	ListRestores(ctx context.Context, request ListRestoresRequestObject) (ListRestoresResponseObject, error)
 	// RecordRestore Record that a snapshot was restored into live systems.
 	// (POST /api/v1/backup-systems/{id}/restores)
 	RecordRestore(ctx context.Context, request RecordRestoreRequestObject) (RecordRestoreResponseObject, error)
@@ -11783,6 +11908,31 @@ func (sh *strictHandler) RecordRefresh(ctx echo.Context, id BackupSystemID) erro
 		return err
 	} else if validResponse, ok := response.(RecordRefreshResponseObject); ok {
 		return validResponse.VisitRecordRefreshResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListRestores operation middleware
+func (sh *strictHandler) ListRestores(ctx echo.Context, id BackupSystemID) error {
+	var request ListRestoresRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListRestores(ctx.Request().Context(), request.(ListRestoresRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListRestores")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListRestoresResponseObject); ok {
+		return validResponse.VisitListRestoresResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -103,6 +103,7 @@ func TestRoleMatrix(t *testing.T) {
 			"listBackupSystems":   {"GET", "/api/v1/backup-systems", nil, ""},
 			"recordRefresh":       {"POST", "/api/v1/backup-systems/" + backup + "/refreshes", map[string]any{"snapshot_taken_at": "2026-11-19T03:00:00Z"}, ""},
 			"recordRestore":       {"POST", "/api/v1/backup-systems/" + backup + "/restores", map[string]any{"snapshot_taken_at": "2026-11-01T03:00:00Z"}, ""},
+			"listRestores":        {"GET", "/api/v1/backup-systems/" + backup + "/restores", nil, ""},
 			"listOverduePurges":   {"GET", "/api/v1/backup-purges/overdue", nil, ""},
 			"recordErasure":       {"POST", req + "/erasure", map[string]any{"executed_at": "2026-11-20T09:00:00+08:00", "systems": []string{"crm"}}, ""},
 			"checkSuppression":    {"GET", "/api/v1/suppressions/check?email=li.wei%40example.com&purpose=marketing", nil, ""},
