@@ -27,6 +27,14 @@ func TestConsoleAdmin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tape, err := e.svc.CreateBackupSystem(bg, adminActor, service.NewBackupSystem{Name: "tape",
+		OwnerEmail: "backups@example.com", RefreshSchedule: "0 3 * * 0", Generations: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.RecordRestore(bg, adminActor, tape.ID, testNow.Add(-48*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
 	e.signIn(t, ctx, service.RoleAdmin)
 
 	e.console(t, ctx, "/console/admin/")
@@ -112,6 +120,11 @@ func TestConsoleAdmin(t *testing.T) {
 	for _, page := range []string{"users", "backups", "calendars", "allowed-hosts", "settings"} {
 		e.console(t, ctx, "/console/admin/"+page)
 		audit(t, ctx, "console admin "+page)
+		if page == "backups" {
+			if got := text(t, ctx, "#restores"); !strings.Contains(got, "tape") {
+				t.Errorf("the restores on the backups page: %q", got)
+			}
+		}
 	}
 	// In Chinese too.
 	run(t, ctx, chromedp.Click("button.lang", chromedp.ByQuery), chromedp.WaitReady(`html[lang="zh-CN"]`, chromedp.ByQuery))

@@ -463,7 +463,12 @@ func TestAdminRecordsARestore(t *testing.T) {
 	if status != http.StatusSeeOther || loc != "/console/admin/backups?done=restore_recorded&n=0" {
 		t.Fatalf("restore: %d %s", status, loc)
 	}
-	if _, page := tc.get(t, admin, loc); !strings.Contains(page, "0 deleted requests came back") {
+	_, page := tc.get(t, admin, loc)
+	if !strings.Contains(page, "0 deleted requests came back") {
 		t.Errorf("no notice after the restore")
+	}
+	// The restore is listed, with its snapshot's time in the policy's zone and who recorded it.
+	if !strings.Contains(page, `<tr><td>tape</td><td>20 February 2027 03:00</td>`) || !strings.Contains(page, "<td>admin 1</td></tr>") {
+		t.Errorf("the restore is not listed:\n%s", page)
 	}
 }
