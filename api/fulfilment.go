@@ -46,6 +46,20 @@ func (s *Server) ListBackupSystems(ctx context.Context, _ ListBackupSystemsReque
 	return out, nil
 }
 
+// ListRestores answers a backup system's recorded restores, newest first.
+func (s *Server) ListRestores(ctx context.Context, req ListRestoresRequestObject) (ListRestoresResponseObject, error) {
+	list, err := s.svc.Restores(ctx, actorFrom(ctx), req.Id.String())
+	if err != nil {
+		return nil, err
+	}
+	out := ListRestores200JSONResponse{Items: make([]Restore, 0, len(list))}
+	for _, r := range list {
+		out.Items = append(out.Items, Restore{Id: parseUUID(r.ID), BackupSystemId: parseUUID(r.BackupSystemID),
+			SnapshotTakenAt: r.SnapshotTakenAt, RecordedAt: r.RecordedAt, RecordedBy: r.RecordedBy})
+	}
+	return out, nil
+}
+
 // RecordRefresh records a backup refresh.
 func (s *Server) RecordRefresh(ctx context.Context, req RecordRefreshRequestObject) (RecordRefreshResponseObject, error) {
 	res, err := s.svc.RecordRefresh(ctx, actorFrom(ctx), req.Id.String(), req.Body.SnapshotTakenAt)

@@ -70,6 +70,11 @@ func TestDeletionReachesBackups(t *testing.T) {
 		if e := h.Do(t, "GET", path, h.admin, nil).Map(t)["erasure"].(map[string]any); e["state"] != "reapply_required" {
 			t.Errorf("after restore: %v", e["state"])
 		}
+		listed := h.Do(t, "GET", "/api/v1/backup-systems/"+disk+"/restores", h.admin, nil)
+		if items := listed.Map(t)["items"].([]any); listed.Status != 200 || len(items) != 1 ||
+			items[0].(map[string]any)["snapshot_taken_at"] != "2026-11-20T00:00:00Z" {
+			t.Errorf("restores listed: %d %s", listed.Status, listed.Body)
+		}
 		again := h.Do(t, "POST", path+"/erasure", h.admin, map[string]any{"executed_at": "2026-11-25T11:00:00+08:00", "systems": []string{"crm"}})
 		if e := again.Map(t); e["state"] != "pending_backups" {
 			t.Errorf("re-recorded: %v", e)

@@ -1736,6 +1736,22 @@ type RequestList struct {
 // RequestType defines model for RequestType.
 type RequestType string
 
+// Restore defines model for Restore.
+type Restore struct {
+	BackupSystemId openapi_types.UUID `json:"backup_system_id"`
+	Id             openapi_types.UUID `json:"id"`
+	RecordedAt     time.Time          `json:"recorded_at"`
+
+	// RecordedBy The ID of the user who recorded the restore.
+	RecordedBy      string    `json:"recorded_by"`
+	SnapshotTakenAt time.Time `json:"snapshot_taken_at"`
+}
+
+// RestoreList defines model for RestoreList.
+type RestoreList struct {
+	Items []Restore `json:"items"`
+}
+
 // RestoreResult defines model for RestoreResult.
 type RestoreResult struct {
 	ReapplyRequired []RestoredRequest `json:"reapply_required"`
@@ -1938,6 +1954,11 @@ type User struct {
 // UserList defines model for UserList.
 type UserList struct {
 	Items []User `json:"items"`
+}
+
+// UserPatch defines model for UserPatch.
+type UserPatch struct {
+	Role Role `json:"role"`
 }
 
 // AllowedHostName defines model for AllowedHostName.
@@ -2171,6 +2192,9 @@ type PutAllowedHostJSONRequestBody = AllowedHostInput
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
 type CreateUserJSONRequestBody = NewUser
 
+// UpdateUserJSONRequestBody defines body for UpdateUser for application/json ContentType.
+type UpdateUserJSONRequestBody = UserPatch
+
 // CreateUserTokenJSONRequestBody defines body for CreateUserToken for application/json ContentType.
 type CreateUserTokenJSONRequestBody = NewToken
 
@@ -2206,6 +2230,9 @@ type ServerInterface interface {
 	// RecordRefresh Record that a backup took a snapshot (backup tooling).
 	// (POST /api/v1/backup-systems/{id}/refreshes)
 	RecordRefresh(ctx echo.Context, id BackupSystemID) error
+	// ListRestores The restores recorded for a backup system, newest first (at most 50).
+	// (GET /api/v1/backup-systems/{id}/restores)
+	ListRestores(ctx echo.Context, id BackupSystemID) error
 	// RecordRestore Record that a snapshot was restored into live systems.
 	// (POST /api/v1/backup-systems/{id}/restores)
 	RecordRestore(ctx echo.Context, id BackupSystemID) error
@@ -2362,6 +2389,9 @@ type ServerInterface interface {
 	// CreateUser Add a user (admin). Officers need an e-mail address.
 	// (POST /api/v1/users)
 	CreateUser(ctx echo.Context) error
+	// UpdateUser Give a person another role (admin); audited as `user.role_changed`, and her console sessions end.
+	// (PATCH /api/v1/users/{id})
+	UpdateUser(ctx echo.Context, id UserID) error
 	// ReactivateUser Reactivate a deactivated user (admin).
 	// (DELETE /api/v1/users/{id}/deactivation)
 	ReactivateUser(ctx echo.Context, id UserID) error
@@ -2488,6 +2518,22 @@ func (w *ServerInterfaceWrapper) RecordRefresh(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.RecordRefresh(ctx, id)
+	return err
+}
+
+// ListRestores converts echo context to params.
+func (w *ServerInterfaceWrapper) ListRestores(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id BackupSystemID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListRestores(ctx, id)
 	return err
 }
 
@@ -3420,6 +3466,22 @@ func (w *ServerInterfaceWrapper) CreateUser(ctx echo.Context) error {
 	return err
 }
 
+// UpdateUser converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateUser(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id UserID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateUser(ctx, id)
+	return err
+}
+
 // ReactivateUser converts echo context to params.
 func (w *ServerInterfaceWrapper) ReactivateUser(ctx echo.Context) error {
 	var err error
@@ -3668,6 +3730,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/api/v1/requests/:id/events", wrapper.ListRequestEvents, options.OperationMiddlewares["listRequestEvents"]...)
 	router.GET(options.BaseURL+"/api/v1/users", wrapper.ListUsers, options.OperationMiddlewares["listUsers"]...)
 	router.POST(options.BaseURL+"/api/v1/users", wrapper.CreateUser, options.OperationMiddlewares["createUser"]...)
+	router.PATCH(options.BaseURL+"/api/v1/users/:id", wrapper.UpdateUser, options.OperationMiddlewares["updateUser"]...)
 	router.POST(options.BaseURL+"/api/v1/users/:id/tokens", wrapper.CreateUserToken, options.OperationMiddlewares["createUserToken"]...)
 	router.POST(options.BaseURL+"/api/v1/users/:id/invitations", wrapper.CreateUserInvitation, options.OperationMiddlewares["createUserInvitation"]...)
 	router.DELETE(options.BaseURL+"/api/v1/users/:id/deactivation", wrapper.ReactivateUser, options.OperationMiddlewares["reactivateUser"]...)
@@ -3698,6 +3761,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/api/v1/backup-systems", wrapper.ListBackupSystems, options.OperationMiddlewares["listBackupSystems"]...)
 	router.POST(options.BaseURL+"/api/v1/backup-systems", wrapper.CreateBackupSystem, options.OperationMiddlewares["createBackupSystem"]...)
 	router.POST(options.BaseURL+"/api/v1/backup-systems/:id/refreshes", wrapper.RecordRefresh, options.OperationMiddlewares["recordRefresh"]...)
+	router.GET(options.BaseURL+"/api/v1/backup-systems/:id/restores", wrapper.ListRestores, options.OperationMiddlewares["listRestores"]...)
 	router.POST(options.BaseURL+"/api/v1/backup-systems/:id/restores", wrapper.RecordRestore, options.OperationMiddlewares["recordRestore"]...)
 	router.GET(options.BaseURL+"/api/v1/backup-purges/overdue", wrapper.ListOverduePurges, options.OperationMiddlewares["listOverduePurges"]...)
 	router.POST(options.BaseURL+"/api/v1/requests/:id/erasure", wrapper.RecordErasure, options.OperationMiddlewares["recordErasure"]...)
@@ -4261,6 +4325,92 @@ type RecordRefresh422ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response RecordRefresh422ApplicationProblemPlusJSONResponse) VisitRecordRefreshResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRestoresRequestObject struct {
+	Id BackupSystemID `json:"id"`
+}
+
+type ListRestoresResponseObject interface {
+	VisitListRestoresResponse(w http.ResponseWriter) error
+}
+
+type ListRestores200JSONResponse RestoreList
+
+func (response ListRestores200JSONResponse) VisitListRestoresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRestores401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListRestores401ApplicationProblemPlusJSONResponse) VisitListRestoresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRestores403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListRestores403ApplicationProblemPlusJSONResponse) VisitListRestoresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRestores404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListRestores404ApplicationProblemPlusJSONResponse) VisitListRestoresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRestores422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response ListRestores422ApplicationProblemPlusJSONResponse) VisitListRestoresResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -9643,6 +9793,141 @@ func (response CreateUser422ApplicationProblemPlusJSONResponse) VisitCreateUserR
 	return err
 }
 
+type UpdateUserRequestObject struct {
+	Id   UserID `json:"id"`
+	Body *UpdateUserJSONRequestBody
+}
+
+type UpdateUserResponseObject interface {
+	VisitUpdateUserResponse(w http.ResponseWriter) error
+}
+
+type UpdateUser200JSONResponse User
+
+func (response UpdateUser200JSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateUser400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateUser400ApplicationProblemPlusJSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateUser401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateUser401ApplicationProblemPlusJSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateUser403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateUser403ApplicationProblemPlusJSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateUser404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateUser404ApplicationProblemPlusJSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateUser409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateUser409ApplicationProblemPlusJSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateUser413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateUser413ApplicationProblemPlusJSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateUser422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateUser422ApplicationProblemPlusJSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ReactivateUserRequestObject struct {
 	Id UserID `json:"id"`
 }
@@ -11220,6 +11505,9 @@ type StrictServerInterface interface {
 	// RecordRefresh Record that a backup took a snapshot (backup tooling).
 	// (POST /api/v1/backup-systems/{id}/refreshes)
 	RecordRefresh(ctx context.Context, request RecordRefreshRequestObject) (RecordRefreshResponseObject, error)
+	// ListRestores The restores recorded for a backup system, newest first (at most 50).
+	// (GET /api/v1/backup-systems/{id}/restores)
+	ListRestores(ctx context.Context, request ListRestoresRequestObject) (ListRestoresResponseObject, error)
 	// RecordRestore Record that a snapshot was restored into live systems.
 	// (POST /api/v1/backup-systems/{id}/restores)
 	RecordRestore(ctx context.Context, request RecordRestoreRequestObject) (RecordRestoreResponseObject, error)
@@ -11376,6 +11664,9 @@ type StrictServerInterface interface {
 	// CreateUser Add a user (admin). Officers need an e-mail address.
 	// (POST /api/v1/users)
 	CreateUser(ctx context.Context, request CreateUserRequestObject) (CreateUserResponseObject, error)
+	// UpdateUser Give a person another role (admin); audited as `user.role_changed`, and her console sessions end.
+	// (PATCH /api/v1/users/{id})
+	UpdateUser(ctx context.Context, request UpdateUserRequestObject) (UpdateUserResponseObject, error)
 	// ReactivateUser Reactivate a deactivated user (admin).
 	// (DELETE /api/v1/users/{id}/deactivation)
 	ReactivateUser(ctx context.Context, request ReactivateUserRequestObject) (ReactivateUserResponseObject, error)
@@ -11617,6 +11908,31 @@ func (sh *strictHandler) RecordRefresh(ctx echo.Context, id BackupSystemID) erro
 		return err
 	} else if validResponse, ok := response.(RecordRefreshResponseObject); ok {
 		return validResponse.VisitRecordRefreshResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListRestores operation middleware
+func (sh *strictHandler) ListRestores(ctx echo.Context, id BackupSystemID) error {
+	var request ListRestoresRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListRestores(ctx.Request().Context(), request.(ListRestoresRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListRestores")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListRestoresResponseObject); ok {
+		return validResponse.VisitListRestoresResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -13341,6 +13657,54 @@ func (sh *strictHandler) CreateUser(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(CreateUserResponseObject); ok {
 		return validResponse.VisitCreateUserResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateUser operation middleware
+func (sh *strictHandler) UpdateUser(ctx echo.Context, id UserID) error {
+	var request UpdateUserRequestObject
+
+	request.Id = id
+
+	var body UpdateUserJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateUser(ctx.Request().Context(), request.(UpdateUserRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateUser")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateUserResponseObject); ok {
+		return validResponse.VisitUpdateUserResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -81,3 +81,12 @@ func (s *Server) ReactivateUser(ctx context.Context, req ReactivateUserRequestOb
 	}
 	return ReactivateUser200JSONResponse(toAPIUser(u)), nil
 }
+
+// UpdateUser gives a person another role.
+func (s *Server) UpdateUser(ctx context.Context, req UpdateUserRequestObject) (UpdateUserResponseObject, error) {
+	u, err := s.svc.ChangeUserRole(ctx, actorFrom(ctx), req.Id.String(), service.Role(req.Body.Role))
+	if err != nil {
+		return nil, err
+	}
+	return UpdateUser200JSONResponse(toAPIUser(u)), nil
+}

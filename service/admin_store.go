@@ -19,6 +19,7 @@ type adminStore interface {
 	CreateUser(ctx context.Context, u *User) error
 	DeleteAllowedHost(ctx context.Context, host string) error
 	DeleteQueue(ctx context.Context, id string) error
+	DeleteUserSessions(ctx context.Context, userID, exceptID string) (int, error)
 	FindActiveToken(ctx context.Context, hash string) (*Token, *User, error)
 	FindAllowedHost(ctx context.Context, host string) (*AllowedHost, error)
 	FindQueue(ctx context.Context, id string) (*Queue, error)
@@ -34,6 +35,7 @@ type adminStore interface {
 	RevokeToken(ctx context.Context, id string, t time.Time) error
 	SaveCalendarYear(ctx context.Context, name string, s calendar.Schedule) error
 	SetAuditHeadMAC(ctx context.Context, h AuditHead) error
+	SetUserRole(ctx context.Context, userID string, role Role) error
 	UpdateQueue(ctx context.Context, q *Queue) error
 	UpdateRequestParts(ctx context.Context, r *Request, parts ...RequestPart) error
 }

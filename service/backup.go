@@ -22,6 +22,19 @@ type BackupSystem struct {
 	UpdatedAt       time.Time
 }
 
+// Restore is an admin's record that a backup was restored from a snapshot, which brought back the data of
+// the deletions executed after it.
+type Restore struct {
+	ID              string
+	BackupSystemID  string
+	SnapshotTakenAt time.Time
+	RecordedAt      time.Time
+	RecordedBy      string // the user ID of who recorded it
+}
+
+// MaxRestoresListed is how many of a system's restores Restores answers, the newest.
+const MaxRestoresListed = 50
+
 // Erasure is the record that a request's subject was deleted from the live systems, and its progress through the
 // backups.
 type Erasure struct {
@@ -80,6 +93,8 @@ type BackupStore interface {
 	ErasuresExecutedAfter(ctx context.Context, t time.Time) ([]string, error)
 	// CreateRestore records a restore.
 	CreateRestore(ctx context.Context, id, systemID string, snapshotTakenAt, recordedAt time.Time, by string) error
+	// ListRestores returns a system's recorded restores, newest first, at most limit.
+	ListRestores(ctx context.Context, systemID string, limit int) ([]*Restore, error)
 }
 
 // maxRefreshInterval bounds the wait for a backup's next refresh: a schedule with no run within it (30 February,
@@ -155,6 +170,18 @@ func (s *Fulfilment) BackupSystems(ctx context.Context, a Actor) ([]*BackupSyste
 		return nil, err
 	}
 	return s.db.ListBackupSystems(ctx)
+}
+
+// Restores lists a backup system's recorded restores, newest first, at most MaxRestoresListed (those who read
+// backups). ENOTFOUND for an unknown system.
+func (s *Fulfilment) Restores(ctx context.Context, a Actor, systemID string) ([]*Restore, error) {
+	if err := authorize(a, permReadBackups); err != nil {
+		return nil, err
+	}
+	if _, err := s.db.FindBackupSystem(ctx, systemID); err != nil {
+		return nil, err
+	}
+	return s.db.ListRestores(ctx, systemID, MaxRestoresListed)
 }
 
 // purgedAt is when a backup keeping generations snapshots no longer holds data deleted at executedAt: the

@@ -346,6 +346,25 @@ func TestRecordRestoreBetweenDeletions(t *testing.T) {
 		if got, err := e.svc.RecordRestore(ctx, integration, sys.ID, atUTC(2026, 10, 30, 3, 0)); err != nil || len(got) != 0 {
 			t.Errorf("restore of a snapshot after every deletion = %v, %v; want none", got, err)
 		}
+
+		// Both restores are listed, newest first.
+		restores, err := e.svc.Restores(ctx, auditor, sys.ID)
+		if err != nil || len(restores) != 2 {
+			t.Fatalf("Restores: %d, %v; want 2", len(restores), err)
+		}
+		if got, want := restores[0].SnapshotTakenAt, atUTC(2026, 10, 30, 3, 0); !got.Equal(want) || restores[0].RecordedBy != integration.UserID ||
+			!restores[0].RecordedAt.Equal(atUTC(2026, 11, 1, 9, 0)) {
+			t.Errorf("the newest restore: %+v, want snapshot %s recorded at 11-01 09:00 by %s", restores[0], want, integration.UserID)
+		}
+		if got, want := restores[1].SnapshotTakenAt, atUTC(2026, 10, 15, 3, 0); !got.Equal(want) {
+			t.Errorf("the older restore's snapshot: %s, want %s", got, want)
+		}
+		if _, err := e.svc.Restores(ctx, intake, sys.ID); service.ErrorCode(err) != service.EFORBIDDEN {
+			t.Errorf("intake lists restores: %v, want forbidden", err)
+		}
+		if _, err := e.svc.Restores(ctx, admin, "00000000-0000-0000-0000-000000000000"); service.ErrorCode(err) != service.ENOTFOUND {
+			t.Errorf("restores of no system: %v, want not found", err)
+		}
 	})
 }
 

@@ -28,6 +28,7 @@ type fulfilmentStore interface {
 	FindSubjectLink(ctx context.Context, hash string) (*SubjectLink, error)
 	FindSuppression(ctx context.Context, subjectHash, purpose string) (*Suppression, error)
 	ListBackupSystems(ctx context.Context) ([]*BackupSystem, error)
+	ListRestores(ctx context.Context, systemID string, limit int) ([]*Restore, error)
 	ListDataSystems(ctx context.Context) ([]*DataSystem, error)
 	ListRuns(ctx context.Context, requestID string) ([]*Run, error)
 	PendingPurges(ctx context.Context, systemID string) ([]*Purge, error)

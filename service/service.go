@@ -225,6 +225,7 @@ const (
 	CanLoadCalendar  = Capability(permLoadCalendar)
 	CanReadAudit     = Capability(permReadAudit)
 	CanReadReports   = Capability(permReadReports)
+	CanReadUsers     = Capability(permReadUsers)
 )
 
 // Can reports whether the actor's role grants c.

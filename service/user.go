@@ -105,6 +105,8 @@ type UserStore interface {
 	FindActiveToken(ctx context.Context, hash string) (*Token, *User, error)
 	// CountActiveTokens counts unrevoked tokens of users with role.
 	CountActiveTokens(ctx context.Context, role Role) (int, error)
+	// SetUserRole gives a user another role. ENOTFOUND if no such user.
+	SetUserRole(ctx context.Context, userID string, role Role) error
 	// ListUsers returns every user by name.
 	ListUsers(ctx context.Context) ([]*User, error)
 	// FindToken returns a token by ID. ENOTFOUND if none.

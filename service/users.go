@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"slices"
 )
 
 // NewUser is a person or system an admin adds.
@@ -131,4 +132,82 @@ func (s *Admin) RevokeToken(ctx context.Context, a Actor, tokenID string) error 
 		}
 		return s.appendEvent(ctx, tx, a, "token.revoked", "", map[string]string{"user_id": t.UserID, "token_id": t.ID})
 	})
+}
+
+// ChangeUserRole gives a person another of the console roles (admin) and ends her console sessions, so that
+// her new rights apply at once. Queues keep only officers as members, as UpdateQueue requires: an officer who is
+// still a member of a queue is an ECONFLICT naming it (take her out first), and so is demoting the last admin
+// who can sign in, or changing a system user (intake, integration), which holds tokens, not a place on the staff.
+// An officer needs an e-mail address, as in CreateUser.
+func (s *Admin) ChangeUserRole(ctx context.Context, a Actor, userID string, role Role) (*User, error) {
+	if err := authorize(a, permManageUsers); err != nil {
+		return nil, err
+	}
+	if !slices.Contains(ConsoleRoles, role) {
+		return nil, Invalid(FieldError{"role", "must be one of admin, officer, auditor (the roles of people)"})
+	}
+	var out *User
+	err := s.begin(ctx, func(tx adminStore) error {
+		if err := lockQueues(ctx, tx); err != nil {
+			return err
+		}
+		u, err := tx.FindUser(ctx, userID)
+		if err != nil {
+			return err
+		}
+		out = u
+		from := u.Role
+		switch {
+		case from == role:
+			return nil
+		case !slices.Contains(ConsoleRoles, from):
+			return Errorf(ECONFLICT, "user %s is %s, a system that holds tokens; its role does not change", u.ID, withArticle(string(from)))
+		case role == RoleOfficer && u.Email == "":
+			return Invalid(FieldError{"role", "an officer needs an e-mail address, and this user has none"})
+		}
+		if from == RoleAdmin {
+			if err := lastAdmin(ctx, tx, u.ID); err != nil {
+				return err
+			}
+		}
+		if from == RoleOfficer {
+			queues, err := tx.ListQueues(ctx)
+			if err != nil {
+				return err
+			}
+			for _, q := range queues {
+				if oneOf(u.ID, q.Members) {
+					return Errorf(ECONFLICT, "user %s is a member of queue %q (%s); members are officers, so take her out of it first", u.ID, q.Name, q.ID)
+				}
+			}
+		}
+		if err := tx.SetUserRole(ctx, u.ID, role); err != nil {
+			return err
+		}
+		if _, err := tx.DeleteUserSessions(ctx, u.ID, ""); err != nil {
+			return fmt.Errorf("end sessions: %w", err)
+		}
+		u.Role = role
+		return s.appendEvent(ctx, tx, a, "user.role_changed", "", map[string]string{"user_id": u.ID,
+			"from": string(from), "to": string(role)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// lastAdmin refuses to take the admin role from userID when no other admin could sign in to the console: one
+// not deactivated, with an e-mail address to sign in with.
+func lastAdmin(ctx context.Context, tx adminStore, userID string) error {
+	users, err := tx.ListUsers(ctx)
+	if err != nil {
+		return err
+	}
+	for _, o := range users {
+		if o.ID != userID && o.Role == RoleAdmin && o.DeactivatedAt == nil && o.Email != "" {
+			return nil
+		}
+	}
+	return Errorf(ECONFLICT, "user %s is the last admin who can sign in; make another user admin first", userID)
 }

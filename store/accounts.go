@@ -60,6 +60,11 @@ func (s *Store) AdvanceTOTPStep(ctx context.Context, userID string, step int64) 
 	return res.RowsAffected == 1, formatError(res.Error)
 }
 
+// SetUserRole gives a user another role.
+func (s *Store) SetUserRole(ctx context.Context, userID string, role service.Role) error {
+	return s.updateUser(ctx, userID, map[string]any{"role": string(role)})
+}
+
 // SetUserDeactivated records a deactivation, or its end.
 func (s *Store) SetUserDeactivated(ctx context.Context, userID string, at *time.Time) error {
 	return s.updateUser(ctx, userID, map[string]any{"deactivated_at": utcPtr(at)})

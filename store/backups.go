@@ -231,3 +231,18 @@ func (s *Store) CreateRestore(ctx context.Context, id, systemID string, snapshot
 	return formatError(s.w.WithContext(ctx).Create(&restoreRow{ID: id, BackupSystemID: systemID,
 		SnapshotTakenAt: utc(snapshotTakenAt), RecordedAt: utc(recordedAt), RecordedBy: by}).Error)
 }
+
+// ListRestores returns a system's recorded restores, newest first, at most limit.
+func (s *Store) ListRestores(ctx context.Context, systemID string, limit int) ([]*service.Restore, error) {
+	var rows []restoreRow
+	if err := s.r.WithContext(ctx).Where("backup_system_id = ?", systemID).Order("recorded_at DESC, id DESC").
+		Limit(limit).Find(&rows).Error; err != nil {
+		return nil, formatError(err)
+	}
+	out := make([]*service.Restore, len(rows))
+	for i, r := range rows {
+		out[i] = &service.Restore{ID: r.ID, BackupSystemID: r.BackupSystemID, SnapshotTakenAt: r.SnapshotTakenAt.UTC(),
+			RecordedAt: r.RecordedAt.UTC(), RecordedBy: r.RecordedBy}
+	}
+	return out, nil
+}

@@ -27,6 +27,14 @@ func TestConsoleAdmin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tape, err := e.svc.CreateBackupSystem(bg, adminActor, service.NewBackupSystem{Name: "tape",
+		OwnerEmail: "backups@example.com", RefreshSchedule: "0 3 * * 0", Generations: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.RecordRestore(bg, adminActor, tape.ID, testNow.Add(-48*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
 	e.signIn(t, ctx, service.RoleAdmin)
 
 	e.console(t, ctx, "/console/admin/")
@@ -112,6 +120,11 @@ func TestConsoleAdmin(t *testing.T) {
 	for _, page := range []string{"users", "backups", "calendars", "allowed-hosts", "settings"} {
 		e.console(t, ctx, "/console/admin/"+page)
 		audit(t, ctx, "console admin "+page)
+		if page == "backups" {
+			if got := text(t, ctx, "#restores"); !strings.Contains(got, "tape") {
+				t.Errorf("the restores on the backups page: %q", got)
+			}
+		}
 	}
 	// In Chinese too.
 	run(t, ctx, chromedp.Click("button.lang", chromedp.ByQuery), chromedp.WaitReady(`html[lang="zh-CN"]`, chromedp.ByQuery))
@@ -123,6 +136,51 @@ func TestConsoleAdmin(t *testing.T) {
 		}
 		audit(t, ctx, "console admin "+page+" zh-CN")
 	}
+}
+
+// TestConsoleAdminChangesARole: an admin changes an officer to auditor with the role select on the users
+// page; the officer's session ends; trying to step down as the last admin shows why beside her own role.
+func TestConsoleAdminChangesARole(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := tab(t)
+	bg := context.Background()
+	o, err := e.svc.CreateUser(bg, adminActor, service.NewUser{Name: "Wang Fang", Email: "wang.fang@acme.example",
+		Role: service.RoleOfficer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	session, err := e.svc.StartSession(bg, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	me := e.signIn(t, ctx, service.RoleAdmin)
+
+	e.console(t, ctx, "/console/admin/users")
+	run(t, ctx, chromedp.SetValue("#role-"+o.ID, "auditor", chromedp.ByID))
+	submit(t, ctx, `form[action="/console/admin/users/`+o.ID+`/role"] button`)
+	if got := text(t, ctx, ".notice"); !strings.Contains(got, "role was changed") {
+		t.Errorf("after the change: %q", got)
+	}
+	if u, err := e.store.FindUser(bg, o.ID); err != nil || u.Role != service.RoleAuditor {
+		t.Fatalf("Wang Fang's role: %+v %v", u, err)
+	}
+	if _, err := e.svc.LookupSession(bg, session.Secret); service.ErrorCode(err) != service.EUNAUTHORIZED {
+		t.Errorf("her session after the change: %v, want ended", err)
+	}
+	var selected string
+	run(t, ctx, chromedp.Value("#role-"+o.ID, &selected, chromedp.ByID))
+	if selected != "auditor" {
+		t.Errorf("the select after the change: %q", selected)
+	}
+	audit(t, ctx, "console admin users role changed")
+
+	run(t, ctx, chromedp.SetValue("#role-"+me.UserID, "auditor", chromedp.ByID))
+	submit(t, ctx, `form[action="/console/admin/users/`+me.UserID+`/role"] button`)
+	if got := text(t, ctx, "#role-"+me.UserID+"-error"); !strings.Contains(got, "the last admin who can sign in") {
+		t.Errorf("the last admin steps down: %q", got)
+	}
+	audit(t, ctx, "console admin users role refused")
+	adminShot(t, ctx, "admin-users")
 }
 
 // TestConsoleAuditor: the auditor sees the dashboard (in English and Chinese) and the audit verification in

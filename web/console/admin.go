@@ -18,13 +18,13 @@ type adminPage struct {
 	Page
 	Can    bool
 	Done   string            // a message key, "" for none
-	Errors map[string]string // field -> the service's words, or a message key
+	Errors map[string]string // field -> a message in the page's language, or a catalogue key
 	Form   map[string]string // the failed form's values, by field
 	N      int               // the count the notice tells, when it tells one (?n=)
 }
 
 // adminNotices are the notices a redirect may ask for: nothing else from the query reaches the page.
-var adminNotices = []string{"user_created", "user_invited", "user_deactivated", "user_reactivated", "settings_saved", "token_revoked", "queue_created", "queue_updated", "queue_deleted",
+var adminNotices = []string{"user_created", "user_invited", "user_deactivated", "user_reactivated", "role_changed", "settings_saved", "token_revoked", "queue_created", "queue_updated", "queue_deleted",
 	"backup_created", "restore_recorded", "calendar_loaded", "job_ran", "mail_retried", "host_added", "host_removed"}
 
 // newAdminPage starts an admin page's view model.
@@ -37,11 +37,12 @@ func newAdminPage(c echo.Context, a service.Actor, may service.Capability) admin
 	return p
 }
 
-// formFailed fills a page's errors and values from a refused form: each field error beside its field when the
-// form has that field, the others (and a rule that names no field) together above the form. It reports false,
-// filling nothing, for an error that is not a broken rule, which the caller answers with s.fail.
-func (p *adminPage) formFailed(err error, form url.Values, fields ...string) bool {
-	fe := adminFieldErrors(err)
+// adminFormFailed fills a page's errors and values from a refused form, in the page's language: each field
+// error beside its field when the form has that field, the others (and a rule that names no field) together
+// above the form. It reports false, filling nothing, for an error that is not a broken rule, which the caller
+// answers with s.fail.
+func (s *Server) adminFormFailed(c echo.Context, p *adminPage, err error, form url.Values, fields ...string) bool {
+	fe := s.adminFieldErrors(c, err)
 	if fe == nil {
 		return false
 	}
@@ -64,6 +65,15 @@ func (p *adminPage) formFailed(err error, form url.Values, fields ...string) boo
 		p.Form[f] = form.Get(f)
 	}
 	return true
+}
+
+// adminFieldErrors is a broken rule's field errors in the page's language (fieldMessages with the admin
+// catalogue's messages); nil for any other error.
+func (s *Server) adminFieldErrors(c echo.Context, err error) map[string]string {
+	if service.ErrorCode(err) != service.EINVALID {
+		return nil
+	}
+	return fieldMessages(s.cat.Localizer(s.lang(c)), s.cat, err, "admin", nil)
 }
 
 // adminDone redirects to a page with its notice (POST-redirect-GET).

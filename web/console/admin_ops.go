@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -122,7 +123,7 @@ func (s *Server) adminAddHost(c echo.Context) error {
 	if err != nil {
 		p := adminHostsPage{adminPage: newAdminPage(c, a, service.CanEditAllowList)}
 		form, _ := c.FormParams()
-		if p.formFailed(err, form, "host", "note") {
+		if s.adminFormFailed(c, &p.adminPage, err, form, "host", "note") {
 			return s.hostsPage(c, p, http.StatusUnprocessableEntity)
 		}
 		return s.fail(c, err)
@@ -141,9 +142,14 @@ func (s *Server) adminRemoveHost(c echo.Context) error {
 // adminBackupsPage lists the backup systems with what they still hold of erased requests.
 type adminBackupsPage struct {
 	adminPage
-	Systems []backupView
-	Overdue []overdueView
-	Zone    string // of the restore form's date and time: the default policy's
+	Systems  []backupView
+	Overdue  []overdueView
+	Restores []restoreView // every system's, newest first
+	Zone     string        // of the restore form's date and time: the default policy's
+}
+
+type restoreView struct {
+	System, SnapshotTakenAt, RecordedAt, RecordedBy string
 }
 
 type backupView struct {
@@ -186,8 +192,51 @@ func (s *Server) backupsPage(c echo.Context, p adminBackupsPage, status int) err
 		p.Overdue = append(p.Overdue, overdueView{Reference: o.Reference, System: o.Purge.BackupName,
 			Deadline: s.when(c, o.Deadline)})
 	}
+	if p.Restores, err = s.restoreViews(c, systems); err != nil {
+		return s.fail(c, err)
+	}
 	p.Zone = s.svc.Location(service.DefaultPolicy).String()
 	return s.render(c, status, "admin_backups", &p)
+}
+
+// restoreViews lists the restores recorded for the systems (service.Restores), newest first, with who
+// recorded each by name where the reader may read the users, else by ID.
+func (s *Server) restoreViews(c echo.Context, systems []*service.BackupSystem) ([]restoreView, error) {
+	ctx, a := c.Request().Context(), s.actor(c)
+	var all []*service.Restore
+	names := map[string]string{}
+	for _, b := range systems {
+		rs, err := s.svc.Restores(ctx, a, b.ID)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, rs...)
+		names[b.ID] = b.Name
+	}
+	if len(all) == 0 {
+		return nil, nil
+	}
+	people := map[string]string{}
+	if a.Can(service.CanReadUsers) {
+		users, err := s.svc.Users(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range users {
+			people[u.ID] = u.Name
+		}
+	}
+	slices.SortStableFunc(all, func(x, y *service.Restore) int { return y.RecordedAt.Compare(x.RecordedAt) })
+	out := make([]restoreView, len(all))
+	for i, r := range all {
+		by := people[r.RecordedBy]
+		if by == "" {
+			by = r.RecordedBy
+		}
+		out[i] = restoreView{System: names[r.BackupSystemID], SnapshotTakenAt: s.when(c, r.SnapshotTakenAt),
+			RecordedAt: s.when(c, r.RecordedAt), RecordedBy: by}
+	}
+	return out, nil
 }
 
 // adminBackups lists the backup systems (service.BackupSystems) with their pending and overdue purges.
@@ -223,7 +272,7 @@ func (s *Server) adminCreateBackup(c echo.Context) error {
 		_, err = s.svc.CreateBackupSystem(c.Request().Context(), a, in)
 	}
 	if err != nil {
-		if p.formFailed(err, form, "name", "owner_email", "refresh_schedule", "generations", "grace_hours") {
+		if s.adminFormFailed(c, &p.adminPage, err, form, "name", "owner_email", "refresh_schedule", "generations", "grace_hours") {
 			return s.backupsPage(c, p, http.StatusUnprocessableEntity)
 		}
 		return s.fail(c, err)
@@ -253,7 +302,7 @@ func (s *Server) adminRecordRestore(c echo.Context) error {
 	}
 	restored, err := s.svc.RecordRestore(c.Request().Context(), a, c.Param("id"), taken)
 	if err != nil {
-		if fe := adminFieldErrors(err); fe != nil {
+		if fe := s.adminFieldErrors(c, err); fe != nil {
 			for _, msg := range fe {
 				p.Errors["restore-"+c.Param("id")] = msg
 			}
@@ -353,7 +402,7 @@ func (s *Server) adminLoadCalendarYear(c echo.Context) error {
 	}
 	if _, err := s.svc.LoadCalendarYear(c.Request().Context(), a, c.Param("name"), year, doc); err != nil {
 		// The document's own fields (days, year inside it) are the file's errors.
-		if p.formFailed(err, nil, "year") {
+		if s.adminFormFailed(c, &p.adminPage, err, nil, "year") {
 			if msg, ok := p.Errors[""]; ok {
 				p.Errors["file"] = msg
 				delete(p.Errors, "")

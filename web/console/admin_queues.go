@@ -112,7 +112,7 @@ func (s *Server) adminCreateQueue(c echo.Context) error {
 	if _, err := s.svc.CreateQueue(c.Request().Context(), a, queueInput(c)); err != nil {
 		p := adminQueuesPage{adminPage: newAdminPage(c, a, service.CanManageQueues)}
 		form, _ := c.FormParams()
-		if p.formFailed(err, form, "name", "escalation_email", "locale") {
+		if s.adminFormFailed(c, &p.adminPage, err, form, "name", "escalation_email", "locale") {
 			return s.queuesPage(c, p, http.StatusUnprocessableEntity)
 		}
 		return s.fail(c, err)
@@ -126,7 +126,7 @@ func (s *Server) adminUpdateQueue(c echo.Context) error {
 	if _, err := s.svc.UpdateQueue(c.Request().Context(), a, c.Param("id"), queueInput(c)); err != nil {
 		p := adminQueuesPage{adminPage: newAdminPage(c, a, service.CanManageQueues)}
 		form, _ := c.FormParams()
-		if p.formFailed(err, form) {
+		if s.adminFormFailed(c, &p.adminPage, err, form) {
 			return s.queuesPage(c, p, http.StatusUnprocessableEntity)
 		}
 		return s.fail(c, err)

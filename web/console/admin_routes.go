@@ -18,6 +18,7 @@ func (s *Server) adminRoutes(g *echo.Group) {
 	g.GET("/admin/users", s.adminUsers)
 	g.POST("/admin/users", s.adminCreateUser)
 	g.POST("/admin/users/:id/invitations", s.adminInviteUser)
+	g.POST("/admin/users/:id/role", s.adminChangeRole)
 	g.POST("/admin/users/:id/deactivate", s.adminDeactivateUser)
 	g.POST("/admin/users/:id/reactivate", s.adminReactivateUser)
 	g.GET("/admin/tokens", s.adminTokens)

@@ -246,13 +246,13 @@ func TestAdminManagesQueues(t *testing.T) {
 	if status != http.StatusUnprocessableEntity || !strings.Contains(body, `class="alert"`) {
 		t.Fatalf("a route of no type: %d\n%s", status, body)
 	}
-	// Default; then no members, which a default queue may not have: the rule, in the service's words, above
+	// Default; then no members, which a default queue may not have: the rule, in the catalogue's words, above
 	// the forms.
 	if status, _ := tc.post(t, admin, "/console/admin/queues", "/console/admin/queues/"+q.ID, url.Values{"default": {"true"}}); status != http.StatusSeeOther {
 		t.Fatalf("default: %d", status)
 	}
 	status, body = tc.post(t, admin, "/console/admin/queues", "/console/admin/queues/"+q.ID, url.Values{"members_set": {"1"}})
-	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "a default queue needs at least one member") {
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "members: Choose privacy officers only (at most 500); a default queue needs at least one.") {
 		t.Fatalf("no members in the default queue: %d\n%s", status, body)
 	}
 	if q = tc.mustQueue(t, "Deletions"); !q.Default || len(q.Members) != 1 {
@@ -473,7 +473,12 @@ func TestAdminRecordsARestore(t *testing.T) {
 	if status != http.StatusSeeOther || loc != "/console/admin/backups?done=restore_recorded&n=0" {
 		t.Fatalf("restore: %d %s", status, loc)
 	}
-	if _, page := tc.get(t, admin, loc); !strings.Contains(page, "0 deleted requests came back") {
+	_, page := tc.get(t, admin, loc)
+	if !strings.Contains(page, "0 deleted requests came back") {
 		t.Errorf("no notice after the restore")
+	}
+	// The restore is listed, with its snapshot's time in the policy's zone and who recorded it.
+	if !strings.Contains(page, `<tr><td>tape</td><td>20 February 2027 03:00</td>`) || !strings.Contains(page, "<td>admin 1</td></tr>") {
+		t.Errorf("the restore is not listed:\n%s", page)
 	}
 }

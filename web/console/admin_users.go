@@ -3,17 +3,20 @@ package console
 import (
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/rightsdesk/rightsdesk/service"
+	"github.com/rightsdesk/rightsdesk/web"
 )
 
 // adminUsersPage lists the users and adds one.
 type adminUsersPage struct {
 	adminPage
-	Users []userView
-	Roles []service.Role
+	Users      []userView
+	Roles      []service.Role
+	StaffRoles []service.Role // the roles a person may be given in place of hers
 }
 
 type userView struct {
@@ -30,7 +33,7 @@ func (s *Server) usersPage(c echo.Context, p adminUsersPage, status int) error {
 	if err != nil {
 		return s.fail(c, err)
 	}
-	p.Roles = consoleRoles
+	p.Roles, p.StaffRoles = consoleRoles, service.ConsoleRoles
 	for _, u := range users {
 		v := userView{User: u, SignsIn: slices.Contains(service.ConsoleRoles, u.Role)}
 		if u.DeactivatedAt != nil {
@@ -54,12 +57,49 @@ func (s *Server) adminCreateUser(c echo.Context) error {
 	if err != nil {
 		p := adminUsersPage{adminPage: newAdminPage(c, a, service.CanManageUsers)}
 		form, _ := c.FormParams()
-		if p.formFailed(err, form, "name", "email", "role") {
+		if s.adminFormFailed(c, &p.adminPage, err, form, "name", "email", "role") {
 			return s.usersPage(c, p, http.StatusUnprocessableEntity)
 		}
 		return s.fail(c, err)
 	}
 	return s.adminDone(c, "/console/admin/users", "user_created")
+}
+
+// adminChangeRole gives a person another role (service.ChangeUserRole; field role, as PATCH /api/v1/users/{id}).
+// A refusal, a broken rule or a conflict (the last admin, a queue's member), comes back beside that user's role.
+func (s *Server) adminChangeRole(c echo.Context) error {
+	a, id := s.actor(c), c.Param("id")
+	_, err := s.svc.ChangeUserRole(c.Request().Context(), a, id, service.Role(c.FormValue("role")))
+	status := http.StatusUnprocessableEntity
+	p := adminUsersPage{adminPage: newAdminPage(c, a, service.CanManageUsers)}
+	switch service.ErrorCode(err) {
+	case "":
+		return s.adminDone(c, "/console/admin/users", "role_changed")
+	case service.EINVALID:
+		for _, msg := range s.adminFieldErrors(c, err) {
+			p.Errors["role-"+id] = msg
+		}
+	case service.ECONFLICT:
+		status = http.StatusConflict
+		p.Errors["role-"+id] = roleConflict(s.cat.Localizer(s.lang(c)), service.ErrorMessage(err))
+	default:
+		return s.fail(c, err)
+	}
+	return s.usersPage(c, p, status)
+}
+
+// roleConflict is why a role did not change, in the page's language: the rules ChangeUserRole names, else
+// its own words.
+func roleConflict(l *web.Localizer, msg string) string {
+	switch {
+	case strings.Contains(msg, "last admin"):
+		return l.T("admin.users.last_admin")
+	case strings.Contains(msg, "member of queue"):
+		return l.T("admin.users.queue_member")
+	case strings.Contains(msg, "system that holds tokens"):
+		return l.T("admin.users.system_role")
+	}
+	return l.T("admin.users.role_conflict", "Detail", msg)
 }
 
 // adminInviteUser e-mails a person a link to set her password (service.InviteUser, as POST
@@ -170,7 +210,7 @@ func (s *Server) adminIssueToken(c echo.Context) error {
 	if err != nil {
 		p := adminTokensPage{adminPage: newAdminPage(c, a, service.CanManageUsers)}
 		form, _ := c.FormParams()
-		if p.formFailed(err, form, "user_id", "name") {
+		if s.adminFormFailed(c, &p.adminPage, err, form, "user_id", "name") {
 			return s.tokensPage(c, p, http.StatusUnprocessableEntity)
 		}
 		return s.fail(c, err)

@@ -151,7 +151,7 @@ func (s *Server) auditReport(c echo.Context) error {
 	}
 	sum, err := s.svc.Summary(c.Request().Context(), s.actor(c), q)
 	if err != nil {
-		if fe := adminFieldErrors(err); fe != nil {
+		if fe := s.adminFieldErrors(c, err); fe != nil {
 			p.Errors = fe
 			return s.render(c, http.StatusUnprocessableEntity, "audit_report", p)
 		}
@@ -200,19 +200,4 @@ func (s *Server) when(c echo.Context, t time.Time) string {
 	l := s.cat.Localizer(s.lang(c))
 	t = t.In(s.svc.Location(service.DefaultPolicy))
 	return l.Date(t.Year(), t.Month(), t.Day()) + " " + t.Format("15:04")
-}
-
-// adminFieldErrors is a broken rule's field errors as field -> the service's words; nil for any other error.
-func adminFieldErrors(err error) map[string]string {
-	if service.ErrorCode(err) != service.EINVALID {
-		return nil
-	}
-	out := map[string]string{}
-	for _, f := range service.ErrorFields(err) {
-		out[f.Field] = f.Message
-	}
-	if len(out) == 0 {
-		out[""] = service.ErrorMessage(err)
-	}
-	return out
 }

@@ -26,7 +26,7 @@ func (s *Server) done(c echo.Context, form string, err error) error {
 		return s.redirect(c, "/console/requests/"+id)
 	case service.EINVALID:
 		l := s.cat.Localizer(s.lang(c))
-		fs := formState{Form: form, Values: valuesOf(c.Request().PostForm), Errors: fieldMessages(l, s.cat, err, replyField)}
+		fs := formState{Form: form, Values: valuesOf(c.Request().PostForm), Errors: fieldMessages(l, s.cat, err, "work", replyField)}
 		return s.showRequest(c, http.StatusUnprocessableEntity, nil, fs)
 	case service.ECONFLICT:
 		l := s.cat.Localizer(s.lang(c))

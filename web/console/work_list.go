@@ -14,9 +14,6 @@ import (
 	"github.com/rightsdesk/rightsdesk/web"
 )
 
-// numberRe finds the indexes of a field path (corrections[0], details.corrections.0).
-var numberRe = regexp.MustCompile(`\.\d+|\[\d+\]`)
-
 // referenceRe recognises a reference typed in the search box.
 var referenceRe = regexp.MustCompile(`(?i)^DSR-\d{4}-\d+$`)
 
@@ -143,7 +140,7 @@ func (s *Server) workList(c echo.Context) error {
 			}
 			return f
 		}
-		for f, m := range fieldMessages(l, s.cat, err, rename) {
+		for f, m := range fieldMessages(l, s.cat, err, "work", rename) {
 			p.Errors[f] = m
 		}
 		status = http.StatusUnprocessableEntity

@@ -126,7 +126,7 @@ func (s *Server) fileRequest(c echo.Context) error {
 		return s.redirect(c, "/console/requests/"+r.ID)
 	case service.EINVALID:
 		rename := func(f string) string { return web.FormField(f, rows) }
-		fs := formState{Values: valuesOf(form), Errors: fieldMessages(l, s.cat, err, rename)}
+		fs := formState{Values: valuesOf(form), Errors: fieldMessages(l, s.cat, err, "work", rename)}
 		p, perr := s.newRequestForm(c, fs)
 		if perr != nil {
 			return s.fail(c, perr)

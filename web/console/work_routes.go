@@ -2,7 +2,6 @@ package console
 
 import (
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -86,28 +85,6 @@ type formState struct {
 	Values map[string]string // what was sent, by the API's field name
 	Errors map[string]string // field -> message in the page's language
 	Notice string            // a conflict: what the state of the request does not allow
-}
-
-// fieldMessages puts a refusal's fields into the page's language: the field's own message when the catalogue
-// has one, else the general one with the service's words.
-func fieldMessages(l *web.Localizer, cat *web.Catalogue, err error, rename func(string) string) map[string]string {
-	out := map[string]string{}
-	for _, fe := range service.ErrorFields(err) {
-		field := fe.Field
-		if rename != nil {
-			field = rename(field)
-		}
-		if _, seen := out[field]; seen {
-			continue
-		}
-		key := "work.error." + strings.Trim(numberRe.ReplaceAllString(field, ""), ".")
-		if cat.Has(key) {
-			out[field] = l.T(key)
-		} else {
-			out[field] = l.T("work.error.invalid", "Detail", fe.Message)
-		}
-	}
-	return out
 }
 
 // valuesOf keeps the first value of each posted field, for the form shown again.
