@@ -31,6 +31,10 @@ type result struct {
 	DurationS     float64        `json:"duration_s"`
 }
 
+// filingTargets are the least ratios of Rightsdesk's filing throughput to its floor's, per database
+// (docs/performance.md, "Where it stands").
+var filingTargets = map[string]float64{"sqlite": 0.5, "postgres": 0.4}
+
 func main() {
 	var results []result
 	sc := bufio.NewScanner(os.Stdin)
@@ -66,13 +70,13 @@ func main() {
 		if !ok || server != "rightsdesk" || floors[dialect] == 0 {
 			continue
 		}
-		ratio := r.ThroughputRPS / floors[dialect]
+		ratio, target := r.ThroughputRPS/floors[dialect], filingTargets[dialect]
 		verdict := "meets"
-		if ratio < 0.5 {
+		if ratio < target {
 			verdict = "misses"
 		}
-		fmt.Printf("%s: Rightsdesk files at %.2f of the floor's throughput (%.1f vs %.1f req/s): %s the target of 0.5\n",
-			dialect, ratio, r.ThroughputRPS, floors[dialect], verdict)
+		fmt.Printf("%s: Rightsdesk files at %.2f of the floor's throughput (%.1f vs %.1f req/s): %s the target of %.1f\n",
+			dialect, ratio, r.ThroughputRPS, floors[dialect], verdict, target)
 		if r.Errors > 0 {
 			fmt.Printf("%s: WARNING: %d errors %v: the figures above are not a clean measurement\n", dialect, r.Errors, r.Status)
 		}
