@@ -69,7 +69,7 @@ func newFuzzServers(f *testing.F) []*fuzzServer {
 		clk := storetest.NewClock(time.Date(2026, 11, 20, 10, 0, 0, 0, shanghai))
 		st := storetest.MustOpen(f, db, clk.Now)
 		ctx := context.Background()
-		svc, err := service.New(ctx, service.Config{Store: st, Now: clk.Now})
+		svc, err := service.New(ctx, service.Config{Store: st, Keys: storetest.KeysOf(st), Now: clk.Now})
 		if err != nil {
 			f.Fatal(err)
 		}

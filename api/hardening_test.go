@@ -50,7 +50,7 @@ func TestFilingLimitPerToken(t *testing.T) {
 			clk := storetest.NewClock(shanghaiNoon())
 			st := storetest.MustOpen(t, db, clk.Now)
 			ctx := context.Background()
-			svc, err := service.New(ctx, service.Config{Store: st, Now: clk.Now, SubjectDailyCap: 1000})
+			svc, err := service.New(ctx, service.Config{Store: st, Keys: storetest.KeysOf(st), Now: clk.Now, SubjectDailyCap: 1000})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -77,7 +77,7 @@ func newHarnessWith(t *testing.T, db storetest.DB, cfg service.Config) *harness 
 	clk := storetest.NewClock(time.Date(2026, 11, 20, 10, 0, 0, 0, shanghai))
 	st := storetest.MustOpen(t, db, clk.Now)
 	ctx := context.Background()
-	cfg.Store, cfg.Now, cfg.SubjectDailyCap = st, clk.Now, 1000
+	cfg.Store, cfg.Keys, cfg.Now, cfg.SubjectDailyCap = st, storetest.KeysOf(st), clk.Now, 1000
 	svc, err := service.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)

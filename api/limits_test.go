@@ -24,7 +24,7 @@ func TestFilingLimits(t *testing.T) {
 		t.Run(db.Dialect, func(t *testing.T) {
 			clk := storetest.NewClock(shanghaiNoon())
 			st := storetest.MustOpen(t, db, clk.Now)
-			svc, err := service.New(context.Background(), service.Config{Store: st, Now: clk.Now, SubjectDailyCap: 2})
+			svc, err := service.New(context.Background(), service.Config{Store: st, Keys: storetest.KeysOf(st), Now: clk.Now, SubjectDailyCap: 2})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -86,7 +86,7 @@ func TestStaffFilingsAreLimitedPerTokenOnly(t *testing.T) {
 			clk := storetest.NewClock(shanghaiNoon())
 			st := storetest.MustOpen(t, db, clk.Now)
 			ctx := context.Background()
-			svc, err := service.New(ctx, service.Config{Store: st, Now: clk.Now})
+			svc, err := service.New(ctx, service.Config{Store: st, Keys: storetest.KeysOf(st), Now: clk.Now})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -26,7 +26,7 @@ func TestTwoReplicasServeTogether(t *testing.T) {
 			var admin string
 			for i := range 2 {
 				st := storetest.MustOpen(t, db, clk.Now)
-				svc, err := service.New(context.Background(), service.Config{Store: st, Now: clk.Now, SubjectDailyCap: 1000})
+				svc, err := service.New(context.Background(), service.Config{Store: st, Keys: storetest.KeysOf(st), Now: clk.Now, SubjectDailyCap: 1000})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -58,7 +58,7 @@ func TestHealthReadinessAndSpec(t *testing.T) {
 func TestReadinessFailsWithoutDatabase(t *testing.T) {
 	db := storetest.SQLite(t)
 	st := storetest.MustOpen(t, db, storetest.NewClock(time.Time{}).Now)
-	svc, err := service.New(context.Background(), service.Config{Store: st, Now: storetest.NewClock(time.Time{}).Now})
+	svc, err := service.New(context.Background(), service.Config{Store: st, Keys: storetest.KeysOf(st), Now: storetest.NewClock(time.Time{}).Now})
 	if err != nil {
 		t.Fatal(err)
 	}

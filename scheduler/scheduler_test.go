@@ -30,7 +30,7 @@ type replica struct {
 func newReplica(t *testing.T, db storetest.DB, clk *storetest.Clock, smtpURL string) *replica {
 	t.Helper()
 	st := storetest.MustOpen(t, db, clk.Now)
-	cfg := service.Config{Store: st, Now: clk.Now, DPOEmail: dpo, PublicURL: "https://privacy.example.com"}
+	cfg := service.Config{Store: st, Keys: storetest.KeysOf(st), Now: clk.Now, DPOEmail: dpo, PublicURL: "https://privacy.example.com"}
 	if smtpURL != "" {
 		c, err := mail.ParseURL(smtpURL)
 		if err != nil {

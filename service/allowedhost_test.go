@@ -189,7 +189,7 @@ func TestAllowedHostValidation(t *testing.T) {
 func TestFixedAllowHostsAreChecked(t *testing.T) {
 	st := storetest.MustOpen(t, storetest.SQLite(t), storetest.NewClock(testNow).Now)
 	for _, entry := range []string{"https://hooks.internal", "hooks.internal:8443", "hooks.internal/x", "[::1]"} {
-		_, err := service.New(context.Background(), service.Config{Store: st, Now: time.Now,
+		_, err := service.New(context.Background(), service.Config{Store: st, Keys: storetest.KeysOf(st), Now: time.Now,
 			TransmitAllowHosts: []string{"fine.internal", entry}})
 		if err == nil || !strings.Contains(err.Error(), "RIGHTSDESK_TRANSMIT_ALLOW_HOSTS") || !strings.Contains(err.Error(), entry) {
 			t.Errorf("service.New with allow-list entry %q: %v, want an error naming the variable and the entry", entry, err)

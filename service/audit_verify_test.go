@@ -308,9 +308,9 @@ func editedData(tb testing.TB, ev *service.Event) string {
 }
 
 // wrappedService is a service over st, a store wrapped to watch or steer what the service does.
-func wrappedService(tb testing.TB, st service.Store, clk *storetest.Clock) *service.Service {
+func wrappedService(tb testing.TB, st service.Store, clk *storetest.Clock, keys *service.Keys) *service.Service {
 	tb.Helper()
-	svc, err := service.New(context.Background(), service.Config{Store: st, Now: clk.Now})
+	svc, err := service.New(context.Background(), service.Config{Store: st, Keys: keys, Now: clk.Now})
 	if err != nil {
 		tb.Fatalf("service.New: %v", err)
 	}
@@ -341,7 +341,7 @@ func TestVerifyAuditStopsAtHead(t *testing.T) {
 				e.mustRead(t, auditor, evs[len(evs)-1].RequestID)
 			}
 		}}
-		svc := wrappedService(t, hook, e.clock)
+		svc := wrappedService(t, hook, e.clock, storetest.KeysOf(e.store))
 		want := service.AuditVerification{OK: true, Checked: chainLen}
 		if diff := cmp.Diff(want, mustVerify(t, svc, auditor)); diff != "" {
 			t.Errorf("VerifyAudit with appends after reading the head (-want +got):\n%s", diff)
@@ -370,7 +370,7 @@ func TestVerifyAuditReadsInBatches(t *testing.T) {
 	forEachDB(t, func(t *testing.T, e *env) {
 		mustAppendChain(t, e.store, n)
 		counting := &batchCountingStore{Store: e.store}
-		svc := wrappedService(t, counting, e.clock)
+		svc := wrappedService(t, counting, e.clock, storetest.KeysOf(e.store))
 		want := service.AuditVerification{OK: true, Checked: n}
 		if diff := cmp.Diff(want, mustVerify(t, svc, auditor)); diff != "" {
 			t.Errorf("VerifyAudit (-want +got):\n%s", diff)
@@ -387,7 +387,7 @@ func TestVerifyAuditReadsInBatches(t *testing.T) {
 }
 
 // mustAppendChain appends n chained events in one transaction, quicker than n operations.
-func mustAppendChain(tb testing.TB, st service.Store, n int) {
+func mustAppendChain(tb testing.TB, st *store.Store, n int) {
 	tb.Helper()
 	ctx := context.Background()
 	err := st.WithTx(ctx, func(tx service.Store) error {
@@ -406,7 +406,7 @@ func mustAppendChain(tb testing.TB, st service.Store, n int) {
 				Data: map[string]string{"n": strconv.FormatInt(seq, 10)}, PrevHash: prev,
 			}
 			e.Hash = service.EventHash(e)
-			if err := tx.AppendEvent(ctx, e, service.HeadMACOfTests(service.AuditHead{Seq: e.Seq, Hash: e.Hash})); err != nil {
+			if err := tx.AppendEvent(ctx, e, storetest.KeysOf(st).HeadMAC(service.AuditHead{Seq: e.Seq, Hash: e.Hash})); err != nil {
 				return err
 			}
 			prev = e.Hash

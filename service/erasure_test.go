@@ -31,7 +31,7 @@ func forEachBackupDB(t *testing.T, fn func(t *testing.T, e *env)) {
 			clk := storetest.NewClock(testNow)
 			st := storetest.MustOpen(t, db, clk.Now)
 			var n atomic.Int64
-			svc, err := service.New(context.Background(), service.Config{Store: st, Now: clk.Now, DPOEmail: purgeDPO,
+			svc, err := service.New(context.Background(), service.Config{Store: st, Keys: storetest.KeysOf(st), Now: clk.Now, DPOEmail: purgeDPO,
 				NewID: func() string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", n.Add(1)) }})
 			if err != nil {
 				t.Fatalf("service.New: %v", err)

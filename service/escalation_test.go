@@ -49,7 +49,7 @@ func mustEscalationEnv(t *testing.T, db storetest.DB) *escalationEnv {
 
 func mustEscalationService(tb testing.TB, st *store.Store, clk *storetest.Clock) *service.Service {
 	tb.Helper()
-	svc, err := service.New(context.Background(), service.Config{Store: st, Now: clk.Now, DPOEmail: dpoEmail,
+	svc, err := service.New(context.Background(), service.Config{Store: st, Keys: storetest.KeysOf(st), Now: clk.Now, DPOEmail: dpoEmail,
 		PublicURL: "https://privacy.example.com"})
 	if err != nil {
 		tb.Fatal(err)
@@ -301,7 +301,7 @@ func TestEscalationDecidesAgainWhenTheRequestChanged(t *testing.T) {
 					e := mustEscalationEnv(t, d)
 					e.clock.Set(overdue)
 					st := &interleavingStore{Store: e.store}
-					sweeper, err := service.New(context.Background(), service.Config{Store: st, Now: e.clock.Now,
+					sweeper, err := service.New(context.Background(), service.Config{Store: st, Keys: storetest.KeysOf(e.store), Now: e.clock.Now,
 						DPOEmail: dpoEmail, PublicURL: "https://privacy.example.com"})
 					if err != nil {
 						t.Fatal(err)

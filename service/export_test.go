@@ -5,10 +5,6 @@ import "context"
 // EventHash exposes eventHash to the external tests, so that they can check the stored chain.
 var EventHash = eventHash
 
-// HeadMACOfTests is the audit head's MAC under the keys of a service configured without any, for tests that
-// write the chain through the store.
-func HeadMACOfTests(h AuditHead) string { return testKeys.HeadMAC(h) }
-
 // AppendEventsOfTests appends events as one batch in a transaction of its own, as a sweep's page does.
 func (s *Service) AppendEventsOfTests(ctx context.Context, events []NewEvent) error {
 	return s.store.WithTx(ctx, func(tx Store) error { return s.appendEvents(ctx, tx, events) })

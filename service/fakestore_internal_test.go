@@ -554,3 +554,12 @@ func (w *fakeWorld) request(t *testing.T, id string) Request {
 	}
 	return *r
 }
+
+// testKeys are the keys of the in-memory fake's world.
+var testKeys = func() *Keys {
+	k, err := NewKeys(derive([]byte("rightsdesk"), "keys of tests, never of a deployment"))
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()

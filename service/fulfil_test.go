@@ -30,7 +30,7 @@ func forEachConfiguredDB(t *testing.T, cfg service.Config, fn func(t *testing.T,
 		t.Run(db.Dialect, func(t *testing.T) {
 			clk := storetest.NewClock(testNow)
 			st := storetest.MustOpen(t, db, clk.Now)
-			cfg.Store, cfg.Now = st, clk.Now
+			cfg.Store, cfg.Keys, cfg.Now = st, storetest.KeysOf(st), clk.Now
 			svc, err := service.New(context.Background(), cfg)
 			if err != nil {
 				t.Fatalf("service.New: %v", err)

@@ -66,7 +66,7 @@ func mustEnv(tb testing.TB, db storetest.DB) *env {
 
 func mustService(tb testing.TB, st *store.Store, clk *storetest.Clock) *service.Service {
 	tb.Helper()
-	svc, err := service.New(context.Background(), service.Config{Store: st, Now: clk.Now, SubjectDailyCap: 1000})
+	svc, err := service.New(context.Background(), service.Config{Store: st, Keys: storetest.KeysOf(st), Now: clk.Now, SubjectDailyCap: 1000})
 	if err != nil {
 		tb.Fatalf("service.New: %v", err)
 	}

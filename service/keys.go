@@ -70,16 +70,6 @@ func NewKeys(master []byte) (*Keys, error) {
 	return k, nil
 }
 
-// testKeys are the keys of a service configured without any (tests): one fixed key, so that services opened on
-// the same test database agree on the audit head's MAC. The program always configures its own.
-var testKeys = func() *Keys {
-	k, err := NewKeys(derive([]byte("rightsdesk"), "keys of tests, never of a deployment"))
-	if err != nil {
-		panic(err)
-	}
-	return k
-}()
-
 func (k *Keys) setIndexSecret(secret []byte) {
 	k.index = derive(secret, "rightsdesk subject index v1")
 	k.suppress = derive(secret, "rightsdesk suppression v1")

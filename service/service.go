@@ -67,8 +67,8 @@ const DefaultOrgName = "Rightsdesk"
 
 // New returns a service over cfg.Store, with the calendars it has loaded.
 func New(ctx context.Context, cfg Config) (*Service, error) {
-	if cfg.Store == nil || cfg.Now == nil {
-		return nil, errors.New("service: Store and Now are required")
+	if cfg.Store == nil || cfg.Now == nil || cfg.Keys == nil {
+		return nil, errors.New("service: Store, Now and Keys are required")
 	}
 	s := &core{store: cfg.Store, clock: cfg.Now, newID: cfg.NewID, keys: cfg.Keys,
 		publicURL: strings.TrimRight(cfg.PublicURL, "/"), mailer: cfg.Mailer, dpoEmail: cfg.DPOEmail,
@@ -95,9 +95,6 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	if s.publicURL == "" {
 		s.publicURL = "http://localhost:8080"
-	}
-	if s.keys == nil {
-		s.keys = testKeys
 	}
 	intake := &Intake{core: s, db: s.store, begin: viewTx(s.store, asIntakeStore)}
 	svc := &Service{core: s, Intake: intake, Workflow: newWorkflow(s, s.store, viewTx(s.store, asWorkflowStore), intake), Fulfilment: &Fulfilment{core: s, db: s.store, begin: viewTx(s.store, asFulfilmentStore)},

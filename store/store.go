@@ -61,6 +61,10 @@ type Options struct {
 }
 
 // Open connects to dsn: a `postgres://` or `postgresql://` URL, or else a SQLite file path. It does not migrate.
+// Sealer is the keyring the store seals personal data with: the service's keys, which the program opens the
+// store with and gives the service too.
+func (s *Store) Sealer() Sealer { return s.sealer }
+
 func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if opt.Sealer == nil {
 		return nil, errors.New("store: Options.Sealer is required")

@@ -38,7 +38,7 @@ func mustSite(tb testing.TB, mutate func(*web.Config)) *site {
 	tb.Helper()
 	clk := storetest.NewClock(testNow)
 	st := storetest.MustOpen(tb, storetest.SQLite(tb), clk.Now)
-	svc, err := service.New(context.Background(), service.Config{Store: st, Now: clk.Now, SubjectDailyCap: 3})
+	svc, err := service.New(context.Background(), service.Config{Store: st, Keys: storetest.KeysOf(st), Now: clk.Now, SubjectDailyCap: 3})
 	if err != nil {
 		tb.Fatal(err)
 	}

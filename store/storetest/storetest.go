@@ -125,6 +125,16 @@ func TestKeys(tb testing.TB, dsn string) *service.Keys {
 	return k
 }
 
+// KeysOf is the keyring st seals with, for the service over it: the service and the store share one keyring,
+// as in the program.
+func KeysOf(st *store.Store) *service.Keys {
+	k, ok := st.Sealer().(*service.Keys)
+	if !ok {
+		panic("storetest: the store was opened with a sealer that is not a *service.Keys")
+	}
+	return k
+}
+
 // Clock is a settable clock for tests, safe for concurrent use: pass its Now as the service's and store's clock.
 type Clock struct {
 	mu  sync.Mutex

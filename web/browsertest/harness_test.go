@@ -128,7 +128,7 @@ func newEnv(t *testing.T, mutate func(*web.Config, *api.Config), consoleOpts ...
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.svc, err = service.New(context.Background(), service.Config{Store: e.store, Now: e.clock.Now, PublicURL: e.URL,
+	e.svc, err = service.New(context.Background(), service.Config{Store: e.store, Keys: storetest.KeysOf(e.store), Now: e.clock.Now, PublicURL: e.URL,
 		Mailer: sender, SubjectDailyCap: 1000})
 	if err != nil {
 		t.Fatal(err)

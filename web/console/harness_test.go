@@ -49,7 +49,7 @@ func newTestConsoleOn(t *testing.T, db storetest.DB, mutate func(*Config)) *test
 	srv := httptest.NewUnstartedServer(nil)
 	tc.URL = "http://" + srv.Listener.Addr().String()
 	var err error
-	tc.svc, err = service.New(context.Background(), service.Config{Store: tc.store, Now: tc.clock.Now, PublicURL: tc.URL})
+	tc.svc, err = service.New(context.Background(), service.Config{Store: tc.store, Keys: storetest.KeysOf(tc.store), Now: tc.clock.Now, PublicURL: tc.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
