@@ -180,7 +180,7 @@ func (s *Server) oidcCallback(c echo.Context) error {
 		return refuse("login.sso_failed", errors.New("state missing or not this browser's"))
 	}
 	if c.QueryParam("error") != "" {
-		return refuse("login.sso_failed", fmt.Errorf("the provider answered %q", c.QueryParam("error")))
+		return refuse("login.sso_failed", fmt.Errorf("the provider answered %q", truncate(c.QueryParam("error"), 64)))
 	}
 	p, err := s.oidc.discover(ctx)
 	if err != nil {
@@ -220,4 +220,12 @@ func (s *Server) oidcCallback(c echo.Context) error {
 	}
 	s.setCookie(c, oidcCookie, "", -1)
 	return s.startSession(c, u.ID, st.Next)
+}
+
+// truncate bounds a value the other side chose before it is logged.
+func truncate(v string, n int) string {
+	if len(v) <= n {
+		return v
+	}
+	return strings.ToValidUTF8(v[:n], "") + "…"
 }
