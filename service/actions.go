@@ -261,7 +261,7 @@ func (s *Workflow) Colleagues(ctx context.Context, a Actor) ([]Colleague, error)
 	byID := map[string]*Colleague{}
 	var out []*Colleague
 	for _, q := range queues {
-		if a.Role == RoleOfficer && !oneOf(a.UserID, q.Members) {
+		if !seesQueue(a, q) {
 			continue
 		}
 		for _, id := range q.Members {

@@ -31,7 +31,7 @@ func TestAreasUseOnlyTheirStoreView(t *testing.T) {
 		}
 		ast.Inspect(f, func(n ast.Node) bool {
 			if g, ok := n.(*ast.GoStmt); ok {
-				t.Errorf("%s: a goroutine in the domain; hand the store many writes at once (WithTxEach) instead",
+				t.Errorf("%s: a goroutine in the domain; the store groups concurrent writes itself",
 					fset.Position(g.Pos()))
 			}
 			return true

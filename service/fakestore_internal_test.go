@@ -225,41 +225,43 @@ func (f *fakeStore) UserQueueIDs(_ context.Context, userID string) ([]string, er
 
 func (f *fakeStore) FindUser(_ context.Context, id string) (*User, error) {
 	defer f.lock()()
-	f.userReads++
-	u, ok := f.users[id]
-	if !ok {
-		return nil, Errorf(ENOTFOUND, "no user %s", id)
-	}
-	return &u, nil
+	return fakeFind(f.users, &f.userReads, "user", id)
 }
 
 func (f *fakeStore) ListUsers(context.Context) ([]*User, error) {
 	defer f.lock()()
-	var out []*User
-	for _, u := range f.users {
-		out = append(out, &u)
-	}
-	return out, nil
+	return fakeList(f.users), nil
 }
 
 func (f *fakeStore) FindQueue(_ context.Context, id string) (*Queue, error) {
 	defer f.lock()()
-	f.queueReads++
-	q, ok := f.queues[id]
-	if !ok {
-		return nil, Errorf(ENOTFOUND, "no queue %s", id)
-	}
-	return &q, nil
+	return fakeFind(f.queues, &f.queueReads, "queue", id)
 }
 
 func (f *fakeStore) ListQueues(context.Context) ([]*Queue, error) {
 	defer f.lock()()
-	var out []*Queue
-	for _, q := range f.queues {
-		out = append(out, &q)
-	}
+	out := fakeList(f.queues)
 	sort.Slice(out, func(i, j int) bool { return out[i].Position < out[j].Position })
 	return out, nil
+}
+
+// fakeFind answers a copy of the row with the id, counting the read; ENOTFOUND names what is missing.
+func fakeFind[T any](rows map[string]T, reads *int, what, id string) (*T, error) {
+	*reads++
+	row, ok := rows[id]
+	if !ok {
+		return nil, Errorf(ENOTFOUND, "no %s %s", what, id)
+	}
+	return &row, nil
+}
+
+// fakeList answers copies of all the rows, in no order.
+func fakeList[T any](rows map[string]T) []*T {
+	var out []*T
+	for _, row := range rows {
+		out = append(out, &row)
+	}
+	return out
 }
 
 func (f *fakeStore) LockAuditHead(context.Context) (AuditHead, error) {

@@ -25,7 +25,7 @@ func (s *Workflow) MoveRequest(ctx context.Context, a Actor, id string, cmd Move
 		if err != nil {
 			return err
 		}
-		if a.Role == RoleOfficer && !oneOf(a.UserID, q.Members) {
+		if !seesQueue(a, q) {
 			tx.refuse(r.ID)
 			return Errorf(ENOTFOUND, "no queue %s", q.ID)
 		}

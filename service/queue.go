@@ -280,7 +280,7 @@ func (s *Admin) Queues(ctx context.Context, a Actor) ([]*Queue, error) {
 	}
 	var mine []*Queue
 	for _, q := range all {
-		if oneOf(a.UserID, q.Members) {
+		if seesQueue(a, q) {
 			mine = append(mine, q)
 		}
 	}
@@ -296,10 +296,15 @@ func (s *Admin) Queue(ctx context.Context, a Actor, id string) (*Queue, error) {
 	if err != nil {
 		return nil, err
 	}
-	if a.Role == RoleOfficer && !oneOf(a.UserID, q.Members) {
+	if !seesQueue(a, q) {
 		return nil, Errorf(ENOTFOUND, "no queue %s", id)
 	}
 	return q, nil
+}
+
+// seesQueue tells whether a may see queue q and its requests: an officer only the queues she is a member of.
+func seesQueue(a Actor, q *Queue) bool {
+	return a.Role != RoleOfficer || oneOf(a.UserID, q.Members)
 }
 
 // routeQueue picks the queue of a new request.

@@ -35,10 +35,6 @@ type Store interface {
 	SubjectMessageStore
 	// WithTx runs fn in one transaction, committed when fn returns nil and rolled back otherwise.
 	WithTx(ctx context.Context, fn func(tx Store) error) error
-	// WithTxEach runs each fn as WithTx would, in a transaction of its own: one that fails changes nothing of
-	// the others. The store may commit them together; it answers each one's error, in order. This is how the
-	// service hands the store many independent writes at once: it starts no goroutines for the store's sake.
-	WithTxEach(ctx context.Context, fns []func(tx Store) error) []error
 	// Ping reports whether the database answers. EUNAVAILABLE if not.
 	Ping(ctx context.Context) error
 }

@@ -95,35 +95,6 @@ func (c *committer) run(ctx context.Context, fn func(service.Store) error) error
 	return err
 }
 
-// runEach offers every fn at once, each its own transaction, and then waits for them all: the loop carries them
-// in as few groups as it can, so a caller with many independent writes has them committed together without
-// starting goroutines of its own. It answers each fn's outcome, in order; a panic in one is raised again once
-// all are answered.
-func (c *committer) runEach(ctx context.Context, fns []func(service.Store) error) []error {
-	errs := make([]error, len(fns))
-	calls := make([]*txCall, len(fns))
-	for i, fn := range fns {
-		call := &txCall{ctx: ctx, fn: fn, done: make(chan struct{})}
-		if errs[i] = c.offer(call); errs[i] == nil {
-			calls[i] = call
-		}
-	}
-	var panicked any
-	for i, call := range calls {
-		if call == nil {
-			continue
-		}
-		var p any
-		if p, errs[i] = c.wait(call); p != nil && panicked == nil {
-			panicked = p
-		}
-	}
-	if panicked != nil {
-		panic(panicked)
-	}
-	return errs
-}
-
 // offer queues call for the next group, unless ctx ends or the store closes first.
 func (c *committer) offer(call *txCall) error {
 	select {

@@ -246,63 +246,6 @@ func TestGroupCommitAnswersFailuresAfterCommit(t *testing.T) {
 	}
 }
 
-// WithTxEach offers all its transactions at once, without the caller starting goroutines: they commit in one
-// group, and each keeps its own outcome, in order.
-func TestWithTxEachCommitsTogetherAndKeepsOutcomesApart(t *testing.T) {
-	for _, db := range storetest.Dialects(t) {
-		t.Run(db.Dialect, func(t *testing.T) {
-			ctx := t.Context()
-			st := storetest.MustOpen(t, db, clock)
-			release, held := holdWriter(t, st)
-
-			const n = 9
-			seqs := make([]int64, n)
-			fns := make([]func(service.Store) error, n)
-			for i := range n {
-				fns[i] = func(tx service.Store) error {
-					var err error
-					if seqs[i], err = tx.NextReferenceSeq(ctx, 2030); err != nil {
-						return err
-					}
-					if i%3 == 1 {
-						return errRollback
-					}
-					return nil
-				}
-			}
-			answered := make(chan []error, 1)
-			go func() { answered <- st.WithTxEach(ctx, fns) }()
-			waitQueued(t, st, n)
-			before := store.CommittedGroups(st)
-			release()
-			errs := <-answered
-			if err := <-held; err != nil {
-				t.Fatalf("held transaction: %v", err)
-			}
-			if got, want := store.CommittedGroups(st)-before, int64(2); got != want {
-				t.Errorf("database transactions committed = %d, want %d (the held one, then one group of %d)", got, want, n)
-			}
-			var got []int64
-			for i, err := range errs {
-				if i%3 == 1 {
-					if !errors.Is(err, errRollback) {
-						t.Errorf("transaction %d: %v, want its own error", i, err)
-					}
-					continue
-				}
-				if err != nil {
-					t.Errorf("transaction %d: %v, want it committed", i, err)
-				}
-				got = append(got, seqs[i])
-			}
-			slices.Sort(got)
-			if diff := cmp.Diff([]int64{2, 3, 4, 5, 6, 7}, got); diff != "" {
-				t.Errorf("numbers committed by the group (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
 // The transactions of one group append to the audit chain as if one after the other: each finds the head its
 // predecessors left and the events they appended to its request, one that rolls back takes its events and head
 // with it, and the group writes the events of those that commit in order, the head once, at its end.
@@ -340,11 +283,18 @@ func TestGroupAppendsAuditEventsTogether(t *testing.T) {
 					return nil
 				}
 			}
-			answered := make(chan []error, 1)
-			go func() { answered <- st.WithTxEach(ctx, fns) }()
-			waitQueued(t, st, n)
+			// Offered one after the other, so that the group runs them in this order.
+			answered := make([]chan error, n)
+			for i, fn := range fns {
+				answered[i] = make(chan error, 1)
+				go func() { answered[i] <- st.WithTx(ctx, fn) }()
+				waitQueued(t, st, i+1)
+			}
 			release()
-			errs := <-answered
+			errs := make([]error, n)
+			for i := range answered {
+				errs[i] = <-answered[i]
+			}
 			if err := <-held; err != nil {
 				t.Fatalf("held transaction: %v", err)
 			}

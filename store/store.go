@@ -240,20 +240,6 @@ func (s *Store) WithTx(ctx context.Context, fn func(tx service.Store) error) err
 	return s.commit.run(ctx, fn)
 }
 
-// WithTxEach runs each fn in a transaction of its own, all offered to the writer at once so that they commit
-// together (see committer); it answers each one's error, in order. Inside a transaction they run in it, one
-// after the other, as WithTx's fn would.
-func (s *Store) WithTxEach(ctx context.Context, fns []func(tx service.Store) error) []error {
-	if s.inTx {
-		errs := make([]error, len(fns))
-		for i, fn := range fns {
-			errs[i] = fn(s)
-		}
-		return errs
-	}
-	return s.commit.runEach(ctx, fns)
-}
-
 // Ping reports whether the database answers a query.
 func (s *Store) Ping(ctx context.Context) error {
 	var one int
