@@ -37,11 +37,23 @@ type pager interface{ page() *Page }
 // pageFuncs are the helpers templates may use.
 var pageFuncs = template.FuncMap{
 	"fieldID": func(name string) string { return "f-" + strings.NewReplacer(".", "-", "_", "-").Replace(name) },
+	"passwordFields": func(l *web.Localizer, errs map[string]string, label string) passwordFields {
+		return passwordFields{L: l, Errors: errs, Label: label}
+	},
+}
+
+// passwordFields is the data of templates/partials/password_fields.html: a new password typed twice, labelled
+// by the catalogue key Label, with the form's field errors.
+type passwordFields struct {
+	L      *web.Localizer
+	Errors map[string]string
+	Label  string
 }
 
 // parsePages parses each page with the layout.
 func parsePages() (map[string]*template.Template, error) {
-	layout, err := template.New("layout.html").Funcs(pageFuncs).ParseFS(templateFS, "templates/layout.html")
+	layout, err := template.New("layout.html").Funcs(pageFuncs).ParseFS(templateFS, "templates/layout.html",
+		"templates/partials/*.html")
 	if err != nil {
 		return nil, err
 	}
