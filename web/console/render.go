@@ -7,7 +7,6 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -93,7 +92,7 @@ func (s *Server) render(c echo.Context, status int, page string, data pager) err
 	p.Path = c.Request().URL.Path
 	if in := s.signedIn(c); in != nil {
 		p.User = in.User
-		p.Nav = navFor(in.Actor.Role, p.Path)
+		p.Nav = navFor(in.Actor, p.Path)
 	}
 	t := s.pages[page]
 	if t == nil {
@@ -174,22 +173,22 @@ type NavItem struct {
 	Current bool
 }
 
-// nav is the console's navigation: each entry with the roles that may use what it opens. One table, so that the
-// nav never shows what the role cannot use.
+// nav is the console's navigation: each entry with the capability what it opens needs, the one its pages
+// check. One table, so that the nav never shows what the person cannot use.
 var nav = []struct {
 	key, path string
-	roles     []service.Role
+	may       service.Capability
 }{
-	{"nav.work", "/console/", []service.Role{service.RoleOfficer, service.RoleAdmin, service.RoleAuditor}},
-	{"nav.dashboard", "/console/dashboard", []service.Role{service.RoleOfficer, service.RoleAuditor, service.RoleAdmin}},
-	{"nav.audit", "/console/audit/", []service.Role{service.RoleAuditor, service.RoleAdmin}},
-	{"nav.admin", "/console/admin/", []service.Role{service.RoleAdmin}},
+	{"nav.work", "/console/", service.CanReadRequests},
+	{"nav.dashboard", "/console/dashboard", service.CanReadReports},
+	{"nav.audit", "/console/audit/", service.CanReadAudit},
+	{"nav.admin", "/console/admin/", service.CanManageUsers},
 }
 
-func navFor(role service.Role, path string) []NavItem {
+func navFor(a service.Actor, path string) []NavItem {
 	var out []NavItem
 	for _, n := range nav {
-		if !slices.Contains(n.roles, role) {
+		if !a.Can(n.may) {
 			continue
 		}
 		cur := path == n.path || (n.path != "/console/" && strings.HasPrefix(path, n.path))
