@@ -248,7 +248,7 @@ func (s *Admin) applyQueueInput(ctx context.Context, tx adminStore, q *Queue, in
 				f.add(fmt.Sprintf("members[%d]", i), "no user %s", id)
 			case err != nil:
 				return err
-			case u.Role != RoleOfficer:
+			case !CanBeQueueMember(u):
 				f.add(fmt.Sprintf("members[%d]", i), "user %s is %s; members are officers", id, withArticle(string(u.Role)))
 			}
 		}
@@ -256,6 +256,10 @@ func (s *Admin) applyQueueInput(ctx context.Context, tx adminStore, q *Queue, in
 	q.UpdatedAt = now
 	return f.err()
 }
+
+// CanBeQueueMember reports whether u may be a member of a queue: officers only (an admin sees every queue
+// without being a member).
+func CanBeQueueMember(u *User) bool { return u.Role == RoleOfficer }
 
 func dedupe(ids []string) []string {
 	seen := map[string]bool{}

@@ -223,6 +223,7 @@ const (
 	CanReadAudit     = Capability(permReadAudit)
 	CanReadReports   = Capability(permReadReports)
 	CanReadUsers     = Capability(permReadUsers)
+	CanReadRequests  = Capability(permReadRequests)
 )
 
 // Can reports whether the actor's role grants c.

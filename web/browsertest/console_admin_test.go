@@ -203,6 +203,7 @@ func TestConsoleAuditor(t *testing.T) {
 	assertNoActions(t, ctx, "the dashboard")
 	audit(t, ctx, "console dashboard")
 	adminShot(t, ctx, "dashboard-en")
+	fitsPhone(t, ctx, "the dashboard")
 
 	run(t, ctx, chromedp.Click("button.lang", chromedp.ByQuery), chromedp.WaitReady(`html[lang="zh-CN"]`, chromedp.ByQuery))
 	if got := text(t, ctx, "main"); !strings.Contains(got, "各队列未办结及逾期的申请") || !strings.Contains(got, "删除个人信息") {
@@ -210,6 +211,7 @@ func TestConsoleAuditor(t *testing.T) {
 	}
 	audit(t, ctx, "console dashboard zh-CN")
 	adminShot(t, ctx, "dashboard-zh-CN")
+	fitsPhone(t, ctx, "the dashboard in Chinese")
 
 	e.console(t, ctx, "/console/audit/verify")
 	if got := text(t, ctx, "#verdict"); !strings.Contains(got, "审计记录完整") {

@@ -85,6 +85,7 @@ func TestConsoleInvitationToSecondFactor(t *testing.T) {
 	}
 	audit(t, ctx, "console second factor enrolment")
 	consoleScreenshot(t, ctx, "account-enrol")
+	fitsPhone(t, ctx, "the account page")
 	code, _ := totp.GenerateCode(secret, e.clock.Now())
 	navigate(t, ctx, chromedp.SendKeys("#f-code", code, chromedp.ByID), chromedp.Submit("#f-code", chromedp.ByID))
 	if got := text(t, ctx, ".codes"); strings.Count(got, "-") != service.RecoveryCodeCount {

@@ -105,12 +105,14 @@ func TestConsoleOfficersDay(t *testing.T) {
 	}
 	audit(t, ctx, "console work list")
 	consoleScreenshot(t, ctx, "worklist-en")
+	fitsPhone(t, ctx, "the work list")
 	e.console(t, ctx, "/console/?lang=zh-CN")
 	if got := text(t, ctx, "table.work"); !strings.Contains(got, "已逾期") || !strings.Contains(got, "个工作日") {
 		t.Errorf("the work list in Chinese:\n%s", got)
 	}
 	audit(t, ctx, "console work list zh-CN")
 	consoleScreenshot(t, ctx, "worklist-zh-CN")
+	fitsPhone(t, ctx, "the work list in Chinese")
 	e.console(t, ctx, "/console/")
 
 	// Filters: hers only.
@@ -201,6 +203,7 @@ func TestConsoleOfficersDay(t *testing.T) {
 	}
 	audit(t, ctx, "console request page with personal data")
 	consoleScreenshot(t, ctx, "request-en")
+	fitsPhone(t, ctx, "a request's page")
 
 	// Another queue's request: the console's 404, the refusal audited.
 	name, members := "elsewhere", []string{}
@@ -237,6 +240,7 @@ func TestConsoleOfficersDay(t *testing.T) {
 	}
 	audit(t, ctx, "console request page zh-CN")
 	consoleScreenshot(t, ctx, "request-zh-CN")
+	fitsPhone(t, ctx, "a request's page in Chinese")
 }
 
 // TestConsoleFileByLetter: an officer files a request received by letter, with the form's errors beside

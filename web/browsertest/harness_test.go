@@ -297,6 +297,26 @@ func saveScreenshots(t *testing.T, ctx context.Context, name string) {
 	run(t, ctx, chromedp.EmulateViewport(1280, 900))
 }
 
+// fitsPhone checks that the tab's page is no wider than a phone (375 px): what is wider, a table, scrolls in
+// its own region, not the page; it names the widest elements beyond the edge otherwise.
+func fitsPhone(t *testing.T, ctx context.Context, page string) {
+	t.Helper()
+	var over string
+	run(t, ctx, chromedp.EmulateViewport(375, 800), chromedp.Evaluate(`(() => {
+		const d = document.documentElement;
+		if (d.scrollWidth <= d.clientWidth) return "";
+		const out = [];
+		for (const el of document.querySelectorAll("body *")) {
+			const r = el.getBoundingClientRect(), p = el.parentElement.getBoundingClientRect();
+			if (r.right > d.clientWidth + 1 && p.right <= d.clientWidth + 1) out.push(el.tagName.toLowerCase() + "." + el.className + " to " + Math.round(r.right) + " px");
+		}
+		return "the page is " + d.scrollWidth + " px wide: " + out.join(", ");
+	})()`, &over), chromedp.EmulateViewport(1280, 900))
+	if over != "" {
+		t.Errorf("%s at 375 px: %s", page, over)
+	}
+}
+
 // text reads the text of the first element matching sel.
 func text(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()

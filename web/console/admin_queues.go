@@ -41,7 +41,7 @@ func (s *Server) queuesPage(c echo.Context, p adminQueuesPage, status int) error
 	names := map[string]string{}
 	for _, u := range users {
 		names[u.ID] = u.Name
-		if u.Role == service.RoleOfficer || u.Role == service.RoleAdmin {
+		if service.CanBeQueueMember(u) {
 			p.Officers = append(p.Officers, u)
 		}
 	}

@@ -273,6 +273,20 @@ func TestAdminManagesQueues(t *testing.T) {
 	}
 }
 
+// The queue forms offer as members only those the service accepts as members: officers, not admins.
+func TestQueueFormsOfferOfficersOnly(t *testing.T) {
+	tc := newTestConsole(t, nil)
+	admin, adminUser := tc.client(t, service.RoleAdmin)
+	_, olivia := tc.client(t, service.RoleOfficer)
+	status, body := tc.get(t, admin, "/console/admin/queues")
+	if status != http.StatusOK || !strings.Contains(body, `name="members" value="`+olivia.ID+`"`) {
+		t.Fatalf("the queues page does not offer the officer: %d\n%s", status, body)
+	}
+	if strings.Contains(body, `name="members" value="`+adminUser.ID+`"`) {
+		t.Errorf("the queues page offers an admin as a member, whom the service refuses")
+	}
+}
+
 func (tc *testConsole) mustQueue(t *testing.T, name string) *service.Queue {
 	t.Helper()
 	qs, err := tc.svc.Queues(context.Background(), adminActor)

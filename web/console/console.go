@@ -39,7 +39,7 @@ type Config struct {
 	OIDC OIDC
 }
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/partials/*.html
 var templateFS embed.FS
 
 //go:embed static

@@ -7,7 +7,6 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -37,11 +36,23 @@ type pager interface{ page() *Page }
 // pageFuncs are the helpers templates may use.
 var pageFuncs = template.FuncMap{
 	"fieldID": func(name string) string { return "f-" + strings.NewReplacer(".", "-", "_", "-").Replace(name) },
+	"passwordFields": func(l *web.Localizer, errs map[string]string, label string) passwordFields {
+		return passwordFields{L: l, Errors: errs, Label: label}
+	},
+}
+
+// passwordFields is the data of templates/partials/password_fields.html: a new password typed twice, labelled
+// by the catalogue key Label, with the form's field errors.
+type passwordFields struct {
+	L      *web.Localizer
+	Errors map[string]string
+	Label  string
 }
 
 // parsePages parses each page with the layout.
 func parsePages() (map[string]*template.Template, error) {
-	layout, err := template.New("layout.html").Funcs(pageFuncs).ParseFS(templateFS, "templates/layout.html")
+	layout, err := template.New("layout.html").Funcs(pageFuncs).ParseFS(templateFS, "templates/layout.html",
+		"templates/partials/*.html")
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +92,7 @@ func (s *Server) render(c echo.Context, status int, page string, data pager) err
 	p.Path = c.Request().URL.Path
 	if in := s.signedIn(c); in != nil {
 		p.User = in.User
-		p.Nav = navFor(in.Actor.Role, p.Path)
+		p.Nav = navFor(in.Actor, p.Path)
 	}
 	t := s.pages[page]
 	if t == nil {
@@ -162,22 +173,22 @@ type NavItem struct {
 	Current bool
 }
 
-// nav is the console's navigation: each entry with the roles that may use what it opens. One table, so that the
-// nav never shows what the role cannot use.
+// nav is the console's navigation: each entry with the capability what it opens needs, the one its pages
+// check. One table, so that the nav never shows what the person cannot use.
 var nav = []struct {
 	key, path string
-	roles     []service.Role
+	may       service.Capability
 }{
-	{"nav.work", "/console/", []service.Role{service.RoleOfficer, service.RoleAdmin, service.RoleAuditor}},
-	{"nav.dashboard", "/console/dashboard", []service.Role{service.RoleOfficer, service.RoleAuditor, service.RoleAdmin}},
-	{"nav.audit", "/console/audit/", []service.Role{service.RoleAuditor, service.RoleAdmin}},
-	{"nav.admin", "/console/admin/", []service.Role{service.RoleAdmin}},
+	{"nav.work", "/console/", service.CanReadRequests},
+	{"nav.dashboard", "/console/dashboard", service.CanReadReports},
+	{"nav.audit", "/console/audit/", service.CanReadAudit},
+	{"nav.admin", "/console/admin/", service.CanManageUsers},
 }
 
-func navFor(role service.Role, path string) []NavItem {
+func navFor(a service.Actor, path string) []NavItem {
 	var out []NavItem
 	for _, n := range nav {
-		if !slices.Contains(n.roles, role) {
+		if !a.Can(n.may) {
 			continue
 		}
 		cur := path == n.path || (n.path != "/console/" && strings.HasPrefix(path, n.path))
