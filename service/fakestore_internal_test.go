@@ -474,8 +474,8 @@ func (f *fakeStore) SubjectFile(_ context.Context, requestID, fileID string) (*S
 
 // What the unit tests do not reach: answered plainly, so that a test that does reach them sees it.
 
-func (f *fakeStore) OpenRequestBySubject(context.Context, string, RequestType, string) (*Request, error) {
-	return nil, Errorf(ENOTFOUND, "fake: no duplicate look-up")
+func (f *fakeStore) OpenDuplicateID(context.Context, string, RequestType, string) (string, error) {
+	return "", Errorf(ENOTFOUND, "fake: no duplicate look-up")
 }
 
 func (f *fakeStore) RecentSubjectFilings(context.Context, string, time.Time, int) ([]time.Time, error) {

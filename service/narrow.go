@@ -36,7 +36,7 @@ type filingStore interface {
 	linkCreator
 	mailEnqueuer
 	ListQueues(ctx context.Context) ([]*Queue, error)
-	OpenRequestBySubject(ctx context.Context, subjectIndex string, t RequestType, exceptID string) (*Request, error)
+	OpenDuplicateID(ctx context.Context, subjectIndex string, t RequestType, exceptID string) (string, error)
 	RecentSubjectFilings(ctx context.Context, subjectIndex string, t time.Time, n int) ([]time.Time, error)
 	NextReferenceSeq(ctx context.Context, year int) (int64, error)
 	CreateSubjectLinks(ctx context.Context, links []*SubjectLink) error

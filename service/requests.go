@@ -200,9 +200,9 @@ func (s *Intake) prepareRequest(ctx context.Context, st filingStore, a Actor, cm
 		r.Locale = "en"
 	}
 	if r.SubjectIndex != "" {
-		dup, err := st.OpenRequestBySubject(ctx, r.SubjectIndex, r.Type, r.ID)
+		dup, err := st.OpenDuplicateID(ctx, r.SubjectIndex, r.Type, r.ID)
 		if err == nil {
-			r.PossibleDuplicateOf = dup.ID
+			r.PossibleDuplicateOf = dup
 		} else if ErrorCode(err) != ENOTFOUND {
 			return nil, err
 		}

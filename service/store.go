@@ -70,9 +70,9 @@ type RequestStore interface {
 	// ListRequests returns up to f.Limit requests matching f, ordered by due time then ID, without their subject
 	// and details.
 	ListRequests(ctx context.Context, f RequestFilter) ([]*Request, error)
-	// OpenRequestBySubject returns the oldest request not closed, other than exceptID, of the type and
-	// subject index. ENOTFOUND if none.
-	OpenRequestBySubject(ctx context.Context, subjectIndex string, t RequestType, exceptID string) (*Request, error)
+	// OpenDuplicateID returns the ID of the first filed request not closed, other than exceptID, of the type
+	// and subject index. ENOTFOUND if none.
+	OpenDuplicateID(ctx context.Context, subjectIndex string, t RequestType, exceptID string) (string, error)
 	// RecentSubjectFilings returns the filing times of a subject index's requests filed since t, newest first,
 	// at most n.
 	RecentSubjectFilings(ctx context.Context, subjectIndex string, t time.Time, n int) ([]time.Time, error)

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -455,16 +457,20 @@ func applyRequestFilter(q *gorm.DB, f service.RequestFilter) *gorm.DB {
 // visibleToOfficer restricts a query of requests to the queues of the officer given as its argument.
 const visibleToOfficer = "queue_id IN (SELECT queue_id FROM queue_members WHERE user_id = ?)"
 
-// OpenRequestBySubject finds the oldest request not replied to of a subject and type.
-func (s *Store) OpenRequestBySubject(ctx context.Context, subjectIndex string, t service.RequestType, exceptID string) (*service.Request, error) {
-	var row requestRow
-	err := s.r.WithContext(ctx).Select(summaryColumns).
-		Where("subject_index = ? AND type = ? AND closed_at IS NULL AND id <> ?", subjectIndex, string(t), exceptID).
-		Order("received_at, id").Take(&row).Error
-	if err != nil {
-		return nil, formatError(err)
+// OpenDuplicateID finds the oldest request not closed of a subject and type. Every filing looks, so it reads
+// the index requests_subject in its order and no column but the ID: a subject has no other request as a rule,
+// and the look-up then reads one index page.
+func (s *Store) OpenDuplicateID(ctx context.Context, subjectIndex string, t service.RequestType, exceptID string) (string, error) {
+	var id string
+	err := s.r.WithContext(ctx).Raw(
+		`SELECT id FROM requests WHERE subject_index = ? AND type = ? AND closed_at IS NULL AND id <> ?
+		 ORDER BY received_at, id LIMIT 1`, subjectIndex, string(t), exceptID).Row().Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", service.Errorf(service.ENOTFOUND, "no open request of the subject and type")
+	} else if err != nil {
+		return "", formatError(err)
 	}
-	return s.toRequest(&row)
+	return id, nil
 }
 
 // ProvisionalRequests returns the requests whose provisional due date a newly loaded year may change.
