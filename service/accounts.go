@@ -137,7 +137,7 @@ func (s *Accounts) issue(ctx context.Context, tx accountsStore, a Actor, u *User
 		return nil, err
 	}
 	if _, err := tx.EnqueueMail(ctx, &Mail{ID: s.newID(), DedupeKey: purpose + ":" + inv.ID, Kind: purpose, To: u.Email,
-		Subject: subject, Text: text, HTML: htmlFromText(text), Status: MailPending, NextAttemptAt: now,
+		Subject: subject, Text: text, Status: MailPending, NextAttemptAt: now,
 		CreatedAt: now}); err != nil {
 		return nil, fmt.Errorf("queue %s mail: %w", purpose, err)
 	}

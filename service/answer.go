@@ -206,7 +206,7 @@ func (s *Intake) notifyAssigneeOfAnswer(ctx context.Context, tx intakeStore, r *
 	}
 	now := s.now()
 	_, err = tx.EnqueueMail(ctx, &Mail{ID: s.newID(), DedupeKey: "subject_answered:" + m.ID, Kind: "subject_answered",
-		RequestID: r.ID, To: u.Email, Subject: subject, Text: body, HTML: htmlFromText(body), Status: MailPending,
+		RequestID: r.ID, To: u.Email, Subject: subject, Text: body, Status: MailPending,
 		NextAttemptAt: now, CreatedAt: now})
 	return err
 }

@@ -40,7 +40,7 @@ func (s *Escalation) CheckCalendars(ctx context.Context) ([]string, error) {
 					continue
 				}
 				if _, err := tx.EnqueueMail(ctx, &Mail{ID: s.newID(), DedupeKey: fmt.Sprintf("%s:%d:%s", kind, g.Year, u.ID),
-					Kind: "calendar_missing", To: u.Email, Subject: subject, Text: text, HTML: htmlFromText(text),
+					Kind: "calendar_missing", To: u.Email, Subject: subject, Text: text,
 					Status: MailPending, NextAttemptAt: now, CreatedAt: now}); err != nil {
 					return err
 				}

@@ -121,7 +121,7 @@ func TestCalendarWarningMail(t *testing.T) {
 					t.Errorf("calendar warning to %s, want only the admin with an address", m.To)
 				}
 				if !strings.Contains(m.Text, "PUT http://localhost:8080/api/v1/calendars/cn/years/") ||
-					!strings.Contains(m.HTML, "/api/v1/calendars/cn/years/") {
+					!strings.Contains(m.HTMLPart(), "/api/v1/calendars/cn/years/") {
 					t.Errorf("mail %q does not say how to load the year:\n%s", m.Subject, m.Text)
 				}
 			}

@@ -69,7 +69,7 @@ func (s *Escalation) SendOutbox(ctx context.Context) (OutboxResult, error) {
 			if err := ctx.Err(); err != nil {
 				return res, err
 			}
-			err := s.mailer.Send(ctx, OutgoingMail{ID: m.ID, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML})
+			err := s.mailer.Send(ctx, OutgoingMail{ID: m.ID, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTMLPart()})
 			now := s.now()
 			m.Attempts++
 			var perm *PermanentError

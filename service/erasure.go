@@ -309,7 +309,7 @@ func (s *Fulfilment) ChaseOverduePurges(ctx context.Context) (BackupsResult, err
 			for _, to := range nonEmptyUnique([]string{b.OwnerEmail, s.dpoEmail}) {
 				key := fmt.Sprintf("purge-overdue:%s:%s:%s:%s", o.Purge.RequestID, b.ID, o.Purge.ExecutedAt.Format(time.RFC3339Nano), to)
 				if _, err := tx.EnqueueMail(ctx, &Mail{ID: s.newID(), DedupeKey: key, Kind: "purge_overdue",
-					RequestID: o.Purge.RequestID, To: to, Subject: subject, Text: text, HTML: htmlFromText(text),
+					RequestID: o.Purge.RequestID, To: to, Subject: subject, Text: text,
 					Status: MailPending, NextAttemptAt: now, CreatedAt: now}); err != nil {
 					return err
 				}

@@ -446,7 +446,7 @@ func TestChaseOverduePurges(t *testing.T) {
 				t.Errorf("mail %q about %s, want %s and its deadline:\n%s", m.Subject, m.RequestID, due.Reference, m.Text)
 			}
 			for _, pd := range []string{"Li Wei", "li.wei@example.com", "138 0000"} {
-				if strings.Contains(m.Subject+m.Text+m.HTML, pd) {
+				if strings.Contains(m.Subject+m.Text+m.HTMLPart(), pd) {
 					t.Errorf("overdue purge mail carries the subject's %q", pd)
 				}
 			}

@@ -397,6 +397,6 @@ func (s *Escalation) renderEscalation(r *Request, p *Policy, level, to string, n
 		return nil, err
 	}
 	return &Mail{ID: s.newID(), DedupeKey: "escalation:" + level + ":" + r.ID + ":" + to,
-		Kind: "escalation_" + level, RequestID: r.ID, To: to, Subject: subject, Text: text, HTML: htmlFromText(text),
+		Kind: "escalation_" + level, RequestID: r.ID, To: to, Subject: subject, Text: text,
 		Status: MailPending, NextAttemptAt: now, CreatedAt: now}, nil
 }

@@ -137,13 +137,13 @@ func TestEscalationLadder(t *testing.T) {
 			for level, ms := range e.escalations(t) {
 				for _, m := range ms {
 					for _, pd := range []string{"Li Wei", "li.wei@example.com", "138 0000"} {
-						if strings.Contains(m.Subject+m.Text+m.HTML, pd) {
+						if strings.Contains(m.Subject+m.Text+m.HTMLPart(), pd) {
 							t.Errorf("%s mail carries the subject's %q", level, pd)
 						}
 					}
 					for _, want := range []string{e.request.Reference, "12 October 2026", "deletion of personal data",
 						"https://privacy.example.com/console/requests/" + e.request.ID} {
-						if !strings.Contains(m.Text, want) || !strings.Contains(m.HTML, want) {
+						if !strings.Contains(m.Text, want) || !strings.Contains(m.HTMLPart(), want) {
 							t.Errorf("%s mail lacks %q:\n%s", level, want, m.Text)
 						}
 					}

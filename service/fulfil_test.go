@@ -371,7 +371,7 @@ func TestRedactExpiredClearsSubjectMail(t *testing.T) {
 		}
 		for _, m := range mails {
 			for _, pd := range []string{"li.wei@example.com", "emp-4411"} {
-				if m.RequestID == r.ID && strings.Contains(m.To+m.Subject+m.Text+m.HTML, pd) {
+				if m.RequestID == r.ID && strings.Contains(m.To+m.Subject+m.Text+m.HTMLPart(), pd) {
 					t.Errorf("after redaction the %s mail still holds %q (to %s)", m.Kind, pd, m.To)
 				}
 			}

@@ -59,7 +59,7 @@ func escalateInChinese(t *testing.T, env *escalationEnv) {
 			if !hasHan(m.Subject) || !strings.Contains(m.Subject, st.phrase) || !strings.Contains(m.Subject, zh.Reference) {
 				t.Errorf("%s subject %q: want Chinese with %q and the reference %s", st.level, m.Subject, st.phrase, zh.Reference)
 			}
-			for part, body := range map[string]string{"text": m.Text, "html": m.HTML} {
+			for part, body := range map[string]string{"text": m.Text, "html": m.HTMLPart()} {
 				for _, want := range []string{zh.Reference, "删除个人信息", "2026年10月12日", link} {
 					if !strings.Contains(body, want) {
 						t.Errorf("%s %s lacks %q:\n%s", st.level, part, want, body)
@@ -70,7 +70,7 @@ func escalateInChinese(t *testing.T, env *escalationEnv) {
 				}
 			}
 			for _, p := range personal {
-				for part, s := range map[string]string{"subject": m.Subject, "text": m.Text, "html": m.HTML} {
+				for part, s := range map[string]string{"subject": m.Subject, "text": m.Text, "html": m.HTMLPart()} {
 					if strings.Contains(s, p) {
 						t.Errorf("%s %s carries the subject's %q", st.level, part, p)
 					}

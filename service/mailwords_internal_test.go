@@ -297,3 +297,19 @@ func TestMailTellsTheTruthAboutTheDueDate(t *testing.T) {
 		t.Error("a code without words renders")
 	}
 }
+
+// TestHTMLPartFromTheText: a mail is queued with its text alone, and sent with an HTML part made from that text
+// (links made clickable, markup escaped); a mail an earlier version queued with its own HTML keeps that.
+func TestHTMLPartFromTheText(t *testing.T) {
+	m := &Mail{Text: "Dear <subject>,\n\nSee https://privacy.example.com/privacy/s/abc to follow it."}
+	got := m.HTMLPart()
+	for _, want := range []string{"Dear &lt;subject&gt;,", `<a href="https://privacy.example.com/privacy/s/abc">`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("HTML part %q lacks %q", got, want)
+		}
+	}
+	stored := &Mail{Text: "plain", HTML: "<p>as stored</p>"}
+	if got := stored.HTMLPart(); got != "<p>as stored</p>" {
+		t.Errorf("stored HTML part = %q, want it as stored", got)
+	}
+}

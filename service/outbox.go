@@ -16,13 +16,16 @@ import (
 // Mail is one e-mail in the durable outbox. It is written in the transaction of the decision that causes it and
 // sent later by the outbox job, so a crash between deciding and sending loses nothing.
 type Mail struct {
-	ID            string
-	DedupeKey     string // one mail per decision: a second enqueue with the same key is ignored
-	Kind          string
-	RequestID     string
-	To            string
-	Subject       string
-	Text          string
+	ID        string
+	DedupeKey string // one mail per decision: a second enqueue with the same key is ignored
+	Kind      string
+	RequestID string
+	To        string
+	Subject   string
+	Text      string
+	// HTML is the HTML alternative as earlier versions stored it with each mail. Mails are queued with their
+	// text only, and HTMLPart renders the alternative from it when the mail is sent: half the bytes sealed and
+	// written per mail, in the transaction that decides it.
 	HTML          string
 	Status        MailStatus
 	Attempts      int
@@ -30,6 +33,14 @@ type Mail struct {
 	LastError     string
 	CreatedAt     time.Time
 	SentAt        *time.Time
+}
+
+// HTMLPart is the mail's HTML alternative: the stored one of an older mail, else the text rendered as HTML.
+func (m *Mail) HTMLPart() string {
+	if m.HTML != "" {
+		return m.HTML
+	}
+	return htmlFromText(m.Text)
 }
 
 // MailStatus is where a mail is in the outbox.
@@ -188,7 +199,7 @@ func (s *core) composeSubjectMail(r *Request, kind string, extra map[string]stri
 	}
 	now := s.now()
 	return &Mail{ID: s.newID(), DedupeKey: key, Kind: kind, RequestID: r.ID, To: to, Subject: subject, Text: body,
-		HTML: htmlFromText(body), Status: MailPending, NextAttemptAt: now, CreatedAt: now}, status, nil
+		Status: MailPending, NextAttemptAt: now, CreatedAt: now}, status, nil
 }
 
 // subjectMailData turns r (and the extra facts of one mail: links, an extension's reason) into the words of a

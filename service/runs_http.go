@@ -265,7 +265,7 @@ func (s *Fulfilment) chaseDataJob(ctx context.Context, seen *Run, systemID strin
 		for _, to := range nonEmptyUnique([]string{owner, s.dpoEmail}) {
 			key := fmt.Sprintf("data-job-overdue:%s:%s:%s", run.ID, systemID, to)
 			if _, err := tx.EnqueueMail(ctx, &Mail{ID: s.newID(), DedupeKey: key, Kind: "data_job_overdue",
-				RequestID: r.ID, To: to, Subject: subject, Text: body, HTML: htmlFromText(body),
+				RequestID: r.ID, To: to, Subject: subject, Text: body,
 				Status: MailPending, NextAttemptAt: now, CreatedAt: now}); err != nil {
 				return err
 			}

@@ -122,7 +122,6 @@ func (ack *acknowledgement) store(ctx context.Context, tx filingStore, reference
 	m := *ack.mail
 	m.Subject = strings.ReplaceAll(m.Subject, referenceMark, reference)
 	m.Text = strings.ReplaceAll(m.Text, referenceMark, reference)
-	m.HTML = strings.ReplaceAll(m.HTML, referenceMark, reference)
 	_, err := tx.EnqueueMail(ctx, &m)
 	return err
 }
