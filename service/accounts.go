@@ -393,6 +393,7 @@ func (s *Accounts) setDeactivated(ctx context.Context, a Actor, userID string, o
 	if off && userID == a.UserID {
 		return nil, Errorf(ECONFLICT, "you cannot deactivate yourself")
 	}
+	defer s.tokens.forget()
 	var out *User
 	err := s.begin(ctx, func(tx accountsStore) error {
 		u, err := tx.FindUser(ctx, userID)

@@ -10,10 +10,16 @@ func (s *Admin) Authenticate(ctx context.Context, secret string) (Actor, error) 
 	if secret == "" || len(secret) > 512 {
 		return Actor{}, Errorf(EUNAUTHORIZED, "a valid bearer token is required")
 	}
-	t, u, err := s.db.FindActiveToken(ctx, HashTokenSecret(secret))
+	hash, now := HashTokenSecret(secret), s.now()
+	if a, ok := s.tokens.get(hash, now); ok {
+		return a, nil
+	}
+	t, u, err := s.db.FindActiveToken(ctx, hash)
 	switch ErrorCode(err) {
 	case "":
-		return Actor{UserID: u.ID, Name: u.Name, Role: u.Role, TokenID: t.ID}, nil
+		a := Actor{UserID: u.ID, Name: u.Name, Role: u.Role, TokenID: t.ID}
+		s.tokens.put(hash, a, now)
+		return a, nil
 	case ENOTFOUND:
 		return Actor{}, Errorf(EUNAUTHORIZED, "a valid bearer token is required")
 	default:

@@ -28,6 +28,8 @@ type core struct {
 	subjectDailyCap int
 	policies        []*Policy
 	cals            atomic.Pointer[calendarSet]
+	// tokens remembers tokens found active for a second (Authenticate).
+	tokens tokenCache
 }
 
 // now is the injected clock, in UTC and at the microsecond precision every supported database keeps.

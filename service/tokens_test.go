@@ -60,3 +60,62 @@ func TestTokens(t *testing.T) {
 		}
 	})
 }
+
+// TestAuthenticateRemembersATokenForASecond: a token revoked, its user deactivated or given another role through
+// this service is refused (or seen in its new role) at once; one revoked behind its back, as another replica
+// would, is honoured for at most a second, by the service's clock.
+func TestAuthenticateRemembersATokenForASecond(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		mint := func(name string, role service.Role) *service.IssuedToken {
+			t.Helper()
+			u, err := e.svc.CreateUser(ctx, admin, service.NewUser{Name: name, Email: name + "@example.com", Role: role})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tk, err := e.svc.IssueToken(ctx, admin, u.ID, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.svc.Authenticate(ctx, tk.Secret); err != nil { // remembered from here on
+				t.Fatal(err)
+			}
+			return tk
+		}
+
+		revoked := mint("revoked", service.RoleIntegration)
+		if err := e.svc.RevokeToken(ctx, admin, revoked.Token.ID); err != nil {
+			t.Fatal(err)
+		}
+		_, err := e.svc.Authenticate(ctx, revoked.Secret)
+		wantError(t, err, service.EUNAUTHORIZED)
+
+		deactivated := mint("deactivated", service.RoleAuditor)
+		if _, err := e.svc.DeactivateUser(ctx, admin, deactivated.Token.UserID); err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.svc.Authenticate(ctx, deactivated.Secret)
+		wantError(t, err, service.EUNAUTHORIZED)
+
+		promoted := mint("promoted", service.RoleAuditor)
+		if _, err := e.svc.ChangeUserRole(ctx, admin, promoted.Token.UserID, service.RoleAdmin); err != nil {
+			t.Fatal(err)
+		}
+		if a, err := e.svc.Authenticate(ctx, promoted.Secret); err != nil || a.Role != service.RoleAdmin {
+			t.Fatalf("after the role change: %+v, %v; want an admin", a, err)
+		}
+
+		elsewhere := mint("elsewhere", service.RoleIntegration)
+		if err := e.store.WithTx(ctx, func(tx service.Store) error {
+			return tx.RevokeToken(ctx, elsewhere.Token.ID, e.clock.Now())
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.Authenticate(ctx, elsewhere.Secret); err != nil {
+			t.Errorf("within the second: %v, want the remembered token", err)
+		}
+		e.clock.Set(e.clock.Now().Add(time.Second))
+		_, err = e.svc.Authenticate(ctx, elsewhere.Secret)
+		wantError(t, err, service.EUNAUTHORIZED)
+	})
+}

@@ -106,6 +106,7 @@ func (s *Admin) RevokeToken(ctx context.Context, a Actor, tokenID string) error 
 	if err := authorize(a, permManageUsers); err != nil {
 		return err
 	}
+	defer s.tokens.forget()
 	return s.begin(ctx, func(tx adminStore) error {
 		t, err := tx.FindToken(ctx, tokenID)
 		if err != nil {
@@ -147,6 +148,7 @@ func (s *Admin) ChangeUserRole(ctx context.Context, a Actor, userID string, role
 		return nil, Invalid(FieldError{"role", "must be one of admin, officer, auditor (the roles of people)"})
 	}
 	var out *User
+	defer s.tokens.forget()
 	err := s.begin(ctx, func(tx adminStore) error {
 		if err := lockQueues(ctx, tx); err != nil {
 			return err
