@@ -42,9 +42,10 @@ type Store struct {
 	r       *gorm.DB // reader pool, or the transaction
 	inTx    bool
 	closers []*sql.DB
-	sealer  Sealer      // seals personal data; never nil
-	commit  *committer  // runs WithTx; nil inside a transaction
-	audit   *groupAudit // inside a group's transaction: the chain as the group sees it (see groupAudit)
+	sealer  Sealer        // seals personal data; never nil
+	commit  *committer    // runs WithTx; nil inside a transaction
+	ckpt    *checkpointer // SQLite: checkpoints the WAL off the writer; nil on PostgreSQL and in a transaction
+	audit   *groupAudit   // inside a group's transaction: the chain as the group sees it (see groupAudit)
 }
 
 var _ service.Store = (*Store)(nil)
@@ -125,6 +126,9 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if err := wDB.PingContext(ctx); err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
 	}
+	if _, err := wDB.ExecContext(ctx, fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", writerCheckpointPages)); err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
+	}
 	r, err := gorm.Open(sqlite.Open(sqliteDSN(dsn, true)), cfg())
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s for reading: %w", dsn, err)
@@ -135,7 +139,11 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	}
 	rDB.SetMaxOpenConns(opt.ReadConns)
 	rDB.SetMaxIdleConns(opt.ReadConns)
-	s := &Store{dialect: SQLite, w: w, r: r, closers: []*sql.DB{wDB, rDB}, sealer: opt.Sealer}
+	ckpt, err := startCheckpointer(ctx, sqliteDSN(dsn, false))
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s for checkpoints: %w", dsn, err)
+	}
+	s := &Store{dialect: SQLite, w: w, r: r, closers: []*sql.DB{wDB, rDB}, sealer: opt.Sealer, ckpt: ckpt}
 	s.commit = newCommitter(s, wDB)
 	return s, nil
 }
@@ -193,6 +201,9 @@ func (s *Store) Close() error {
 		s.commit.close()
 	}
 	var errs []error
+	if s.ckpt != nil {
+		errs = append(errs, s.ckpt.close())
+	}
 	for _, c := range s.closers {
 		errs = append(errs, c.Close())
 	}

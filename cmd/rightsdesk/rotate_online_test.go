@@ -188,7 +188,9 @@ func checkSealedUnder(t *testing.T, db storetest.DB, keyID string) {
 			if other > 0 {
 				t.Errorf("%s.%s: %d of %d values not under the new key", table, col, other, total)
 			}
-			if total == 0 && table != "exports" && col != "correction_outcomes" { // the test files no rectification, no export
+			// The test files no rectification and no export; and mails are queued with their text alone (the HTML
+			// part is rendered when sent), so body_html holds only what earlier versions queued.
+			if total == 0 && table != "exports" && col != "correction_outcomes" && col != "body_html" {
 				t.Errorf("%s.%s holds no values: the test seals too little to prove anything", table, col)
 			}
 		}
