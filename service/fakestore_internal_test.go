@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -328,6 +329,18 @@ func (f *fakeStore) EnqueueMails(ctx context.Context, ms []*Mail) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+func (f *fakeStore) SealMail(m *Mail) (*Sealed[*Mail], error) {
+	return &Sealed[*Mail]{Value: m}, nil
+}
+
+// EnqueueSealedMail keeps the mail as the real store reads it back: the reference in place of the mark.
+func (f *fakeStore) EnqueueSealedMail(ctx context.Context, sm *Sealed[*Mail], reference string) (bool, error) {
+	m := *sm.Value
+	m.Subject = strings.ReplaceAll(m.Subject, ReferenceMark, reference)
+	m.Text = strings.ReplaceAll(m.Text, ReferenceMark, reference)
+	return f.EnqueueMail(ctx, &m)
 }
 
 func (f *fakeStore) mailsOf(kind string) []Mail {

@@ -42,4 +42,6 @@ type filingStore interface {
 	CreateSubjectLinks(ctx context.Context, links []*SubjectLink) error
 	SealRequest(r *Request) (*Sealed[*Request], error)
 	CreateSealedRequest(ctx context.Context, sr *Sealed[*Request]) error
+	SealMail(m *Mail) (*Sealed[*Mail], error)
+	EnqueueSealedMail(ctx context.Context, sm *Sealed[*Mail], reference string) (bool, error)
 }

@@ -74,7 +74,7 @@ func (s *Intake) FileRequest(ctx context.Context, a Actor, cmd FileRequestComman
 	if err != nil {
 		return nil, false, err
 	}
-	ack, err := s.prepareAcknowledgement(prepared)
+	ack, err := s.prepareAcknowledgement(s.db, prepared)
 	if err != nil {
 		return nil, false, err
 	}
@@ -242,7 +242,7 @@ func (s *Intake) newRequest(ctx context.Context, tx filingStore, a Actor, cmd *F
 	if err != nil {
 		return nil, err
 	}
-	ack, err := s.prepareAcknowledgement(r)
+	ack, err := s.prepareAcknowledgement(tx, r)
 	if err != nil {
 		return nil, err
 	}

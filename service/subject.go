@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -75,20 +74,23 @@ func (s *core) newLink(r *Request, purpose string, life time.Duration) (*Subject
 		ExpiresAt: now.Add(life), CreatedAt: now}, s.publicURL + "/" + purpose + "?token=" + token
 }
 
-// referenceMark stands for the reference in an acknowledgement rendered before the filing's transaction numbers
-// the request: no template, word or URL contains it, and HTML escaping leaves it as it is.
-const referenceMark = "\u27e6reference\u27e7"
+// ReferenceMark stands for the reference in an acknowledgement rendered and sealed before the filing's
+// transaction numbers the request: no template, word or URL contains it, and HTML escaping leaves it as it is.
+// The mail is stored with the mark and its Reference beside it, and the store puts the one in place of the other
+// whenever it reads the mail.
+const ReferenceMark = "\u27e6reference\u27e7"
 
 // acknowledgement is the mail that tells the subject a request was filed, with a link to verify it (when
-// unverified) and one to withdraw it, made before the filing's transaction: inside it, only the reference is
-// filled in and the rows written.
+// unverified) and one to withdraw it, rendered and sealed before the filing's transaction: inside it, only the
+// rows are written, the reference beside the mail.
 type acknowledgement struct {
 	links []*SubjectLink // verify, withdraw, then the mail's status link
-	mail  *Mail          // nil when the subject has no e-mail address
+	mail  *Sealed[*Mail] // nil when the subject has no e-mail address
 }
 
-// prepareAcknowledgement renders r's acknowledgement, with referenceMark for the reference it does not have yet.
-func (s *Intake) prepareAcknowledgement(r *Request) (*acknowledgement, error) {
+// prepareAcknowledgement renders r's acknowledgement, with ReferenceMark for the reference it does not have yet,
+// and has st seal it.
+func (s *Intake) prepareAcknowledgement(st filingStore, r *Request) (*acknowledgement, error) {
 	if subjectAddress(r) == "" {
 		return &acknowledgement{}, nil
 	}
@@ -101,13 +103,17 @@ func (s *Intake) prepareAcknowledgement(r *Request) (*acknowledgement, error) {
 	l, url := s.newLink(r, linkWithdraw, withdrawLinkLife)
 	ack.links, extra["WithdrawURL"] = append(ack.links, l), url
 	numbered := r.Reference
-	r.Reference = referenceMark
+	r.Reference = ReferenceMark
 	m, status, err := s.composeSubjectMail(r, mailAcknowledgement, extra)
 	r.Reference = numbered
 	if err != nil {
 		return nil, err
 	}
-	ack.links, ack.mail = append(ack.links, status), m
+	sealed, err := st.SealMail(m)
+	if err != nil {
+		return nil, err
+	}
+	ack.links, ack.mail = append(ack.links, status), sealed
 	return &ack, nil
 }
 
@@ -119,10 +125,7 @@ func (ack *acknowledgement) store(ctx context.Context, tx filingStore, reference
 	if err := tx.CreateSubjectLinks(ctx, ack.links); err != nil {
 		return fmt.Errorf("create the acknowledgement's links: %w", err)
 	}
-	m := *ack.mail
-	m.Subject = strings.ReplaceAll(m.Subject, referenceMark, reference)
-	m.Text = strings.ReplaceAll(m.Text, referenceMark, reference)
-	_, err := tx.EnqueueMail(ctx, &m)
+	_, err := tx.EnqueueSealedMail(ctx, ack.mail, reference)
 	return err
 }
 

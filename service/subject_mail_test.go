@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/rightsdesk/rightsdesk/service"
@@ -21,6 +22,24 @@ func subjectMails(tb testing.TB, e *env, id string) map[string]int {
 		}
 	}
 	return out
+}
+
+// TestAcknowledgementCarriesTheReference: the acknowledgement is rendered and sealed before its request is
+// numbered, and reads with the request's reference where the template puts it, in the subject line and the text.
+func TestAcknowledgementCarriesTheReference(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		r := e.mustFile(t, intake, deletionCmd())
+		acks := mailsOfKind(t, e, "acknowledgement")
+		if len(acks) != 1 {
+			t.Fatalf("%d acknowledgements, want 1", len(acks))
+		}
+		m := acks[0]
+		for part, text := range map[string]string{"subject": m.Subject, "text": m.Text, "html": m.HTMLPart()} {
+			if !strings.Contains(text, r.Reference) || strings.Contains(text, service.ReferenceMark) {
+				t.Errorf("acknowledgement's %s lacks %s or keeps the mark:\n%s", part, r.Reference, text)
+			}
+		}
+	})
 }
 
 // TestOneMailPerVerificationAttempt: a web-form filing sends its subject one e-mail, the acknowledgement carrying

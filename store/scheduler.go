@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rightsdesk/rightsdesk/service"
@@ -98,6 +99,10 @@ func (s *Store) toMails(rows []outboxRow) ([]*service.Mail, error) {
 		}
 		if m.Text, err = s.open(r.BodyText); err != nil {
 			return nil, fmt.Errorf("mail %s: %w", r.ID, err)
+		}
+		if r.Reference != "" {
+			m.Subject = strings.ReplaceAll(m.Subject, service.ReferenceMark, r.Reference)
+			m.Text = strings.ReplaceAll(m.Text, service.ReferenceMark, r.Reference)
 		}
 		if m.HTML, err = s.open(r.BodyHTML); err != nil {
 			return nil, fmt.Errorf("mail %s: %w", r.ID, err)

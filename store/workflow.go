@@ -157,6 +157,8 @@ type outboxRow struct {
 	LastError     string
 	CreatedAt     time.Time `gorm:"autoCreateTime:false"`
 	SentAt        *time.Time
+	// Reference replaces service.ReferenceMark in the subject and text when the mail is read (toMails).
+	Reference string
 }
 
 func (outboxRow) TableName() string { return "outbox" }
@@ -173,31 +175,65 @@ func (s *Store) EnqueueMails(ctx context.Context, ms []*service.Mail) (int, erro
 	inserted := 0
 	for start := 0; start < len(ms); start += mailsPerInsert {
 		part := ms[start:min(start+mailsPerInsert, len(ms))]
-		var sql strings.Builder
-		sql.WriteString(`INSERT INTO outbox (id, dedupe_key, kind, request_id, to_address, subject, body_text,
-			body_html, status, attempts, next_attempt_at, last_error, created_at, sent_at) VALUES `)
-		args := make([]any, 0, len(part)*14)
+		rows := make([]*outboxRow, len(part))
 		for i, m := range part {
-			row, err := s.toOutboxRow(m)
-			if err != nil {
+			var err error
+			if rows[i], err = s.toOutboxRow(m); err != nil {
 				return inserted, err
 			}
-			if i > 0 {
-				sql.WriteString(", ")
-			}
-			sql.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-			args = append(args, row.ID, row.DedupeKey, row.Kind, row.RequestID, row.ToAddress, row.Subject,
-				row.BodyText, row.BodyHTML, row.Status, row.Attempts, row.NextAttemptAt, row.LastError, row.CreatedAt,
-				row.SentAt)
 		}
-		sql.WriteString(" ON CONFLICT (dedupe_key) DO NOTHING")
-		res := s.w.WithContext(ctx).Exec(sql.String(), args...)
-		if res.Error != nil {
-			return inserted, formatError(res.Error)
+		n, err := s.insertOutboxRows(ctx, rows)
+		inserted += n
+		if err != nil {
+			return inserted, err
 		}
-		inserted += int(res.RowsAffected)
 	}
 	return inserted, nil
+}
+
+// SealMail seals m's recipient and text ahead of the transaction that enqueues it.
+func (s *Store) SealMail(m *service.Mail) (*service.Sealed[*service.Mail], error) {
+	row, err := s.toOutboxRow(m)
+	if err != nil {
+		return nil, err
+	}
+	return &service.Sealed[*service.Mail]{Value: m, Row: row}, nil
+}
+
+// EnqueueSealedMail inserts the row SealMail sealed, with reference beside it, unless its dedupe key is taken.
+func (s *Store) EnqueueSealedMail(ctx context.Context, sm *service.Sealed[*service.Mail], reference string) (bool, error) {
+	sealed, ok := sm.Row.(*outboxRow)
+	if !ok {
+		return false, fmt.Errorf("mail %s was not sealed by this store", sm.Value.ID)
+	}
+	row := *sealed
+	row.Reference = reference
+	n, err := s.insertOutboxRows(ctx, []*outboxRow{&row})
+	return n == 1, err
+}
+
+// insertOutboxRows inserts rows in one statement, skipping those whose dedupe key is taken, and answers how
+// many it inserted.
+func (s *Store) insertOutboxRows(ctx context.Context, rows []*outboxRow) (int, error) {
+	var sql strings.Builder
+	sql.WriteString(`INSERT INTO outbox (id, dedupe_key, kind, request_id, to_address, subject, body_text,
+		body_html, status, attempts, next_attempt_at, last_error, created_at, sent_at, reference) VALUES `)
+	args := make([]any, 0, len(rows)*15)
+	for i, row := range rows {
+		if i > 0 {
+			sql.WriteString(", ")
+		}
+		sql.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, row.ID, row.DedupeKey, row.Kind, row.RequestID, row.ToAddress, row.Subject,
+			row.BodyText, row.BodyHTML, row.Status, row.Attempts, row.NextAttemptAt, row.LastError, row.CreatedAt,
+			row.SentAt, row.Reference)
+	}
+	sql.WriteString(" ON CONFLICT (dedupe_key) DO NOTHING")
+	res := s.w.WithContext(ctx).Exec(sql.String(), args...)
+	if res.Error != nil {
+		return 0, formatError(res.Error)
+	}
+	return int(res.RowsAffected), nil
 }
 
 // mailsPerInsert bounds one INSERT of EnqueueMails (14 parameters a mail). Measured on the sweep: 500 a statement
