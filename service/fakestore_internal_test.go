@@ -122,6 +122,28 @@ func (f *fakeStore) CreateSealedRequest(ctx context.Context, sr *Sealed[*Request
 	return f.CreateRequest(ctx, sr.Value)
 }
 
+// CreateFiling keeps the acknowledgement as the real store reads it back: the reference in place of the mark.
+func (f *fakeStore) CreateFiling(ctx context.Context, nf *NewFiling) error {
+	if err := f.CreateSealedRequest(ctx, nf.Request); err != nil {
+		return err
+	}
+	if err := f.CreateSubjectLinks(ctx, nf.Links); err != nil {
+		return err
+	}
+	if nf.Mail != nil {
+		m, ref := *nf.Mail.Value, nf.Request.Value.Reference
+		m.Subject = strings.ReplaceAll(m.Subject, ReferenceMark, ref)
+		m.Text = strings.ReplaceAll(m.Text, ReferenceMark, ref)
+		if _, err := f.EnqueueMail(ctx, &m); err != nil {
+			return err
+		}
+	}
+	if nf.Idempotency != nil {
+		return Errorf(EINTERNAL, "fake: no idempotency keys")
+	}
+	return nil
+}
+
 // UpdateRequestParts copies the named parts only, as the real store writes their columns only.
 func (f *fakeStore) UpdateRequestParts(_ context.Context, r *Request, parts ...RequestPart) error {
 	defer f.lock()()
@@ -333,14 +355,6 @@ func (f *fakeStore) EnqueueMails(ctx context.Context, ms []*Mail) (int, error) {
 
 func (f *fakeStore) SealMail(m *Mail) (*Sealed[*Mail], error) {
 	return &Sealed[*Mail]{Value: m}, nil
-}
-
-// EnqueueSealedMail keeps the mail as the real store reads it back: the reference in place of the mark.
-func (f *fakeStore) EnqueueSealedMail(ctx context.Context, sm *Sealed[*Mail], reference string) (bool, error) {
-	m := *sm.Value
-	m.Subject = strings.ReplaceAll(m.Subject, ReferenceMark, reference)
-	m.Text = strings.ReplaceAll(m.Text, ReferenceMark, reference)
-	return f.EnqueueMail(ctx, &m)
 }
 
 func (f *fakeStore) mailsOf(kind string) []Mail {

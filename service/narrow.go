@@ -43,5 +43,5 @@ type filingStore interface {
 	SealRequest(r *Request) (*Sealed[*Request], error)
 	CreateSealedRequest(ctx context.Context, sr *Sealed[*Request]) error
 	SealMail(m *Mail) (*Sealed[*Mail], error)
-	EnqueueSealedMail(ctx context.Context, sm *Sealed[*Mail], reference string) (bool, error)
+	CreateFiling(ctx context.Context, f *NewFiling) error
 }

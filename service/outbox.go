@@ -60,11 +60,10 @@ type OutboxStore interface {
 	// EnqueueMails inserts each of ms as EnqueueMail would, in as few statements as it can, and answers how many
 	// it inserted.
 	EnqueueMails(ctx context.Context, ms []*Mail) (int, error)
-	// SealMail seals m's recipient and text ahead of the transaction that enqueues it (EnqueueSealedMail).
+	// SealMail seals m's recipient and text ahead of the transaction that enqueues it (CreateFiling), which
+	// stores it with its request's reference beside it: the reference is put in place of ReferenceMark in its
+	// subject and text whenever the mail is read.
 	SealMail(m *Mail) (*Sealed[*Mail], error)
-	// EnqueueSealedMail inserts the mail SealMail sealed as EnqueueMail would, with reference beside it: the
-	// reference put in place of ReferenceMark in its subject and text whenever the mail is read.
-	EnqueueSealedMail(ctx context.Context, sm *Sealed[*Mail], reference string) (bool, error)
 	// ListMail returns up to limit mails, newest first, of one status (all when status is "").
 	ListMail(ctx context.Context, status MailStatus, limit int) ([]*Mail, error)
 }

@@ -84,17 +84,15 @@ func (s *Intake) FileRequest(ctx context.Context, a Actor, cmd FileRequestComman
 	}
 	// A retry racing this one is caught by the idempotency record's unique key: its insert fails, its
 	// transaction changes nothing, and it answers with what this one filed (below).
+	var idem *IdempotencyRecord
+	if cmd.IdempotencyKey != "" {
+		idem = &IdempotencyRecord{Scope: a.UserID, Key: cmd.IdempotencyKey, Fingerprint: fp, RequestID: prepared.ID,
+			CreatedAt: now}
+	}
 	err = s.begin(ctx, func(tx intakeStore) error {
 		r = prepared
-		if err := s.storeRequest(ctx, tx, sealed, ack); err != nil {
+		if err := s.storeRequest(ctx, tx, sealed, ack, idem); err != nil {
 			return err
-		}
-		if cmd.IdempotencyKey != "" {
-			if err := tx.CreateIdempotencyKey(ctx, &IdempotencyRecord{
-				Scope: a.UserID, Key: cmd.IdempotencyKey, Fingerprint: fp, RequestID: r.ID, CreatedAt: now,
-			}); err != nil {
-				return err
-			}
 		}
 		return s.filedEvent(ctx, tx, a, r)
 	})
@@ -211,9 +209,9 @@ func (s *Intake) prepareRequest(ctx context.Context, st filingStore, a Actor, cm
 }
 
 // storeRequest numbers and stores a prepared request inside tx, sealed and with its acknowledgement made before
-// the transaction. The rows every filing contends for, the year's reference counter and the audit head, are
-// taken as late as the transaction allows.
-func (s *Intake) storeRequest(ctx context.Context, tx filingStore, sr *Sealed[*Request], ack *acknowledgement) error {
+// the transaction, and the record of its idempotency key (nil: none). The rows every filing contends for, the
+// year's reference counter and the audit head, are taken as late as the transaction allows.
+func (s *Intake) storeRequest(ctx context.Context, tx filingStore, sr *Sealed[*Request], ack *acknowledgement, idem *IdempotencyRecord) error {
 	r := sr.Value
 	year := r.Clock.Start.Year
 	seq, err := tx.NextReferenceSeq(ctx, year)
@@ -221,10 +219,14 @@ func (s *Intake) storeRequest(ctx context.Context, tx filingStore, sr *Sealed[*R
 		return fmt.Errorf("next reference for %d: %w", year, err)
 	}
 	r.Reference = fmt.Sprintf("DSR-%d-%06d", year, seq)
-	if err := tx.CreateSealedRequest(ctx, sr); err != nil {
+	f := &NewFiling{Request: sr, Idempotency: idem}
+	if ack.mail != nil {
+		f.Links, f.Mail = ack.links, ack.mail
+	}
+	if err := tx.CreateFiling(ctx, f); err != nil {
 		return fmt.Errorf("create request %s: %w", r.Reference, err)
 	}
-	return ack.store(ctx, tx, r.Reference)
+	return nil
 }
 
 // filedEvent is the audit event of a filing, appended last in its transaction.
@@ -250,7 +252,7 @@ func (s *Intake) newRequest(ctx context.Context, tx filingStore, a Actor, cmd *F
 	if err != nil {
 		return nil, err
 	}
-	if err := s.storeRequest(ctx, tx, sealed, ack); err != nil {
+	if err := s.storeRequest(ctx, tx, sealed, ack, nil); err != nil {
 		return nil, err
 	}
 	return r, s.filedEvent(ctx, tx, a, r)

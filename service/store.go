@@ -46,6 +46,15 @@ type Sealed[T any] struct {
 	Row   any // the store's sealed row; opaque to the service
 }
 
+// NewFiling is what a filing's transaction writes once its request is numbered: the request, the links and
+// the mail of its acknowledgement, and the record of its idempotency key.
+type NewFiling struct {
+	Request     *Sealed[*Request] // with its Reference
+	Links       []*SubjectLink
+	Mail        *Sealed[*Mail]     // nil when the subject has no e-mail address; stored with the request's reference
+	Idempotency *IdempotencyRecord // nil when the filing came without a key
+}
+
 // RequestStore keeps requests.
 type RequestStore interface {
 	// NextReferenceSeq returns the next number of the year's reference sequence. Only inside WithTx.
@@ -58,6 +67,9 @@ type RequestStore interface {
 	// CreateSealedRequest inserts the request SealRequest sealed, with the reference it has now (numbered in the
 	// transaction); nothing else of it may change after SealRequest. ECONFLICT as CreateRequest.
 	CreateSealedRequest(ctx context.Context, sr *Sealed[*Request]) error
+	// CreateFiling writes what a filing's transaction writes once its request is numbered, in as few statements
+	// as the database allows. ECONFLICT when a unique key is taken (the idempotency key: a concurrent retry).
+	CreateFiling(ctx context.Context, f *NewFiling) error
 	// UpdateRequestParts saves only the named parts of r, and its UpdatedAt: the subject and the details are
 	// neither opened nor sealed again. ENOTFOUND if it does not exist.
 	UpdateRequestParts(ctx context.Context, r *Request, parts ...RequestPart) error

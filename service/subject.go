@@ -117,18 +117,6 @@ func (s *Intake) prepareAcknowledgement(st filingStore, r *Request) (*acknowledg
 	return &ack, nil
 }
 
-// store writes the acknowledgement of the request numbered reference inside tx.
-func (ack *acknowledgement) store(ctx context.Context, tx filingStore, reference string) error {
-	if ack.mail == nil {
-		return nil
-	}
-	if err := tx.CreateSubjectLinks(ctx, ack.links); err != nil {
-		return fmt.Errorf("create the acknowledgement's links: %w", err)
-	}
-	_, err := tx.EnqueueSealedMail(ctx, ack.mail, reference)
-	return err
-}
-
 // useLink checks and spends a link. ENOTFOUND for an unknown token or another purpose; ECONFLICT when used or
 // expired.
 func (s *Intake) useLink(ctx context.Context, tx intakeStore, token, purpose string) (*Request, error) {

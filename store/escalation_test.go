@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -135,64 +134,6 @@ func TestEnqueueMailsSkipsTakenDedupeKeys(t *testing.T) {
 				if _, err := st.FindMail(ctx, id); service.ErrorCode(err) != service.ENOTFOUND {
 					t.Errorf("FindMail(%s): %v, want not found (its dedupe key was taken)", id, err)
 				}
-			}
-		})
-	}
-}
-
-// A mail sealed before its request is numbered is stored with the mark and the reference beside it, and read
-// (found, listed, due) with the reference in place of the mark; its text stays sealed at rest.
-func TestEnqueueSealedMailFillsInTheReference(t *testing.T) {
-	for _, db := range storetest.Dialects(t) {
-		t.Run(db.Dialect, func(t *testing.T) {
-			ctx := t.Context()
-			st := storetest.MustOpen(t, db, clock)
-			at := clock().UTC().Truncate(time.Second)
-			m := &service.Mail{ID: "m-ack", DedupeKey: "acknowledgement:r-1", Kind: "acknowledgement",
-				To: "li.wei@example.com", Subject: "Request " + service.ReferenceMark + " received",
-				Text: "Your request " + service.ReferenceMark + " was filed.", Status: service.MailPending,
-				NextAttemptAt: at, CreatedAt: at}
-			sm, err := st.SealMail(m)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var ok bool
-			if err := st.WithTx(ctx, func(tx service.Store) error {
-				ok, err = tx.EnqueueSealedMail(ctx, sm, "DSR-2026-000042")
-				return err
-			}); err != nil || !ok {
-				t.Fatalf("EnqueueSealedMail: %v, %v", ok, err)
-			}
-			want := *m
-			want.Subject, want.Text = "Request DSR-2026-000042 received", "Your request DSR-2026-000042 was filed."
-			got, err := st.FindMail(ctx, m.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(&want, got); diff != "" {
-				t.Errorf("found (-want +got):\n%s", diff)
-			}
-			due, err := st.DueMail(ctx, at, 10)
-			if err != nil || len(due) != 1 || due[0].Text != want.Text || due[0].Subject != want.Subject {
-				t.Errorf("DueMail = %+v, %v; want the mail with its reference", due, err)
-			}
-			var text, ref string
-			if err := storetest.Raw(t, db).QueryRow("SELECT body_text, reference FROM outbox WHERE id = 'm-ack'").
-				Scan(&text, &ref); err != nil {
-				t.Fatal(err)
-			}
-			if ref != "DSR-2026-000042" || !strings.HasPrefix(text, "rd1:") {
-				t.Errorf("stored reference %q, text %.12q...; want the reference and the text sealed", ref, text)
-			}
-			again, err := st.SealMail(m)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := st.WithTx(ctx, func(tx service.Store) error {
-				ok, err = tx.EnqueueSealedMail(ctx, again, "DSR-2026-000043")
-				return err
-			}); err != nil || ok {
-				t.Errorf("a second mail with the dedupe key: %v, %v; want skipped", ok, err)
 			}
 		})
 	}

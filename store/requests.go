@@ -518,8 +518,12 @@ func (s *Store) FindIdempotencyKey(ctx context.Context, scope, key string) (*ser
 
 // CreateIdempotencyKey inserts a key record; a concurrent insert of the same key is ECONFLICT.
 func (s *Store) CreateIdempotencyKey(ctx context.Context, rec *service.IdempotencyRecord) error {
-	return formatError(s.w.WithContext(ctx).Create(&idempotencyRow{Scope: rec.Scope, Key: rec.Key,
-		Fingerprint: rec.Fingerprint, RequestID: rec.RequestID, CreatedAt: utc(rec.CreatedAt)}).Error)
+	return formatError(s.w.WithContext(ctx).Create(toIdempotencyRow(rec)).Error)
+}
+
+func toIdempotencyRow(rec *service.IdempotencyRecord) *idempotencyRow {
+	return &idempotencyRow{Scope: rec.Scope, Key: rec.Key, Fingerprint: rec.Fingerprint, RequestID: rec.RequestID,
+		CreatedAt: utc(rec.CreatedAt)}
 }
 
 func nullable(s string) *string {

@@ -89,10 +89,14 @@ type subjectLinkRow struct {
 
 func (subjectLinkRow) TableName() string { return "subject_links" }
 
+func toSubjectLinkRow(l *service.SubjectLink) *subjectLinkRow {
+	return &subjectLinkRow{TokenHash: l.TokenHash, RequestID: l.RequestID, Purpose: l.Purpose,
+		ExpiresAt: utc(l.ExpiresAt), UsedAt: utcPtr(l.UsedAt), CreatedAt: utc(l.CreatedAt)}
+}
+
 // CreateSubjectLink inserts a link.
 func (s *Store) CreateSubjectLink(ctx context.Context, l *service.SubjectLink) error {
-	return formatError(s.w.WithContext(ctx).Create(&subjectLinkRow{TokenHash: l.TokenHash, RequestID: l.RequestID,
-		Purpose: l.Purpose, ExpiresAt: utc(l.ExpiresAt), UsedAt: utcPtr(l.UsedAt), CreatedAt: utc(l.CreatedAt)}).Error)
+	return formatError(s.w.WithContext(ctx).Create(toSubjectLinkRow(l)).Error)
 }
 
 // CreateSubjectLinks inserts links with one multi-row statement.
@@ -102,8 +106,7 @@ func (s *Store) CreateSubjectLinks(ctx context.Context, links []*service.Subject
 	}
 	rows := make([]subjectLinkRow, len(links))
 	for i, l := range links {
-		rows[i] = subjectLinkRow{TokenHash: l.TokenHash, RequestID: l.RequestID, Purpose: l.Purpose,
-			ExpiresAt: utc(l.ExpiresAt), UsedAt: utcPtr(l.UsedAt), CreatedAt: utc(l.CreatedAt)}
+		rows[i] = *toSubjectLinkRow(l)
 	}
 	return formatError(s.w.WithContext(ctx).Create(&rows).Error)
 }
@@ -198,18 +201,6 @@ func (s *Store) SealMail(m *service.Mail) (*service.Sealed[*service.Mail], error
 		return nil, err
 	}
 	return &service.Sealed[*service.Mail]{Value: m, Row: row}, nil
-}
-
-// EnqueueSealedMail inserts the row SealMail sealed, with reference beside it, unless its dedupe key is taken.
-func (s *Store) EnqueueSealedMail(ctx context.Context, sm *service.Sealed[*service.Mail], reference string) (bool, error) {
-	sealed, ok := sm.Row.(*outboxRow)
-	if !ok {
-		return false, fmt.Errorf("mail %s was not sealed by this store", sm.Value.ID)
-	}
-	row := *sealed
-	row.Reference = reference
-	n, err := s.insertOutboxRows(ctx, []*outboxRow{&row})
-	return n == 1, err
 }
 
 // insertOutboxRows inserts rows in one statement, skipping those whose dedupe key is taken, and answers how
