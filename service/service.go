@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/google/uuid"
 )
 
 // Service carries out every use case of Rightsdesk: it is the composition root of the areas, each a use-case
@@ -31,7 +29,7 @@ type Config struct {
 	Store Store
 	// Now is the clock. Deadlines are law: every time the service reads comes from here.
 	Now func() time.Time
-	// NewID returns a new unique ID; default random UUIDs.
+	// NewID returns a new unique ID; default time-ordered UUIDs (version 7) by the service clock.
 	NewID func() string
 	// Keys are derived from the operator's master key; nil: a fixed key known to all, for tests (the program always
 	// passes the operator's, so that keyed hashes survive restarts).
@@ -75,7 +73,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		transmitter: cfg.Transmitter, connector: cfg.Connector, retention: cfg.Retention,
 		policies: ShippedPolicies()}
 	if s.newID == nil {
-		s.newID = uuid.NewString
+		s.newID = func() string { return newTimeOrderedID(s.now()) }
 	}
 	allowHosts, err := fixedAllowList(cfg.TransmitAllowHosts)
 	if err != nil {
