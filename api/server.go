@@ -142,7 +142,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	e.Use(canonicalContentType)
 	e.Use(strictQuery(doc))
 	e.Use(validateRequests(doc))
-	RegisterHandlers(e, NewStrictHandler(srv, nil))
+	RegisterHandlers(e, filingHandler{ServerInterface: NewStrictHandler(srv, nil), srv: srv})
 	return e, nil
 }
 

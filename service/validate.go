@@ -48,6 +48,9 @@ func validateFiling(cmd *FileRequestCommand, a Actor, now time.Time) error {
 		}
 	}
 	text(&f, "external_id", cmd.ExternalID, maxIDLen, false)
+	if cmd.Locale != "" && !oneOf(cmd.Locale, Locales) {
+		f.add("locale", "must be one of en, zh-CN")
+	}
 	return f.err()
 }
 

@@ -190,6 +190,8 @@ func TestFileRequestValidation(t *testing.T) {
 		{name: "external_id of 201 characters",
 			edit: func(c *service.FileRequestCommand) { c.ExternalID = strings.Repeat("x", 201) },
 			want: []string{"external_id"}},
+		{name: "unknown locale", edit: func(c *service.FileRequestCommand) { c.Locale = "fr" }, want: []string{"locale"}},
+		{name: "locale zh-CN valid", edit: func(c *service.FileRequestCommand) { c.Locale = "zh-CN" }},
 		{name: "Idempotency-Key with a space",
 			edit: func(c *service.FileRequestCommand) { c.IdempotencyKey = "two words" },
 			want: []string{"Idempotency-Key"}},
