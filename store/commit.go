@@ -262,7 +262,7 @@ func (c *committer) runCall(pool *txPool, audit *groupAudit, call *txCall) {
 func (c *committer) session(ctx context.Context, pool *txPool, audit *groupAudit) *Store {
 	gtx := c.gdb.Session(&gorm.Session{NewDB: true, SkipDefaultTransaction: true, Context: ctx})
 	gtx.Statement.ConnPool = pool
-	return &Store{dialect: c.root.dialect, w: gtx, r: gtx, inTx: true, sealer: c.root.sealer, audit: audit}
+	return &Store{dialect: c.root.dialect, w: gtx, r: gtx, long: gtx, inTx: true, sealer: c.root.sealer, audit: audit}
 }
 
 // answer closes every call not answered yet; those that succeeded so far get err (nil after a commit).

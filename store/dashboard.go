@@ -31,7 +31,7 @@ func (s *Store) OpenCountsByQueue(ctx context.Context, now time.Time, visibleTo 
 		args = append(args, *visibleTo)
 	}
 	var rows []queueLoadRow
-	err := s.r.WithContext(ctx).Raw(`SELECT g.queue_id AS queue_id, q.name AS queue_name, g.open_count AS open_count,
+	err := s.long.WithContext(ctx).Raw(`SELECT g.queue_id AS queue_id, q.name AS queue_name, g.open_count AS open_count,
 		g.overdue_count AS overdue_count
 		FROM (SELECT queue_id, COUNT(*) AS open_count, SUM(CASE WHEN due_at < ? THEN 1 ELSE 0 END) AS overdue_count
 			FROM requests WHERE `+where+` GROUP BY queue_id) AS g
@@ -120,7 +120,7 @@ func (s *Store) CountInPeriods(ctx context.Context, moment service.Moment, bound
 	for i := range vals {
 		dest[i] = &vals[i]
 	}
-	if err := s.r.WithContext(ctx).Raw(q.String(), args...).Row().Scan(dest...); err != nil {
+	if err := s.long.WithContext(ctx).Raw(q.String(), args...).Row().Scan(dest...); err != nil {
 		return nil, formatError(err)
 	}
 	out := make([]service.PeriodCount, len(bounds)-1)
@@ -157,7 +157,7 @@ func (s *Store) countInPeriodsGrouped(ctx context.Context, col string, moment se
 	if moment == service.MomentReplied {
 		onTime = "SUM(CASE WHEN replied_at <= due_at THEN 1 ELSE 0 END)"
 	}
-	q := s.r.WithContext(ctx).Model(&requestRow{}).
+	q := s.long.WithContext(ctx).Model(&requestRow{}).
 		Select(fmt.Sprintf("%s AS period, COUNT(*) AS n, %s AS on_time", period.String(), onTime), args...).
 		Where(col+" >= ? AND "+col+" < ?", utc(bounds[0]), utc(bounds[len(bounds)-1])).
 		Where(visibleToOfficer, officer)
@@ -200,7 +200,7 @@ func (s *Store) ReplyDayPairs(ctx context.Context, policy string, from, to time.
 	expr := func(col string) string {
 		return fmt.Sprintf("(%s + %d) / %d", s.epochSeconds(col), bucket.Offset, bucket.Seconds)
 	}
-	q := s.r.WithContext(ctx).Model(&requestRow{}).
+	q := s.long.WithContext(ctx).Model(&requestRow{}).
 		Select(fmt.Sprintf("type, %s AS received_bucket, %s AS replied_bucket, COUNT(*) AS n",
 			expr("received_at"), expr("replied_at"))).
 		Where("replied_at >= ? AND replied_at < ? AND policy = ?", utc(from), utc(to), policy)
@@ -230,7 +230,7 @@ type purgeLoadRow struct {
 // each system's oldest waiting erasure.
 func (s *Store) PendingPurgeCounts(ctx context.Context, visibleTo *string) ([]service.PurgeLoad, error) {
 	pending := func() *gorm.DB {
-		q := s.r.WithContext(ctx).Table("backup_purges AS p").
+		q := s.long.WithContext(ctx).Table("backup_purges AS p").
 			Joins("JOIN erasures AS e ON e.request_id = p.request_id").
 			Where("p.state = ? AND e.state <> ?", service.PurgePending, service.ErasureReapply)
 		if visibleTo != nil {

@@ -20,7 +20,7 @@ func (s *Store) ReportRequests(ctx context.Context, from, to time.Time, visibleT
 		afterID string
 	)
 	for first := true; ; first = false {
-		q := s.r.WithContext(ctx).Model(&requestRow{}).Select(summaryColumns).
+		q := s.long.WithContext(ctx).Model(&requestRow{}).Select(summaryColumns).
 			Where("received_at >= ? AND received_at < ?", utc(from), utc(to))
 		if visibleTo != nil {
 			q = q.Where(visibleToOfficer, *visibleTo)
@@ -67,7 +67,7 @@ func (s *Store) OpenRequestCounts(ctx context.Context, now time.Time, visibleTo 
 		}
 	}
 	var rows []openCountRow
-	q := s.r.WithContext(ctx).Model(&requestRow{}).Select(`type, COUNT(*) AS open_count,
+	q := s.long.WithContext(ctx).Model(&requestRow{}).Select(`type, COUNT(*) AS open_count,
 		SUM(CASE WHEN due_at < ? THEN 1 ELSE 0 END) AS overdue_count`, utc(now)).
 		Where("replied_at IS NULL AND status NOT IN ?", terminal)
 	if visibleTo != nil {

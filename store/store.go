@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -40,6 +41,7 @@ type Store struct {
 	dialect string
 	w       *gorm.DB // writer, or the transaction
 	r       *gorm.DB // reader pool, or the transaction
+	long    *gorm.DB // SQLite: a reader of its own for long reads (dashboard, reports); else r
 	inTx    bool
 	closers []*sql.DB
 	sealer  Sealer        // seals personal data; never nil
@@ -54,7 +56,11 @@ var _ service.Store = (*Store)(nil)
 type Options struct {
 	// Now is GORM's clock; the service's clock, so that nothing in the database has another time.
 	Now func() time.Time
-	// ReadConns bounds the SQLite read pool; default 4.
+	// ReadConns bounds the SQLite read pool; default the number of CPUs Go uses, at least 2. A SQLite read is
+	// CPU work on pages the OS caches, and readers beyond the cores only took turns on them: with 4 on 2 cores
+	// the slowest listing pages under load waited 25% longer than with 2 (docs/performance.md, "Listing").
+	// Long reads (the dashboard's aggregates, reports) have a connection of their own besides, so that they
+	// never hold the readers that pages wait for.
 	ReadConns int
 	// Sealer encrypts the columns that hold personal data (the operator's keyring, service.Keys). Required:
 	// there is no store that keeps personal data in clear.
@@ -74,7 +80,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		opt.Now = time.Now
 	}
 	if opt.ReadConns <= 0 {
-		opt.ReadConns = 4
+		opt.ReadConns = max(2, runtime.GOMAXPROCS(0))
 	}
 	cfg := func() *gorm.Config {
 		return &gorm.Config{
@@ -100,7 +106,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		sqlDB.SetMaxOpenConns(20)
 		sqlDB.SetMaxIdleConns(20)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-		s := &Store{dialect: Postgres, w: db, r: db, closers: []*sql.DB{sqlDB}, sealer: opt.Sealer}
+		s := &Store{dialect: Postgres, w: db, r: db, long: db, closers: []*sql.DB{sqlDB}, sealer: opt.Sealer}
 		if err := s.Ping(ctx); err != nil {
 			sqlDB.Close()
 			return nil, err
@@ -139,11 +145,22 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	}
 	rDB.SetMaxOpenConns(opt.ReadConns)
 	rDB.SetMaxIdleConns(opt.ReadConns)
+	long, err := gorm.Open(sqlite.Open(sqliteDSN(dsn, true)), cfg())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s for long reads: %w", dsn, err)
+	}
+	longDB, err := long.DB()
+	if err != nil {
+		return nil, err
+	}
+	longDB.SetMaxOpenConns(1)
+	longDB.SetMaxIdleConns(1)
 	ckpt, err := startCheckpointer(ctx, sqliteDSN(dsn, false))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s for checkpoints: %w", dsn, err)
 	}
-	s := &Store{dialect: SQLite, w: w, r: r, closers: []*sql.DB{wDB, rDB}, sealer: opt.Sealer, ckpt: ckpt}
+	s := &Store{dialect: SQLite, w: w, r: r, long: long, closers: []*sql.DB{wDB, rDB, longDB}, sealer: opt.Sealer,
+		ckpt: ckpt}
 	s.commit = newCommitter(s, wDB)
 	return s, nil
 }
