@@ -118,13 +118,9 @@ func (f *fakeStore) SealRequest(r *Request) (*Sealed[*Request], error) {
 	return &Sealed[*Request]{Value: r}, nil
 }
 
-func (f *fakeStore) CreateSealedRequest(ctx context.Context, sr *Sealed[*Request]) error {
-	return f.CreateRequest(ctx, sr.Value)
-}
-
 // CreateFiling keeps the acknowledgement as the real store reads it back: the reference in place of the mark.
 func (f *fakeStore) CreateFiling(ctx context.Context, nf *NewFiling) error {
-	if err := f.CreateSealedRequest(ctx, nf.Request); err != nil {
+	if err := f.CreateRequest(ctx, nf.Request.Value); err != nil {
 		return err
 	}
 	if err := f.CreateSubjectLinks(ctx, nf.Links); err != nil {

@@ -39,9 +39,7 @@ type filingStore interface {
 	OpenDuplicateID(ctx context.Context, subjectIndex string, t RequestType, exceptID string) (string, error)
 	RecentSubjectFilings(ctx context.Context, subjectIndex string, t time.Time, n int) ([]time.Time, error)
 	NextReferenceSeq(ctx context.Context, year int) (int64, error)
-	CreateSubjectLinks(ctx context.Context, links []*SubjectLink) error
 	SealRequest(r *Request) (*Sealed[*Request], error)
-	CreateSealedRequest(ctx context.Context, sr *Sealed[*Request]) error
 	SealMail(m *Mail) (*Sealed[*Mail], error)
 	CreateFiling(ctx context.Context, f *NewFiling) error
 }

@@ -64,11 +64,10 @@ type RequestStore interface {
 	// SealRequest seals r's personal data ahead of the transaction that creates it, so that the writer only
 	// writes it. Outside a transaction as inside.
 	SealRequest(r *Request) (*Sealed[*Request], error)
-	// CreateSealedRequest inserts the request SealRequest sealed, with the reference it has now (numbered in the
-	// transaction); nothing else of it may change after SealRequest. ECONFLICT as CreateRequest.
-	CreateSealedRequest(ctx context.Context, sr *Sealed[*Request]) error
 	// CreateFiling writes what a filing's transaction writes once its request is numbered, in as few statements
-	// as the database allows. ECONFLICT when a unique key is taken (the idempotency key: a concurrent retry).
+	// as the database allows: the request SealRequest sealed, with the reference it has now (nothing else of it
+	// may change after SealRequest). ECONFLICT when a unique key is taken (the idempotency key: a concurrent
+	// retry).
 	CreateFiling(ctx context.Context, f *NewFiling) error
 	// UpdateRequestParts saves only the named parts of r, and its UpdatedAt: the subject and the details are
 	// neither opened nor sealed again. ENOTFOUND if it does not exist.

@@ -13,9 +13,9 @@ import (
 
 // CreateFiling writes a numbered filing's rows: the request, its acknowledgement's links and mail (with the
 // reference beside the mail, see outboxRow.Reference), and its idempotency record. On PostgreSQL they are one
-// statement of data-modifying WITH clauses, one round trip where they were four: a filing's statements run one
-// after the other on the group's connection, each waiting for the server, and the round trips were what bounded
-// how fast the writer files. SQLite runs in process, where a statement costs no round trip: one each.
+// statement of data-modifying WITH clauses, one round trip where they were four: the group's connection runs its
+// filings' statements one after another, each waiting for the server. SQLite runs in process, where a statement
+// costs no round trip: one each.
 func (s *Store) CreateFiling(ctx context.Context, f *service.NewFiling) error {
 	req, ok := f.Request.Row.(*requestRow)
 	if !ok {

@@ -209,24 +209,13 @@ func (s *Store) CreateRequest(ctx context.Context, r *service.Request) error {
 	return formatError(s.w.WithContext(ctx).Create(row).Error)
 }
 
-// SealRequest seals r's personal data into the row CreateSealedRequest inserts.
+// SealRequest seals r's personal data into the row CreateFiling inserts.
 func (s *Store) SealRequest(r *service.Request) (*service.Sealed[*service.Request], error) {
 	row, err := s.toRequestRow(r)
 	if err != nil {
 		return nil, err
 	}
 	return &service.Sealed[*service.Request]{Value: r, Row: row}, nil
-}
-
-// CreateSealedRequest inserts the row SealRequest sealed, with the request's reference as it is now.
-func (s *Store) CreateSealedRequest(ctx context.Context, sr *service.Sealed[*service.Request]) error {
-	sealed, ok := sr.Row.(*requestRow)
-	if !ok {
-		return fmt.Errorf("request %s was not sealed by this store", sr.Value.ID)
-	}
-	row := *sealed
-	row.Reference = sr.Value.Reference
-	return formatError(s.w.WithContext(ctx).Create(&row).Error)
 }
 
 // UpdateRequestParts writes the columns of the named parts and updated_at, nothing else: the subject, details

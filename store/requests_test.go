@@ -77,8 +77,9 @@ func TestRequestRoundTrip(t *testing.T) {
 	}
 }
 
-// A request sealed ahead of its transaction and numbered inside it reads back as filed, with that number; a
-// sealed row another store made is refused.
+// A request sealed ahead of its transaction and numbered and created inside it (CreateFiling: on PostgreSQL its
+// own INSERT, built from the row's columns) reads back as filed, with that number; a sealed row another store
+// made is refused.
 func TestSealedRequestRoundTrip(t *testing.T) {
 	for _, db := range storetest.Dialects(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
@@ -94,10 +95,10 @@ func TestSealedRequestRoundTrip(t *testing.T) {
 					}
 					err = st.WithTx(ctx, func(tx service.Store) error {
 						in.Reference = want.Reference
-						return tx.CreateSealedRequest(ctx, sealed)
+						return tx.CreateFiling(ctx, &service.NewFiling{Request: sealed})
 					})
 					if err != nil {
-						t.Fatalf("CreateSealedRequest: %v", err)
+						t.Fatalf("CreateFiling: %v", err)
 					}
 					got, err := st.FindRequest(ctx, want.ID)
 					if err != nil {
@@ -109,8 +110,8 @@ func TestSealedRequestRoundTrip(t *testing.T) {
 				})
 			}
 			forged := &service.Sealed[*service.Request]{Value: minimalRequest("r-forged", "DSR-2026-999999"), Row: "clear"}
-			if err := st.CreateSealedRequest(ctx, forged); err == nil {
-				t.Errorf("CreateSealedRequest of a row the store did not seal succeeded")
+			if err := st.CreateFiling(ctx, &service.NewFiling{Request: forged}); err == nil {
+				t.Errorf("CreateFiling of a row the store did not seal succeeded")
 			}
 		})
 	}
