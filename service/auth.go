@@ -14,11 +14,12 @@ func (s *Admin) Authenticate(ctx context.Context, secret string) (Actor, error) 
 	if a, ok := s.tokens.get(hash, now); ok {
 		return a, nil
 	}
+	gen := s.tokens.generation()
 	t, u, err := s.db.FindActiveToken(ctx, hash)
 	switch ErrorCode(err) {
 	case "":
 		a := Actor{UserID: u.ID, Name: u.Name, Role: u.Role, TokenID: t.ID}
-		s.tokens.put(hash, a, now)
+		s.tokens.put(hash, a, now, gen)
 		return a, nil
 	case ENOTFOUND:
 		return Actor{}, Errorf(EUNAUTHORIZED, "a valid bearer token is required")

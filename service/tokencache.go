@@ -19,6 +19,9 @@ const tokenCacheMax = 4096
 type tokenCache struct {
 	mu      sync.Mutex
 	entries map[string]cachedActor
+	// gen counts forget calls: a look-up that began before one (and may have read the token as it was) is not
+	// remembered after it.
+	gen uint64
 }
 
 type cachedActor struct {
@@ -36,19 +39,31 @@ func (c *tokenCache) get(hash string, now time.Time) (Actor, bool) {
 	return e.actor, true
 }
 
-func (c *tokenCache) put(hash string, a Actor, now time.Time) {
+// generation is what put needs to know that no forget came between the look-up and it.
+func (c *tokenCache) generation() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.gen
+}
+
+// put remembers a, looked up when the cache was at generation gen, unless a forget came since.
+func (c *tokenCache) put(hash string, a Actor, now time.Time, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
 	if c.entries == nil || len(c.entries) >= tokenCacheMax {
 		c.entries = make(map[string]cachedActor)
 	}
 	c.entries[hash] = cachedActor{actor: a, until: now.Add(tokenCacheTTL)}
 }
 
-// forget drops every remembered token: called when a token is revoked or a user's role or state changes, so
-// that this process honours the change at once.
+// forget drops every remembered token and keeps look-ups under way from being remembered: called when a token
+// is revoked or a user's role or state changes, so that this process honours the change at once.
 func (c *tokenCache) forget() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.entries = nil
+	c.gen++
 }
