@@ -75,10 +75,14 @@ func readFiling(req *http.Request) (*NewRequest, error) {
 	return &body, nil
 }
 
-var timeType = reflect.TypeFor[time.Time]()
+var (
+	timeType   = reflect.TypeFor[time.Time]()
+	stringType = reflect.TypeFor[string]()
+)
 
 // checkShape adds to fields every member of v, at path, that t does not have, that is missing though t
-// requires it (a member without omitempty), or whose value is null or of another JSON type than t's.
+// requires it (a member without omitempty), or whose value is null or of another JSON type than t's, or empty
+// where t is an enum.
 func checkShape(v any, t reflect.Type, path string, fields *[]service.FieldError) {
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
@@ -137,8 +141,14 @@ func checkShape(v any, t reflect.Type, path string, fields *[]service.FieldError
 			checkShape(item, t.Elem(), path+"["+strconv.Itoa(i)+"]", fields)
 		}
 	case t.Kind() == reflect.String:
-		if _, ok := v.(string); !ok {
+		s, ok := v.(string)
+		switch {
+		case !ok:
 			wrong(typeWords["string"])
+		case s == "" && t != stringType:
+			// A named string type is one of the contract's enums (type, channel, locale, details.ground,
+			// details.format), none of which lists "". The service reads "" as not given; present, it is wrong.
+			*fields = append(*fields, service.FieldError{Field: field, Message: "must not be empty"})
 		}
 	case t.Kind() == reflect.Bool:
 		if _, ok := v.(bool); !ok {

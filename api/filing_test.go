@@ -50,6 +50,8 @@ func TestFilingBodyShape(t *testing.T) {
 			}, map[string]string{"details.purposes[1]": "must be text"}},
 			{"unknown type (the service)", func(b map[string]any) { b["type"] = "erasure" },
 				map[string]string{"type": "must be one of"}},
+			{"empty enums", func(b map[string]any) { b["locale"], b["channel"], details(b)["format"] = "", "", "" },
+				map[string]string{"locale": "must not be empty", "channel": "must not be empty", "details.format": "must not be empty"}},
 			{"unknown locale (the service)", func(b map[string]any) { b["locale"] = "fr" },
 				map[string]string{"locale": "must be one of en, zh-CN"}},
 			{"name too long (the service)", func(b map[string]any) { subject(b)["name"] = strings.Repeat("李", 201) },
