@@ -3,8 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"sync"
 	"time"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
 )
 
 // checkpointEvery is how often the checkpointer copies the WAL's new pages into the database file.
@@ -13,6 +16,17 @@ const checkpointEvery = 50 * time.Millisecond
 // writerCheckpointPages is the WAL size, in pages, past which the writer checkpoints by itself at a commit, as
 // SQLite does at 1,000 pages by default: only when the checkpointer has fallen that far behind (40 MB).
 const writerCheckpointPages = 10000
+
+// writerDriver is the SQLite driver of the writer's connection: every connection it opens, also one database/sql
+// opens again after a broken one, leaves checkpoints to the checkpointer up to writerCheckpointPages.
+const writerDriver = "sqlite3_rightsdesk_writer"
+
+var registerWriterDriver = sync.OnceFunc(func() {
+	sql.Register(writerDriver, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		_, err := c.Exec(fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", writerCheckpointPages), nil)
+		return err
+	}})
+})
 
 // checkpointer copies the pages of the SQLite WAL into the database file from a connection of its own, so that
 // the writer's commits do not: by default SQLite checkpoints inside the COMMIT that takes the WAL past 1,000

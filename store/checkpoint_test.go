@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rightsdesk/rightsdesk/service"
+	"github.com/rightsdesk/rightsdesk/store"
 	"github.com/rightsdesk/rightsdesk/store/storetest"
 )
 
@@ -19,6 +20,9 @@ func TestCheckpointsOffTheWriter(t *testing.T) {
 	db := storetest.SQLite(t)
 	st := storetest.MustOpen(t, db, clock)
 	ctx := t.Context()
+	if n := store.WriterAutocheckpoint(t, st); n != 10000 {
+		t.Errorf("the writer checkpoints by itself past %d pages, want 10000 (the checkpointer's job below)", n)
+	}
 	for i := range 20 {
 		if err := st.WithTx(ctx, func(tx service.Store) error {
 			return tx.CreateUser(ctx, &service.User{ID: fmt.Sprintf("00000000-0000-0000-0000-%012d", i),

@@ -117,47 +117,49 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if err := createPrivateFile(dsn); err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
 	}
-	w, err := gorm.Open(sqlite.Open(sqliteDSN(dsn, false)), cfg())
-	if err != nil {
-		return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
+	var closers []*sql.DB
+	fail := func(what string, err error) (*Store, error) {
+		for _, c := range closers {
+			c.Close()
+		}
+		return nil, fmt.Errorf("open sqlite %s%s: %w", dsn, what, err)
 	}
-	wDB, err := w.DB()
-	if err != nil {
-		return nil, err
+	// pool opens one of the store's connection pools on the file, of at most n connections.
+	pool := func(driver string, readOnly bool, n int) (*gorm.DB, *sql.DB, error) {
+		g, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: driver, DSN: sqliteDSN(dsn, readOnly)}), cfg())
+		if err != nil {
+			return nil, nil, err
+		}
+		db, err := g.DB()
+		if err != nil {
+			return nil, nil, err
+		}
+		closers = append(closers, db)
+		db.SetMaxOpenConns(n)
+		db.SetMaxIdleConns(n)
+		db.SetConnMaxLifetime(0)
+		return g, db, nil
 	}
-	wDB.SetMaxOpenConns(1)
-	wDB.SetMaxIdleConns(1)
-	wDB.SetConnMaxLifetime(0)
+	registerWriterDriver()
+	w, wDB, err := pool(writerDriver, false, 1)
+	if err != nil {
+		return fail("", err)
+	}
 	// The first connection creates the file and switches it to WAL before the readers open it.
 	if err := wDB.PingContext(ctx); err != nil {
-		return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
+		return fail("", err)
 	}
-	if _, err := wDB.ExecContext(ctx, fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", writerCheckpointPages)); err != nil {
-		return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
-	}
-	r, err := gorm.Open(sqlite.Open(sqliteDSN(dsn, true)), cfg())
+	r, rDB, err := pool("sqlite3", true, opt.ReadConns)
 	if err != nil {
-		return nil, fmt.Errorf("open sqlite %s for reading: %w", dsn, err)
+		return fail(" for reading", err)
 	}
-	rDB, err := r.DB()
+	long, longDB, err := pool("sqlite3", true, 1)
 	if err != nil {
-		return nil, err
+		return fail(" for long reads", err)
 	}
-	rDB.SetMaxOpenConns(opt.ReadConns)
-	rDB.SetMaxIdleConns(opt.ReadConns)
-	long, err := gorm.Open(sqlite.Open(sqliteDSN(dsn, true)), cfg())
-	if err != nil {
-		return nil, fmt.Errorf("open sqlite %s for long reads: %w", dsn, err)
-	}
-	longDB, err := long.DB()
-	if err != nil {
-		return nil, err
-	}
-	longDB.SetMaxOpenConns(1)
-	longDB.SetMaxIdleConns(1)
 	ckpt, err := startCheckpointer(ctx, sqliteDSN(dsn, false))
 	if err != nil {
-		return nil, fmt.Errorf("open sqlite %s for checkpoints: %w", dsn, err)
+		return fail(" for checkpoints", err)
 	}
 	s := &Store{dialect: SQLite, w: w, r: r, long: long, closers: []*sql.DB{wDB, rDB, longDB}, sealer: opt.Sealer,
 		ckpt: ckpt}
