@@ -447,8 +447,9 @@ func applyRequestFilter(q *gorm.DB, f service.RequestFilter) *gorm.DB {
 const visibleToOfficer = "queue_id IN (SELECT queue_id FROM queue_members WHERE user_id = ?)"
 
 // OpenDuplicateID finds the oldest request not closed of a subject and type. Every filing looks, so it reads
-// the index requests_subject in its order and no column but the ID: a subject has no other request as a rule,
-// and the look-up then reads one index page.
+// the index requests_subject in its order and selects the ID alone: a subject has no other request as a rule,
+// and the look-up then reads one index page; each request of the subject and type, closed or not, costs a row
+// read (closed_at is not in the index).
 func (s *Store) OpenDuplicateID(ctx context.Context, subjectIndex string, t service.RequestType, exceptID string) (string, error) {
 	var id string
 	err := s.r.WithContext(ctx).Raw(

@@ -5,4 +5,6 @@
 ALTER TABLE outbox ADD COLUMN reference TEXT NOT NULL DEFAULT '';
 
 -- +goose Down
+-- Going back loses the references of acknowledgements not sent yet: the older version would send them with the
+-- mark. Send or fail the outbox's pending mail first.
 ALTER TABLE outbox DROP COLUMN reference;
