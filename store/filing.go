@@ -40,12 +40,13 @@ func (s *Store) CreateFiling(ctx context.Context, f *service.NewFiling) error {
 		sql  strings.Builder
 		args []any
 	)
-	insert := func(name, table string, rows ...any) error {
-		cols, vals, err := insertValues(s.w, rows)
+	// insert adds a WITH clause named name that inserts rows (of one model) and ends with onConflict.
+	insert := func(name, onConflict string, rows ...any) error {
+		table, cols, vals, err := insertValues(s.w, rows)
 		if err != nil {
 			return err
 		}
-		if len(args) == 0 {
+		if sql.Len() == 0 {
 			sql.WriteString("WITH ")
 		} else {
 			sql.WriteString(", ")
@@ -58,13 +59,10 @@ func (s *Store) CreateFiling(ctx context.Context, f *service.NewFiling) error {
 			sql.WriteString("(" + strings.TrimSuffix(strings.Repeat("?, ", len(row)), ", ") + ")")
 			args = append(args, row...)
 		}
-		if table == "outbox" {
-			sql.WriteString(" ON CONFLICT (dedupe_key) DO NOTHING")
-		}
-		sql.WriteString(")")
+		sql.WriteString(onConflict + ")")
 		return nil
 	}
-	if err := insert("request", "requests", &request); err != nil {
+	if err := insert("request", "", &request); err != nil {
 		return err
 	}
 	if len(f.Links) > 0 {
@@ -72,17 +70,17 @@ func (s *Store) CreateFiling(ctx context.Context, f *service.NewFiling) error {
 		for i, l := range f.Links {
 			links[i] = toSubjectLinkRow(l)
 		}
-		if err := insert("links", "subject_links", links...); err != nil {
+		if err := insert("links", "", links...); err != nil {
 			return err
 		}
 	}
 	if mail != nil {
-		if err := insert("mail", "outbox", mail); err != nil {
+		if err := insert("mail", " ON CONFLICT (dedupe_key) DO NOTHING", mail); err != nil {
 			return err
 		}
 	}
 	if rec := f.Idempotency; rec != nil {
-		if err := insert("idempotency", "idempotency_keys", toIdempotencyRow(rec)); err != nil {
+		if err := insert("idempotency", "", toIdempotencyRow(rec)); err != nil {
 			return err
 		}
 	}
@@ -110,11 +108,12 @@ func (s *Store) createFilingEach(ctx context.Context, request *requestRow, links
 	return nil
 }
 
-// insertValues lists the columns GORM would insert for rows of one model, and each row's values in that order.
-func insertValues(db *gorm.DB, rows []any) ([]string, [][]any, error) {
+// insertValues names the table of rows (of one model) and the columns GORM would insert into it, and lists each
+// row's values in that order.
+func insertValues(db *gorm.DB, rows []any) (string, []string, [][]any, error) {
 	stmt := &gorm.Statement{DB: db}
 	if err := stmt.Parse(rows[0]); err != nil {
-		return nil, nil, fmt.Errorf("parse %T: %w", rows[0], err)
+		return "", nil, nil, fmt.Errorf("parse %T: %w", rows[0], err)
 	}
 	var cols []string
 	for _, f := range stmt.Schema.Fields {
@@ -132,5 +131,5 @@ func insertValues(db *gorm.DB, rows []any) ([]string, [][]any, error) {
 			}
 		}
 	}
-	return cols, vals, nil
+	return stmt.Schema.Table, cols, vals, nil
 }
