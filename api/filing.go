@@ -102,12 +102,12 @@ func checkShape(v any, t reflect.Type, path string, fields *[]service.FieldError
 	case t == timeType:
 		s, ok := v.(string)
 		if _, err := time.Parse(time.RFC3339, s); !ok || err != nil {
-			wrong(formatExamples["date-time"])
+			wrong(shapeWords(t))
 		}
 	case t.Kind() == reflect.Struct:
 		obj, ok := v.(map[string]any)
 		if !ok {
-			wrong(typeWords["object"])
+			wrong(shapeWords(t))
 			return
 		}
 		known := map[string]bool{}
@@ -134,7 +134,7 @@ func checkShape(v any, t reflect.Type, path string, fields *[]service.FieldError
 	case t.Kind() == reflect.Slice:
 		items, ok := v.([]any)
 		if !ok {
-			wrong(typeWords["array"])
+			wrong(shapeWords(t))
 			return
 		}
 		for i, item := range items {
@@ -144,7 +144,7 @@ func checkShape(v any, t reflect.Type, path string, fields *[]service.FieldError
 		s, ok := v.(string)
 		switch {
 		case !ok:
-			wrong(typeWords["string"])
+			wrong(shapeWords(t))
 		case s == "" && t != stringType:
 			// A named string type is one of the contract's enums (type, channel, locale, details.ground,
 			// details.format), none of which lists "". The service reads "" as not given; present, it is wrong.
@@ -152,7 +152,7 @@ func checkShape(v any, t reflect.Type, path string, fields *[]service.FieldError
 		}
 	case t.Kind() == reflect.Bool:
 		if _, ok := v.(bool); !ok {
-			wrong(typeWords["boolean"])
+			wrong(shapeWords(t))
 		}
 	default:
 		wrong(shapeWords(t)) // no other kind is in a filing
